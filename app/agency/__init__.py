@@ -1,0 +1,1 @@
+"""Agencies (机关) and their deadline policies."""

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Agency
+
+
+def by_code(session: Session, code: str) -> Agency | None:
+    return session.scalars(select(Agency).where(Agency.code == code)).one_or_none()
+
+
+def by_id(session: Session, agency_id: int) -> Agency | None:
+    return session.get(Agency, agency_id)
+
+
+def all_agencies(session: Session) -> list[Agency]:
+    return list(session.scalars(select(Agency).order_by(Agency.code)))
+
+
+def descendants(session: Session, roots: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Every sub-agency, at any depth, of each root. The agency table is small: one query, walked in memory."""
+    children: dict[int, list[int]] = {}
+    for agency_id, parent_id in session.execute(select(Agency.id, Agency.parent_id)):
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(agency_id)
+    result: dict[int, frozenset[int]] = {}
+    for root in roots:
+        found: set[int] = set()
+        stack = list(children.get(root, []))
+        while stack:
+            node = stack.pop()
+            if node not in found:
+                found.add(node)
+                stack.extend(children.get(node, []))
+        result[root] = frozenset(found)
+    return result

@@ -1,0 +1,124 @@
+"""Bulk import of existing cases from JSON Lines: all or nothing, every bad line reported with its number.
+
+One object per line (the contract is in README.md): ``agency``, ``applicant_type``, ``applicant_name``, ``channel``,
+``received_date``; optionally ``external_ref``, ``request``, ``events`` (``{"type": …, "date": …, …}`` with the same
+fields as the step endpoints), ``concluded_date`` with ``disposition``, and ``reviews``
+(``{"kind", "filed_date", "outcome"}``). Imported cases pass through the same services, so they get the same deadlines
+and the same checks as cases entered by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session
+
+from app.auth.principal import Principal
+from app.case import service
+from app.case.schemas import STEPS, Applicant, CaseCreate, ReceiptFactsIn, RequestIn, ReviewFiling
+from app.domain.codes import ApplicantType, Channel, ReviewKind, ReviewOutcome
+from app.domain.errors import DomainError, InvalidInput
+from app.domain.lifecycle import EventType
+from app.domain.receipt import deciding_fact
+
+
+class ReviewLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: ReviewKind
+    filed_date: date
+    outcome: ReviewOutcome = ReviewOutcome.PENDING
+
+
+class CaseLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agency: str
+    applicant_type: ApplicantType
+    applicant_name: str = Field(min_length=1, max_length=200)
+    channel: Channel
+    received_date: date
+    external_ref: str | None = Field(None, min_length=1, max_length=128)
+    request: str = "（导入的历史申请）"
+    concluded_date: date | None = None
+    disposition: str | None = None
+    events: list[dict[str, Any]] = []
+    reviews: list[ReviewLine] = []
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    imported: int
+    errors: list[LineError]
+
+
+def _steps(line: CaseLine) -> list[tuple[EventType, dict[str, Any]]]:
+    steps: list[tuple[EventType, dict[str, Any]]] = []
+    for raw in line.events:
+        fields = dict(raw)
+        try:
+            event_type = EventType(fields.pop("type", None))
+        except ValueError:
+            raise InvalidInput("event_type_unknown", f"事件类型「{raw.get('type')}」不存在。") from None
+        if event_type not in STEPS:
+            raise InvalidInput("event_type_not_importable", f"事件类型「{event_type}」不能导入。")
+        fields["on"] = fields.pop("date", None)
+        steps.append((event_type, fields))
+    if (line.concluded_date is None) != (line.disposition is None):
+        raise InvalidInput("conclusion_incomplete", "concluded_date 与 disposition 须同时填写。")
+    if line.concluded_date is not None:
+        steps.append((EventType.CONCLUDED, {"on": line.concluded_date, "disposition": line.disposition}))
+    return steps
+
+
+def _import_line(session: Session, principal: Principal, line: CaseLine, today: date) -> None:
+    body = CaseCreate(
+        agency=line.agency,
+        external_ref=line.external_ref,
+        applicant=Applicant(type=line.applicant_type, name=line.applicant_name),
+        channel=line.channel,
+        receipt=ReceiptFactsIn.model_validate({deciding_fact(line.channel): line.received_date}),
+        request=RequestIn(description=line.request),
+    )
+    case = service.open_case(session, principal, body)
+    for event_type, fields in _steps(line):
+        event, data = STEPS[event_type].body.model_validate(fields).to_event(event_type)
+        service.record_step(session, principal, case.id, event, data, today)
+    for review in line.reviews:
+        filing = ReviewFiling(kind=review.kind, filed_on=review.filed_date, outcome=review.outcome)
+        service.file_review(session, principal, case.id, filing, today)
+
+
+def import_lines(session: Session, principal: Principal, lines: list[str], today: date) -> ImportReport:
+    """Import every line, each in a savepoint so that one bad line does not hide the next; the caller commits only
+    when ``errors`` is empty."""
+    errors: list[LineError] = []
+    imported = 0
+    for number, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        savepoint = session.begin_nested()
+        try:
+            _import_line(session, principal, CaseLine.model_validate(json.loads(text)), today)
+            savepoint.commit()
+            imported += 1
+        except json.JSONDecodeError as exc:
+            savepoint.rollback()
+            errors.append(LineError(number, "json_invalid", f"不是有效的 JSON：{exc.msg}（第{exc.colno}列）"))
+        except ValidationError as exc:
+            savepoint.rollback()
+            fields = "；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            errors.append(LineError(number, "validation_failed", fields))
+        except DomainError as exc:
+            savepoint.rollback()
+            errors.append(LineError(number, exc.code, exc.detail))
+    return ImportReport(imported, errors)

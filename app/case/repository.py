@@ -1,0 +1,129 @@
+"""Every query on cases. Filters that mirror a rule (``overdue``) say which rule they mirror."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from app.domain.codes import ApplicantType
+from app.domain.lifecycle import CaseStatus
+from app.models import CaseCounter, DisclosureCase
+
+CLOCK_RUNNING = (CaseStatus.OPEN, CaseStatus.IN_CONSULTATION, CaseStatus.AWAITING_FEE)
+"""Statuses in which a due date can pass (mirrors ``Projection.overdue``: not concluded, not awaiting correction)."""
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    agency_ids: Collection[int]
+    status: CaseStatus | None = None
+    applicant_type: ApplicantType | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    due_before: date | None = None
+    overdue_as_of: date | None = None
+    external_ref: str | None = None
+    text: str | None = None
+
+
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "due_date": (DisclosureCase.due_date.asc().nulls_last(), DisclosureCase.id.asc()),
+    "-due_date": (DisclosureCase.due_date.desc().nulls_last(), DisclosureCase.id.desc()),
+    "received_date": (DisclosureCase.received_date.asc(), DisclosureCase.id.asc()),
+    "-received_date": (DisclosureCase.received_date.desc(), DisclosureCase.id.desc()),
+    "number": (DisclosureCase.year.asc(), DisclosureCase.seq.asc()),
+    "-number": (DisclosureCase.year.desc(), DisclosureCase.seq.desc()),
+}
+
+
+def _filtered(f: CaseFilter) -> Select[DisclosureCase]:
+    stmt = select(DisclosureCase).where(DisclosureCase.agency_id.in_(f.agency_ids))
+    if f.status is not None:
+        stmt = stmt.where(DisclosureCase.status == f.status.value)
+    if f.applicant_type is not None:
+        stmt = stmt.where(DisclosureCase.applicant_type == f.applicant_type.value)
+    if f.received_from is not None:
+        stmt = stmt.where(DisclosureCase.received_date >= f.received_from)
+    if f.received_to is not None:
+        stmt = stmt.where(DisclosureCase.received_date <= f.received_to)
+    if f.due_before is not None:
+        stmt = stmt.where(DisclosureCase.due_date < f.due_before)
+    if f.overdue_as_of is not None:
+        stmt = stmt.where(
+            DisclosureCase.status.in_([s.value for s in CLOCK_RUNNING]), DisclosureCase.due_date < f.overdue_as_of
+        )
+    if f.external_ref is not None:
+        stmt = stmt.where(DisclosureCase.external_ref == f.external_ref)
+    if f.text:
+        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                DisclosureCase.number.ilike(pattern, escape="\\"),
+                DisclosureCase.applicant_name.ilike(pattern, escape="\\"),
+                DisclosureCase.request_description.ilike(pattern, escape="\\"),
+                DisclosureCase.external_ref.ilike(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def page(session: Session, f: CaseFilter, sort: str, offset: int, limit: int) -> tuple[list[DisclosureCase], int]:
+    stmt = _filtered(f)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.order_by(*SORTS[sort]).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def get(
+    session: Session, case_id: int, agency_ids: Collection[int], *, for_update: bool = False
+) -> DisclosureCase | None:
+    stmt = (
+        select(DisclosureCase)
+        .where(DisclosureCase.id == case_id, DisclosureCase.agency_id.in_(agency_ids))
+        .options(selectinload(DisclosureCase.events), selectinload(DisclosureCase.reviews))
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=DisclosureCase)
+    return session.scalars(stmt).one_or_none()
+
+
+def by_external_ref(session: Session, agency_id: int, external_ref: str) -> DisclosureCase | None:
+    return session.scalars(
+        select(DisclosureCase).where(DisclosureCase.agency_id == agency_id, DisclosureCase.external_ref == external_ref)
+    ).one_or_none()
+
+
+def open_cases(session: Session) -> list[DisclosureCase]:
+    return list(
+        session.scalars(
+            select(DisclosureCase)
+            .where(DisclosureCase.status != CaseStatus.CONCLUDED.value)
+            .options(selectinload(DisclosureCase.events))
+            .order_by(DisclosureCase.id)
+            .with_for_update(of=DisclosureCase)
+        )
+    )
+
+
+def next_sequence(session: Session, agency_id: int, year: int) -> int:
+    """The next case number of an agency's year, gap-free under concurrency: the counter row is created if missing,
+    then incremented with one UPDATE … RETURNING, which holds its row lock until the creating transaction ends (a
+    rolled-back creation gives its number back)."""
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        dialect_insert(CaseCounter).values(agency_id=agency_id, year=year, last_value=0).on_conflict_do_nothing()
+    )
+    value = session.scalar(
+        update(CaseCounter)
+        .where(CaseCounter.agency_id == agency_id, CaseCounter.year == year)
+        .values(last_value=CaseCounter.last_value + 1)
+        .returning(CaseCounter.last_value)
+    )
+    assert isinstance(value, int)
+    return value

@@ -1,0 +1,130 @@
+"""HTTP adapter of the case register. Thin: every decision is in ``app.case.service`` and ``app.domain``.
+
+(No ``from __future__ import annotations`` here: the step routes are built by a factory whose body type is a
+closure variable, which FastAPI must see as a real class.)"""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.auth.dependencies import PrincipalDep
+from app.case import repository, service, views
+from app.case.schemas import STEPS, CaseCreate, CasePage, CaseRead, ReviewDecision, ReviewFiling, Step
+from app.deps import SessionDep, SettingsDep, TodayDep
+from app.domain.clock import Explanation
+from app.domain.codes import ApplicantType
+from app.domain.lifecycle import CaseStatus, EventType
+from app.domain.roles import Permission
+from app.errors import ApiError
+from app.holiday.repository import load_calendar
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+CASE_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such case in your agencies (problem+json)"},
+    409: {"description": "Not allowed in the case's current state (problem+json)"},
+    422: {"description": "Invalid input (problem+json)"},
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CASE_ERRORS)
+def create_case(
+    body: CaseCreate, session: SessionDep, principal: PrincipalDep, today: TodayDep, response: Response
+) -> CaseRead:
+    """Register an application. The legal receipt date is derived from the channel and its facts (条例 Art. 31)."""
+    case = service.open_case(session, principal, body)
+    response.headers["Location"] = f"/api/v1/cases/{case.id}"
+    return views.full(case, load_calendar(session), today)
+
+
+@router.get("")
+def list_cases(
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    today: TodayDep,
+    status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
+    applicant_type: ApplicantType | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    due_before: date | None = None,
+    overdue: Annotated[bool, Query(description="Only cases past the agency deadline today")] = False,
+    external_ref: str | None = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Text in number, applicant, request or reference")
+    ] = None,
+    sort: Annotated[str, Query(pattern="^-?(due_date|received_date|number)$")] = "due_date",
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int | None, Query(ge=1)] = None,
+) -> CasePage:
+    """Cases in your agencies, sorted by the agency deadline (soonest first) unless ``sort`` says otherwise."""
+    size = page_size or settings.default_page_size
+    if size > settings.max_page_size:
+        raise ApiError(422, "page_size_too_large", f"每页最多 {settings.max_page_size} 条。")
+    filters = repository.CaseFilter(
+        agency_ids=principal.agency_ids(Permission.CASE_READ),
+        status=status_,
+        applicant_type=applicant_type,
+        received_from=received_from,
+        received_to=received_to,
+        due_before=due_before,
+        overdue_as_of=today if overdue else None,
+        external_ref=external_ref,
+        text=q,
+    )
+    rows, total = repository.page(session, filters, sort, (page - 1) * size, size)
+    calendar = load_calendar(session)
+    return CasePage(
+        items=[views.summary(case, calendar, today) for case in rows], total=total, page=page, page_size=size
+    )
+
+
+@router.get("/{case_id}", responses=CASE_ERRORS)
+def get_case(case_id: int, session: SessionDep, principal: PrincipalDep, today: TodayDep) -> CaseRead:
+    case = service.get_case(session, principal, case_id)
+    return views.full(case, load_calendar(session), today)
+
+
+@router.get("/{case_id}/deadline", responses=CASE_ERRORS)
+def explain_deadline(case_id: int, session: SessionDep, principal: PrincipalDep) -> Explanation:
+    """How the deadlines were derived: every day from the start, counted or skipped, and why."""
+    return service.explain_deadline(session, principal, case_id)
+
+
+def _step_route(path: str, event_type: EventType, body_type: type[Step], summary: str) -> None:
+    def endpoint(
+        case_id: int,
+        body: body_type,  # type: ignore[valid-type]
+        session: SessionDep,
+        principal: PrincipalDep,
+        today: TodayDep,
+    ) -> CaseRead:
+        event, data = body.to_event(event_type)  # type: ignore[attr-defined]
+        case = service.record_step(session, principal, case_id, event, data, today)
+        return views.full(case, load_calendar(session), today)
+
+    endpoint.__name__ = f"record_{event_type.value}"
+    endpoint.__doc__ = summary
+    router.post(f"/{{case_id}}/{path}", responses=CASE_ERRORS, summary=summary)(endpoint)
+
+
+for _type, _kind in STEPS.items():
+    _step_route(_kind.path, _type, _kind.body, _kind.summary)
+
+
+@router.post("/{case_id}/reviews", status_code=status.HTTP_201_CREATED, responses=CASE_ERRORS)
+def file_review(
+    case_id: int, body: ReviewFiling, session: SessionDep, principal: PrincipalDep, today: TodayDep
+) -> CaseRead:
+    """Record an administrative review (行政复议) or lawsuit (行政诉讼) against the handling of this case."""
+    case = service.file_review(session, principal, case_id, body, today)
+    return views.full(case, load_calendar(session), today)
+
+
+@router.post("/{case_id}/reviews/{review_id}/decision", responses=CASE_ERRORS)
+def decide_review(
+    case_id: int, review_id: int, body: ReviewDecision, session: SessionDep, principal: PrincipalDep, today: TodayDep
+) -> CaseRead:
+    case = service.decide_review(session, principal, case_id, review_id, body.on, body.outcome, today)
+    return views.full(case, load_calendar(session), today)

@@ -1,0 +1,269 @@
+"""Use cases of the case register. Services flush, never commit: the caller's unit of work commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.agency.service import get_agency, policy_of
+from app.auth.principal import Principal
+from app.case import repository
+from app.case.schemas import CaseCreate, ReviewFiling
+from app.clock import utcnow
+from app.domain.calendar import WorkingCalendar
+from app.domain.clock import Explanation, Projection, explain, project
+from app.domain.codes import Disposition, ReviewOutcome
+from app.domain.errors import InvalidInput, NotFound, WrongState
+from app.domain.lifecycle import CaseEvent, EventType, check_event
+from app.domain.receipt import ReceiptFacts, legal_receipt_date
+from app.domain.roles import Permission
+from app.holiday.repository import load_calendar
+from app.models import CaseEvent as EventRow
+from app.models import CaseReview, DisclosureCase
+
+STEP_PERMISSION: dict[EventType, Permission] = {
+    EventType.EXTENSION_GRANTED: Permission.CASE_EXTEND,
+    EventType.CONCLUDED: Permission.CASE_CONCLUDE,
+}
+"""Steps that need more than ``case.step`` (the permission table itself is ``app.domain.roles``)."""
+
+PROJECTED_DATES = ("due_date", "statutory_due_date", "correction_notice_due", "pending_until")
+
+
+@dataclass(frozen=True)
+class DateChange:
+    """A case whose dates moved because the calendar changed."""
+
+    case_id: int
+    number: str
+    old: dict[str, date | None]
+    new: dict[str, date | None]
+
+
+def domain_event(row: EventRow) -> CaseEvent:
+    data = row.data
+
+    def day(key: str) -> date | None:
+        value = data.get(key)
+        return date.fromisoformat(value) if value else None
+
+    return CaseEvent(
+        type=EventType(row.type),
+        on=row.on,
+        days=data.get("days"),
+        until=day("until"),
+        notice_on=day("notice_on"),
+        disposition=Disposition(data["disposition"]) if data.get("disposition") else None,
+    )
+
+
+def _history(case: DisclosureCase) -> list[CaseEvent]:
+    return [domain_event(row) for row in case.events]
+
+
+def _apply_projection(case: DisclosureCase, projection: Projection) -> None:
+    case.status = projection.status.value
+    case.disposition = projection.disposition.value if projection.disposition else None
+    case.concluded_on = projection.concluded_on
+    case.clock_start = projection.start
+    case.due_date = projection.due_date
+    case.statutory_due_date = projection.statutory_due_date
+    case.correction_notice_due = projection.correction_notice_due
+    case.pending_until = projection.pending_until
+    case.paused = projection.paused
+    case.provisional = projection.provisional
+    case.calendar_version = projection.calendar_version
+
+
+def projection_of(case: DisclosureCase, calendar: WorkingCalendar) -> Projection:
+    policy = policy_of(case.agency)
+    return project(case.received_date, _history(case), policy, calendar)
+
+
+def _append(case: DisclosureCase, event_type: EventType, on: date, data: dict[str, Any], actor: str) -> None:
+    row = EventRow(
+        seq=len(case.events) + 1,
+        type=event_type.value,
+        on=on,
+        data={k: v.isoformat() if isinstance(v, date) else v for k, v in data.items() if v is not None},
+        actor=actor,
+        recorded_at=utcnow(),
+    )
+    case.events.append(row)
+
+
+def _touch(case: DisclosureCase) -> None:
+    case.updated_at = utcnow()
+
+
+def open_case(session: Session, principal: Principal, body: CaseCreate) -> DisclosureCase:
+    """Register an application (条例 Art. 29–31): number it, fix its legal receipt date, start its clock."""
+    agency = get_agency(session, body.agency)
+    if not principal.can(Permission.CASE_CREATE, agency.id):
+        raise NotFound("agency_not_found", f"机关代码「{body.agency}」不存在。")
+    if body.external_ref is not None and repository.by_external_ref(session, agency.id, body.external_ref):
+        raise WrongState(
+            "external_ref_exists", f"外部编号「{body.external_ref}」已登记过（同一机关内外部编号不能重复）。"
+        )
+    facts = ReceiptFacts(**body.receipt.model_dump())
+    received = legal_receipt_date(body.channel, facts)
+    calendar = load_calendar(session)
+    seq = repository.next_sequence(session, agency.id, received.year)
+    now = utcnow()
+    applicant = body.applicant
+    case = DisclosureCase(
+        agency=agency,
+        year=received.year,
+        seq=seq,
+        number=f"{received.year}-{seq:04d}",
+        external_ref=body.external_ref,
+        applicant_type=applicant.type.value,
+        applicant_name=applicant.name,
+        applicant_id_type=applicant.id_type,
+        applicant_id_number=applicant.id_number,
+        applicant_phone=applicant.phone,
+        applicant_email=applicant.email,
+        applicant_address=applicant.address,
+        channel=body.channel.value,
+        submitted_on=facts.submitted_on,
+        signed_on=facts.signed_on,
+        confirmed_on=facts.confirmed_on,
+        received_date=received,
+        request_description=body.request.description,
+        request_form=body.request.form.value if body.request.form else None,
+        delivery_method=body.request.delivery.value if body.request.delivery else None,
+        handler=body.handler,
+        created_at=now,
+        updated_at=now,
+        created_by=principal.actor,
+    )
+    _append(case, EventType.RECEIVED, received, {"channel": body.channel.value}, principal.actor)
+    _apply_projection(case, projection_of(case, calendar))
+    session.add(case)
+    session.flush()
+    return case
+
+
+def get_case(
+    session: Session, principal: Principal, case_id: int, permission: Permission = Permission.CASE_READ
+) -> DisclosureCase:
+    """A case in the principal's scope. Outside it the answer is the same as for a missing case (404), so that
+    existence does not leak between agencies."""
+    case = repository.get(
+        session, case_id, principal.agency_ids(permission), for_update=permission is not Permission.CASE_READ
+    )
+    if case is None:
+        raise NotFound("case_not_found", f"申请 {case_id} 不存在或不在您的权限范围内。")
+    return case
+
+
+def record_step(
+    session: Session, principal: Principal, case_id: int, event: CaseEvent, data: dict[str, Any], today: date
+) -> DisclosureCase:
+    """Append a procedural step after the lifecycle rules accept it, then re-derive the deadlines."""
+    case = get_case(session, principal, case_id, STEP_PERMISSION.get(event.type, Permission.CASE_STEP))
+    calendar = load_calendar(session)
+    check_event(case.received_date, _history(case), event, policy_of(case.agency), calendar, today)
+    payload = {
+        "days": event.days,
+        "until": event.until,
+        "notice_on": event.notice_on,
+        "disposition": event.disposition.value if event.disposition else None,
+        **data,
+    }
+    _append(case, event.type, event.on, payload, principal.actor)
+    _apply_projection(case, projection_of(case, calendar))
+    _touch(case)
+    session.flush()
+    return case
+
+
+def file_review(
+    session: Session, principal: Principal, case_id: int, body: ReviewFiling, today: date
+) -> DisclosureCase:
+    """Record an administrative review or lawsuit against the handling of a concluded case."""
+    event = CaseEvent(type=EventType.REVIEW_FILED, on=body.filed_on)
+    case = record_step(
+        session,
+        principal,
+        case_id,
+        event,
+        {"kind": body.kind.value, "outcome": body.outcome.value, "note": body.note},
+        today,
+    )
+    review = CaseReview(kind=body.kind.value, filed_on=body.filed_on, outcome=body.outcome.value)
+    if body.outcome is not ReviewOutcome.PENDING:
+        review.decided_on = body.filed_on
+    case.reviews.append(review)
+    session.flush()
+    case.events[-1].data = {**case.events[-1].data, "review_id": review.id}
+    return case
+
+
+def decide_review(
+    session: Session, principal: Principal, case_id: int, review_id: int, on: date, outcome: ReviewOutcome, today: date
+) -> DisclosureCase:
+    case = get_case(session, principal, case_id, Permission.CASE_STEP)
+    review = next((r for r in case.reviews if r.id == review_id), None)
+    if review is None:
+        raise NotFound("review_not_found", f"该申请下没有编号为 {review_id} 的复议或诉讼记录。")
+    if review.outcome != ReviewOutcome.PENDING.value:
+        raise WrongState("review_already_decided", "该复议或诉讼已有结果，不能重复记录。")
+    if outcome is ReviewOutcome.PENDING:
+        raise InvalidInput("review_outcome_pending", "请记录复议或诉讼的结果（维持、纠正或其他）。")
+    if on < review.filed_on:
+        raise InvalidInput("review_decided_before_filed", "审结日期不能早于立案日期。")
+    record_step(
+        session,
+        principal,
+        case_id,
+        CaseEvent(type=EventType.REVIEW_DECIDED, on=on),
+        {"review_id": review.id, "outcome": outcome.value},
+        today,
+    )
+    review.outcome = outcome.value
+    review.decided_on = on
+    session.flush()
+    return case
+
+
+def explain_deadline(session: Session, principal: Principal, case_id: int) -> Explanation:
+    case = get_case(session, principal, case_id)
+    return explain(case.received_date, _history(case), policy_of(case.agency), load_calendar(session))
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dates(case: DisclosureCase) -> dict[str, date | None]:
+    return {name: getattr(case, name) for name in PROJECTED_DATES}
+
+
+def recompute_open_cases(session: Session, calendar: WorkingCalendar, actor: str, today: date) -> list[DateChange]:
+    """Re-derive every open case after a calendar change; record the moved dates in each affected timeline."""
+    changes: list[DateChange] = []
+    for case in repository.open_cases(session):
+        old = _dates(case)
+        _apply_projection(case, projection_of(case, calendar))
+        new = _dates(case)
+        if new != old:
+            changed = {k: v for k, v in old.items() if new[k] != v}
+            _append(
+                case,
+                EventType.CALENDAR_CHANGED,
+                today,
+                {
+                    "calendar_version": calendar.version,
+                    "old": {k: _iso(v) for k, v in changed.items()},
+                    "new": {k: _iso(new[k]) for k in changed},
+                },
+                actor,
+            )
+            _touch(case)
+            changes.append(DateChange(case.id, case.number, changed, {k: new[k] for k in changed}))
+    session.flush()
+    return changes

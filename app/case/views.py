@@ -1,0 +1,141 @@
+"""ORM rows to API shapes. The deadline block is computed for ``today`` from the stored projection."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.case.schemas import (
+    ApplicantRead,
+    CaseRead,
+    CaseSummary,
+    CodeLabel,
+    Deadline,
+    DeliveryMethod,
+    EventRead,
+    ReceiptFactsIn,
+    RequestForm,
+    RequestIn,
+    ReviewRead,
+)
+from app.domain.calendar import WorkingCalendar
+from app.domain.clock import Projection
+from app.domain.codes import (
+    APPLICANT_TYPE_LABELS,
+    ApplicantType,
+    Channel,
+    Disposition,
+    ReviewKind,
+    ReviewOutcome,
+    disposition_label,
+)
+from app.domain.lifecycle import EVENT_TYPE_LABELS, CaseStatus, EventType
+from app.models import DisclosureCase
+
+
+def stored_projection(case: DisclosureCase) -> Projection:
+    return Projection(
+        status=CaseStatus(case.status),
+        start=case.clock_start,
+        due_date=case.due_date,
+        statutory_due_date=case.statutory_due_date,
+        correction_notice_due=case.correction_notice_due,
+        paused=case.paused,
+        pending_until=case.pending_until,
+        provisional=case.provisional,
+        disposition=Disposition(case.disposition) if case.disposition else None,
+        concluded_on=case.concluded_on,
+        calendar_version=case.calendar_version,
+    )
+
+
+def deadline(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> Deadline:
+    p = stored_projection(case)
+    return Deadline(
+        start=p.start,
+        due_date=p.due_date,
+        statutory_due_date=p.statutory_due_date,
+        correction_notice_due=p.correction_notice_due,
+        working_days_left=p.working_days_left(calendar, today),
+        paused=p.paused,
+        pending_until=p.pending_until,
+        overdue=p.overdue(today),
+        statutory_overdue=p.statutory_overdue(today),
+        provisional=p.provisional,
+        calendar_version=p.calendar_version,
+        as_of=today,
+    )
+
+
+def _disposition(case: DisclosureCase) -> CodeLabel | None:
+    if case.disposition is None:
+        return None
+    return CodeLabel(code=case.disposition, label=disposition_label(Disposition(case.disposition)))
+
+
+def summary(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> CaseSummary:
+    return CaseSummary(
+        id=case.id,
+        number=case.number,
+        agency=case.agency.code,
+        external_ref=case.external_ref,
+        applicant_type=ApplicantType(case.applicant_type),
+        applicant_name=case.applicant_name,
+        channel=Channel(case.channel),
+        received_date=case.received_date,
+        status=CaseStatus(case.status),
+        disposition=_disposition(case),
+        concluded_on=case.concluded_on,
+        handler=case.handler,
+        deadline=deadline(case, calendar, today),
+    )
+
+
+def full(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> CaseRead:
+    applicant_type = ApplicantType(case.applicant_type)
+    return CaseRead(
+        **summary(case, calendar, today).model_dump(),
+        applicant=ApplicantRead(
+            type=applicant_type,
+            type_label=APPLICANT_TYPE_LABELS[applicant_type],
+            name=case.applicant_name,
+            id_type=case.applicant_id_type,
+            id_number=case.applicant_id_number,
+            phone=case.applicant_phone,
+            email=case.applicant_email,
+            address=case.applicant_address,
+        ),
+        receipt=ReceiptFactsIn(
+            submitted_on=case.submitted_on, signed_on=case.signed_on, confirmed_on=case.confirmed_on
+        ),
+        request=RequestIn(
+            description=case.request_description,
+            form=RequestForm(case.request_form) if case.request_form else None,
+            delivery=DeliveryMethod(case.delivery_method) if case.delivery_method else None,
+        ),
+        timeline=[
+            EventRead(
+                seq=e.seq,
+                type=e.type,
+                label=EVENT_TYPE_LABELS[EventType(e.type)],
+                on=e.on,
+                data=e.data,
+                actor=e.actor,
+                recorded_at=e.recorded_at,
+            )
+            for e in case.events
+        ],
+        reviews=[
+            ReviewRead(
+                id=r.id,
+                kind=ReviewKind(r.kind),
+                filed_on=r.filed_on,
+                outcome=ReviewOutcome(r.outcome),
+                decided_on=r.decided_on,
+            )
+            for r in case.reviews
+        ],
+        version=case.version,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        created_by=case.created_by,
+    )

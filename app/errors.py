@@ -1,0 +1,102 @@
+"""RFC 9457 problem details: the one shape of every error the API returns.
+
+Domain and service code raise ``DomainError`` subclasses; only this module knows HTTP status codes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain.errors import DomainError, ErrorKind
+
+log = logging.getLogger("gongkai")
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_KIND = {ErrorKind.INVALID: 422, ErrorKind.CONFLICT: 409, ErrorKind.NOT_FOUND: 404}
+
+
+class ApiError(Exception):
+    """An error that belongs to the HTTP edge itself (authentication, preconditions, limits)."""
+
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://gongkai.example/problems/{code}",
+        "title": code.replace("_", " "),
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": str(request.url.path),
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc if part not in ("body", "query", "path", "header"))
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(request, STATUS_BY_KIND[exc.kind], exc.code, exc.detail)
+
+    @app.exception_handler(ApiError)
+    def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return problem(request, exc.status, exc.code, exc.detail, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field_path(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        fields = "、".join(sorted({e["field"] or "请求体" for e in errors}))
+        return problem(request, 422, "validation_failed", f"请求内容有误，请检查：{fields}", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        code = codes.get(exc.status_code, f"http_{exc.status_code}")
+        detail = "请求的资源不存在。" if exc.status_code == 404 else str(exc.detail)
+        return problem(request, exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", exc.orig)
+        return problem(request, 409, "conflict", "数据与已有记录冲突（可能是同时提交），请刷新后重试。")
+
+    @app.exception_handler(StaleDataError)
+    def stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return problem(request, 409, "concurrent_update", "该申请刚被他人修改，请刷新后再操作。")
+
+    @app.exception_handler(Exception)
+    def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error (request %s)", getattr(request.state, "request_id", "-"), exc_info=exc)
+        return problem(request, 500, "internal_error", "服务器内部错误，请将请求编号告知管理员。")

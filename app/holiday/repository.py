@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session
+
+from app.domain.calendar import WorkingCalendar, YearArrangement
+from app.models import CalendarDay, CalendarYear
+
+
+def current_version(session: Session) -> int:
+    return session.scalar(select(func.coalesce(func.max(CalendarYear.version), 0))) or 0
+
+
+def year_row(session: Session, year: int) -> CalendarYear | None:
+    return session.get(CalendarYear, year)
+
+
+def arrangements(session: Session) -> list[YearArrangement]:
+    holidays: dict[int, set[date]] = defaultdict(set)
+    makeup: dict[int, set[date]] = defaultdict(set)
+    for day in session.scalars(select(CalendarDay)):
+        (holidays if day.kind == "holiday" else makeup)[day.year].add(day.day)
+    return [
+        YearArrangement(
+            year=row.year,
+            holidays=frozenset(holidays[row.year]),
+            makeup_workdays=frozenset(makeup[row.year]),
+            source=row.source,
+        )
+        for row in session.scalars(select(CalendarYear).order_by(CalendarYear.year))
+    ]
+
+
+def days_of(session: Session, year: int) -> list[CalendarDay]:
+    return list(session.scalars(select(CalendarDay).where(CalendarDay.year == year).order_by(CalendarDay.day)))
+
+
+def replace_days(session: Session, year: int, days: list[CalendarDay]) -> None:
+    session.execute(delete(CalendarDay).where(CalendarDay.year == year))
+    session.add_all(days)
+    session.flush()
+
+
+_cache: weakref.WeakKeyDictionary[Engine, WorkingCalendar] = weakref.WeakKeyDictionary()
+
+
+def load_calendar(session: Session) -> WorkingCalendar:
+    """The calendar in force, rebuilt only when an import has raised the version (checked on every call, so
+    several API processes over one PostgreSQL database agree)."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    version = current_version(session)
+    cached = _cache.get(engine)
+    if cached is None or cached.version != version:
+        cached = WorkingCalendar(arrangements(session), version=version)
+        _cache[engine] = cached
+    return cached

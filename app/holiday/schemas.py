@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from app.case.service import DateChange
+
+
+class Day(BaseModel):
+    date: date
+    kind: str = Field(description="holiday | makeup_workday")
+    name: str
+
+
+class YearRead(BaseModel):
+    year: int
+    source: str
+    version: int
+    imported_at: datetime
+    imported_by: str
+    days: list[Day]
+
+
+class ImportRead(BaseModel):
+    year: int
+    version: int
+    replaced: bool
+    changed_cases: list[DateChange]
+
+
+class NoticeIn(BaseModel):
+    """A State Council notice for one year; see ``app.holiday.service`` for the file format."""
+
+    year: int = Field(ge=1990, le=2200)
+    source: str = Field(min_length=1, max_length=300, examples=["国办发明电〔2026〕12号"])
+    holidays: list[Day | date]
+    makeup_workdays: list[Day | date] = []

@@ -1,0 +1,61 @@
+"""The application factory. Nothing is built at import: settings, engine and sessions come from ``create_app``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request, Response
+
+from app import errors
+from app.case.router import router as case_router
+from app.db import make_engine, make_session_factory
+from app.holiday.router import router as calendar_router
+from app.meta.router import router as meta_router
+from app.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Case tracker for government information-disclosure applications (政府信息公开申请) under the Regulations on Open
+Government Information (国务院令第711号).
+
+* Every endpoint except `/healthz` needs `Authorization: Bearer <token>` (`gongkai token create`).
+* Errors are RFC 9457 `application/problem+json` with a stable `code` and a `detail` a clerk can act on.
+* Legal dates are days in the agency's time zone (`Asia/Shanghai`); deadlines count Chinese working days.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(title="gongkai 公开", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.session_factory = make_session_factory(app.state.engine)
+    errors.install(app)
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        rid = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        request.state.request_id = rid[:64]
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness: no authentication, no database."""
+        return {"status": "ok"}
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (case_router, calendar_router, meta_router):
+        api.include_router(router)
+    app.include_router(api)
+    return app

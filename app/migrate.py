@@ -1,0 +1,34 @@
+"""Schema migrations (Alembic) and the first-run set-up, run by ``gongkai db upgrade`` and ``gongkai serve``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def _run(engine: Engine, action: str, target: str) -> None:
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, action)(config, target)
+
+
+def upgrade(engine: Engine, target: str = "heads") -> None:
+    _run(engine, "upgrade", target)
+
+
+def downgrade(engine: Engine, target: str = "base") -> None:
+    _run(engine, "downgrade", target)

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.codes import ApplicantType, Channel, Disposition, ReviewKind, ReviewOutcome
+from app.domain.lifecycle import CaseStatus, EventType
+from app.models.agency import Agency
+from app.models.base import Base, enum_check
+
+
+class DisclosureCase(Base):
+    """One disclosure application. The facts are written once; the columns under *projection* are derived from the
+    timeline by ``app.domain.clock.project`` and rewritten in the same transaction as every event (never by hand)."""
+
+    __tablename__ = "disclosure_case"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "number"),
+        UniqueConstraint("agency_id", "external_ref"),
+        CheckConstraint(enum_check("applicant_type", ApplicantType), name="applicant_type"),
+        CheckConstraint(enum_check("channel", Channel), name="channel"),
+        CheckConstraint(enum_check("status", CaseStatus), name="status"),
+        CheckConstraint(f"disposition IS NULL OR {enum_check('disposition', Disposition)}", name="disposition"),
+        Index("ix_disclosure_case_agency_received", "agency_id", "received_date"),
+        Index("ix_disclosure_case_agency_concluded", "agency_id", "concluded_on"),
+        Index("ix_disclosure_case_agency_status_due", "agency_id", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    year: Mapped[int]
+    seq: Mapped[int]
+    number: Mapped[str] = mapped_column(String(16))
+    external_ref: Mapped[str | None] = mapped_column(String(128))
+
+    applicant_type: Mapped[str] = mapped_column(String(32))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_id_type: Mapped[str | None] = mapped_column(String(50))
+    applicant_id_number: Mapped[str | None] = mapped_column(String(64))
+    applicant_phone: Mapped[str | None] = mapped_column(String(50))
+    applicant_email: Mapped[str | None] = mapped_column(String(200))
+    applicant_address: Mapped[str | None] = mapped_column(String(300))
+
+    channel: Mapped[str] = mapped_column(String(16))
+    submitted_on: Mapped[date | None]
+    signed_on: Mapped[date | None]
+    confirmed_on: Mapped[date | None]
+    received_date: Mapped[date]
+
+    request_description: Mapped[str] = mapped_column(Text, default="")
+    request_form: Mapped[str | None] = mapped_column(String(32))
+    delivery_method: Mapped[str | None] = mapped_column(String(32))
+    handler: Mapped[str | None] = mapped_column(String(100))
+
+    # projection
+    clock_start: Mapped[date]
+    status: Mapped[str] = mapped_column(String(24))
+    disposition: Mapped[str | None] = mapped_column(String(48))
+    concluded_on: Mapped[date | None]
+    due_date: Mapped[date | None]
+    statutory_due_date: Mapped[date | None]
+    correction_notice_due: Mapped[date]
+    pending_until: Mapped[date | None]
+    paused: Mapped[bool] = mapped_column(default=False)
+    provisional: Mapped[bool] = mapped_column(default=False)
+    calendar_version: Mapped[int] = mapped_column(default=0)
+
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.seq", cascade="all, delete-orphan"
+    )
+    reviews: Mapped[list[CaseReview]] = relationship(
+        back_populates="case", order_by="CaseReview.id", cascade="all, delete-orphan"
+    )
+
+
+class CaseEvent(Base):
+    """An append-only fact on a case's timeline, with who recorded it and when."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        CheckConstraint(enum_check("type", EventType), name="type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("disclosure_case.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    type: Mapped[str] = mapped_column(String(32))
+    on: Mapped[date]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actor: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime]
+
+    case: Mapped[DisclosureCase] = relationship(back_populates="events")
+
+
+class CaseReview(Base):
+    """An administrative review (行政复议) or lawsuit (行政诉讼) against the handling of a case, with its outcome."""
+
+    __tablename__ = "case_review"
+    __table_args__ = (
+        CheckConstraint(enum_check("kind", ReviewKind), name="kind"),
+        CheckConstraint(enum_check("outcome", ReviewOutcome), name="outcome"),
+        Index("ix_case_review_filed", "filed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("disclosure_case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    filed_on: Mapped[date]
+    outcome: Mapped[str] = mapped_column(String(16))
+    decided_on: Mapped[date | None]
+
+    case: Mapped[DisclosureCase] = relationship(back_populates="reviews")

@@ -1,0 +1,30 @@
+"""Settings, read once from the environment (prefix ``GONGKAI_``) when the application or a command starts."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GONGKAI_", env_file=".env", extra="ignore")
+
+    environment: str = Field("development", description="development | test | production")
+    database_url: str = Field(
+        "sqlite:///gongkai.db", description="SQLAlchemy URL; postgresql+psycopg://… in production"
+    )
+    timezone: str = Field("Asia/Shanghai", description="The agencies' time zone: legal dates are days in this zone")
+    default_page_size: int = 50
+    max_page_size: int = 500
+    sql_echo: bool = False
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
