@@ -1,0 +1,1 @@
+"""Annual-report statistics: rendering the official tables (XLSX, CSV, HTML)."""
