@@ -16,7 +16,7 @@ from app.clock import utcnow
 from app.domain.calendar import WorkingCalendar
 from app.domain.clock import Explanation, Projection, explain, project
 from app.domain.codes import Disposition, ReviewOutcome
-from app.domain.errors import InvalidInput, NotFound, WrongState
+from app.domain.errors import Forbidden, InvalidInput, NotFound, WrongState
 from app.domain.lifecycle import CaseEvent, EventType, check_event
 from app.domain.receipt import ReceiptFacts, legal_receipt_date
 from app.domain.roles import Permission
@@ -150,13 +150,16 @@ def open_case(session: Session, principal: Principal, body: CaseCreate) -> Discl
 def get_case(
     session: Session, principal: Principal, case_id: int, permission: Permission = Permission.CASE_READ
 ) -> DisclosureCase:
-    """A case in the principal's scope. Outside it the answer is the same as for a missing case (404), so that
-    existence does not leak between agencies."""
+    """A case in the principal's scope, for an action needing ``permission``. Outside the scope the answer is the
+    same as for a missing case (404), so that existence does not leak between agencies; a case the principal may
+    read but not act on is a 403."""
     case = repository.get(
-        session, case_id, principal.agency_ids(permission), for_update=permission is not Permission.CASE_READ
+        session, case_id, principal.agency_ids(Permission.CASE_READ), for_update=permission is not Permission.CASE_READ
     )
     if case is None:
         raise NotFound("case_not_found", f"申请 {case_id} 不存在或不在您的权限范围内。")
+    if not principal.can(permission, case.agency_id):
+        raise Forbidden("forbidden", "您的角色无权进行此项操作（延期须由负责人批准，办结须由负责人或以上角色办理）。")
     return case
 
 

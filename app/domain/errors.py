@@ -9,6 +9,7 @@ class ErrorKind(StrEnum):
     INVALID = "invalid"  # the input breaks a rule whatever the case's state (HTTP 422)
     CONFLICT = "conflict"  # the input is not allowed in the case's current state (HTTP 409)
     NOT_FOUND = "not_found"  # HTTP 404
+    FORBIDDEN = "forbidden"  # the principal sees the object but may not do this to it (HTTP 403)
 
 
 class DomainError(Exception):
@@ -32,3 +33,7 @@ class WrongState(DomainError):
 
 class NotFound(DomainError):
     kind = ErrorKind.NOT_FOUND
+
+
+class Forbidden(DomainError):
+    kind = ErrorKind.FORBIDDEN

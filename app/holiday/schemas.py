@@ -29,10 +29,15 @@ class ImportRead(BaseModel):
     changed_cases: list[DateChange]
 
 
+class NoticeDay(BaseModel):
+    date: date
+    name: str = Field("", max_length=100)
+
+
 class NoticeIn(BaseModel):
     """A State Council notice for one year; see ``app.holiday.service`` for the file format."""
 
     year: int = Field(ge=1990, le=2200)
     source: str = Field(min_length=1, max_length=300, examples=["国办发明电〔2026〕12号"])
-    holidays: list[Day | date]
-    makeup_workdays: list[Day | date] = []
+    holidays: list[NoticeDay | date]
+    makeup_workdays: list[NoticeDay | date] = []

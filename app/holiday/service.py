@@ -77,9 +77,9 @@ def parse_json(text: str) -> YearNotice:
         )
     rows: list[tuple[date, str, str]] = []
     for kind in DAY_KINDS:
-        entries = doc.get(f"{kind}s" if kind == "holiday" else kind, [])
+        entries = doc.get(f"{kind}s", [])
         if not isinstance(entries, list):
-            raise InvalidInput("calendar_file_invalid", f"{kind} 应为列表。")
+            raise InvalidInput("calendar_file_invalid", f"{kind}s 应为列表。")
         for i, entry in enumerate(entries, 1):
             raw, name = (entry.get("date"), entry.get("name", "")) if isinstance(entry, dict) else (entry, "")
             rows.append((_parse_date(raw, f"{kind} 第{i}项"), kind, str(name)))

@@ -1,0 +1,159 @@
+"""The ``gongkai`` command against a real test database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli, openapi_json
+from app.main import create_app
+
+
+@pytest.fixture
+def run(settings, monkeypatch):
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, list(args))
+
+    return invoke
+
+
+def test_agency_token_and_import(run, tmp_path, api):
+    assert run("agency", "create", "--code", "nrb", "--name", "自然资源局").exit_code == 0
+    assert run("agency", "create", "--code", "nrb-a", "--name", "分局", "--parent", "nrb").exit_code == 0
+    duplicate = run("agency", "create", "--code", "nrb", "--name", "x")
+    assert duplicate.exit_code == 2
+    assert "agency_exists" in duplicate.output
+    token = run("token", "create", "--agency", "nrb", "--role", "integration", "--name", "oa-prod")
+    assert token.exit_code == 0
+    plain = token.stdout.strip().splitlines()[-1]
+    assert plain.startswith("gk_")
+
+    good = [
+        {
+            "agency": "nrb",
+            "applicant_type": "natural_person",
+            "applicant_name": "甲",
+            "channel": "online",
+            "received_date": "2020-03-02",
+            "concluded_date": "2020-03-20",
+            "disposition": "unavailable.not_held",
+            "reviews": [{"kind": "review", "filed_date": "2020-05-06", "outcome": "other"}],
+        },
+        {
+            "agency": "nrb",
+            "applicant_type": "commercial_enterprise",
+            "applicant_name": "乙",
+            "channel": "post",
+            "received_date": "2026-03-02",
+            "external_ref": "OLD-7",
+            "events": [
+                {
+                    "type": "extension_granted",
+                    "date": "2026-03-20",
+                    "days": 10,
+                    "approver": "王",
+                    "notice_on": "2026-03-20",
+                }
+            ],
+        },
+    ]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in good) + "\n", encoding="utf-8")
+    imported = run("cases", "import", str(path))
+    assert imported.exit_code == 0, imported.output
+    assert "已导入 2 件" in imported.output
+
+    listed = api.client.get(
+        "/api/v1/cases", params={"sort": "received_date"}, headers={"Authorization": f"Bearer {plain}"}
+    )
+    items = listed.json()["items"]
+    assert [i["status"] for i in items] == ["concluded", "open"]
+    assert items[1]["deadline"]["due_date"] == "2026-04-07"  # 15 + 10 working days after 2026-03-02 (04-06 off)
+
+
+def test_import_is_all_or_nothing_with_line_numbers(run, tmp_path, api):
+    run("agency", "create", "--code", "nrb", "--name", "自然资源局")
+    lines = [
+        json.dumps(
+            {
+                "agency": "nrb",
+                "applicant_type": "natural_person",
+                "applicant_name": "甲",
+                "channel": "fax",
+                "received_date": "2026-03-02",
+            }
+        ),
+        "{broken",
+        json.dumps(
+            {
+                "agency": "nrb",
+                "applicant_type": "martian",
+                "applicant_name": "乙",
+                "channel": "fax",
+                "received_date": "2026-03-02",
+            }
+        ),
+        json.dumps(
+            {
+                "agency": "nrb",
+                "applicant_type": "natural_person",
+                "applicant_name": "丙",
+                "channel": "fax",
+                "received_date": "2026-03-02",
+                "concluded_date": "2026-02-01",
+                "disposition": "disclosed",
+            }
+        ),
+        json.dumps(
+            {
+                "agency": "nrb",
+                "applicant_type": "natural_person",
+                "applicant_name": "丁",
+                "channel": "fax",
+                "received_date": "2026-03-02",
+                "concluded_date": "2026-03-05",
+                "disposition": "withheld",
+            }
+        ),
+    ]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = run("cases", "import", str(path))
+    assert result.exit_code == 1
+    for number, code in (
+        (2, "json_invalid"),
+        (3, "validation_failed"),
+        (4, "event_before_receipt"),
+        (5, "disposition_reason_required"),
+    ):
+        assert f"第{number}行 [{code}]" in result.output
+    assert "第1行" not in result.output
+    token = run("token", "create", "--agency", "nrb", "--role", "auditor").stdout.strip().splitlines()[-1]
+    assert api.client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}).json()["total"] == 0
+
+
+def test_calendar_import_from_csv(run, tmp_path):
+    path = tmp_path / "2027.csv"
+    path.write_text("date,kind,name\n2027-01-01,holiday,元旦\n2027-01-09,makeup_workday,调休\n", encoding="utf-8")
+    result = run("calendar", "import", str(path), "--source", "国办发明电〔2026〕99号")
+    assert result.exit_code == 0, result.output
+    shown = run("calendar", "show", "2027")
+    assert "2027-01-09  makeup_workday" in shown.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,kind\n2027-01-06,makeup_workday\n", encoding="utf-8")
+    refused = run("calendar", "import", str(bad))
+    assert refused.exit_code == 2
+    assert "calendar_invalid" in refused.output
+
+
+def test_committed_openapi_is_current(settings):
+    committed = (Path(__file__).parent.parent / "openapi" / "openapi.json").read_text("utf-8")
+    assert committed == openapi_json(create_app(settings)), (
+        "openapi/openapi.json is stale: run `gongkai openapi export`"
+    )
