@@ -221,10 +221,11 @@ def _check_rules(
                 )
             if until <= new.on:
                 raise InvalidInput("correction_period_invalid", "补正期限应晚于告知补正的日期。")
-        case EventType.CORRECTION_LAPSED if state.pending_until is not None and new.on < state.pending_until:
+        case EventType.CORRECTION_LAPSED if state.pending_until is not None and new.on <= state.pending_until:
+            # Art. 30: the applicant has the whole of the last day; the lapse is recorded after it.
             raise InvalidInput(
                 "correction_period_not_over",
-                f"补正期限至{state.pending_until}，期满前不能按逾期未补正办结（条例第三十条）。",
+                f"补正期限至{state.pending_until}（含当日），期满后才能按逾期未补正办结（条例第三十条）。",
             )
         case EventType.EXTENSION_GRANTED:
             # Art. 33 ¶2: once, approved by the head of the disclosure office, the applicant told before the deadline.

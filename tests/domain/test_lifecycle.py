@@ -35,7 +35,7 @@ ACCEPTED = [
     ([RECEIVED], CORRECT),
     ([RECEIVED], ev(T.CORRECTION_REQUESTED, "2025-03-12", until=D("2025-03-20"))),  # the 7th working day
     ([RECEIVED, CORRECT], ev(T.CORRECTION_RECEIVED, "2025-03-25")),  # late, but accepted by the agency
-    ([RECEIVED, CORRECT], ev(T.CORRECTION_LAPSED, "2025-03-20")),
+    ([RECEIVED, CORRECT], ev(T.CORRECTION_LAPSED, "2025-03-21")),
     ([RECEIVED, CORRECT], ev(T.WITHDRAWN, "2025-03-10")),
     ([RECEIVED], CONSULT),
     ([RECEIVED, CONSULT], ev(T.CONSULTATION_ENDED, "2025-03-06")),
@@ -88,7 +88,7 @@ REJECTED: list[tuple[list[CaseEvent], CaseEvent, type[DomainError], str]] = [
         WrongState,
         "correction_already_requested",
     ),
-    ([RECEIVED, CORRECT], ev(T.CORRECTION_LAPSED, "2025-03-19"), InvalidInput, "correction_period_not_over"),
+    ([RECEIVED, CORRECT], ev(T.CORRECTION_LAPSED, "2025-03-20"), InvalidInput, "correction_period_not_over"),
     ([RECEIVED], ev(T.CORRECTION_LAPSED, "2025-03-19"), WrongState, "not_awaiting_correction"),
     ([RECEIVED], ev(T.CORRECTION_RECEIVED, "2025-03-19"), WrongState, "not_awaiting_correction"),
     ([RECEIVED, CORRECT], CONSULT, WrongState, "awaiting_correction"),
@@ -168,8 +168,8 @@ REJECTED: list[tuple[list[CaseEvent], CaseEvent, type[DomainError], str]] = [
     ([RECEIVED, DONE], DONE, WrongState, "already_concluded"),
     ([RECEIVED, DONE], ev(T.WITHDRAWN, "2025-03-21"), WrongState, "already_concluded"),
     (
-        [RECEIVED, CORRECT, ev(T.CORRECTION_LAPSED, "2025-03-20")],
-        ev(T.CORRECTION_LAPSED, "2025-03-21"),
+        [RECEIVED, CORRECT, ev(T.CORRECTION_LAPSED, "2025-03-21")],
+        ev(T.CORRECTION_LAPSED, "2025-03-24"),
         WrongState,
         "already_concluded",
     ),
