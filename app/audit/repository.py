@@ -1,0 +1,96 @@
+"""Every query on the audit trail and its chain heads."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.db import insert_or_ignore
+from app.models import AuditChainHead, AuditRecord
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first record of every chain."""
+
+
+def advance_head(session: Session, chain: str) -> tuple[int, str]:
+    """Reserve the next sequence number of ``chain`` and return it with the hash it must link to. The UPDATE holds
+    the head row's lock until the transaction ends, so a concurrent writer of the same chain waits and then links to
+    this record instead of forking the chain."""
+    insert_or_ignore(session, AuditChainHead, chain=chain, seq=0, hash=GENESIS)
+    seq, prev_hash = session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.chain == chain)
+        .values(seq=AuditChainHead.seq + 1)
+        .returning(AuditChainHead.seq, AuditChainHead.hash)
+    ).one()
+    return seq, prev_hash
+
+
+def set_head_hash(session: Session, chain: str, value: str) -> None:
+    session.execute(update(AuditChainHead).where(AuditChainHead.chain == chain).values(hash=value))
+
+
+def heads(session: Session, chain: str | None) -> dict[str, AuditChainHead]:
+    stmt = select(AuditChainHead)
+    if chain is not None:
+        stmt = stmt.where(AuditChainHead.chain == chain)
+    return {head.chain: head for head in session.scalars(stmt)}
+
+
+def chains(session: Session, chain: str | None) -> set[str]:
+    stmt = select(AuditRecord.chain).distinct()
+    if chain is not None:
+        stmt = stmt.where(AuditRecord.chain == chain)
+    return set(session.scalars(stmt))
+
+
+def chain_rows(session: Session, chain: str) -> Iterator[AuditRecord]:
+    """The records of one chain in order, streamed (a chain grows without bound)."""
+    stmt = select(AuditRecord).where(AuditRecord.chain == chain).order_by(AuditRecord.seq)
+    yield from session.scalars(stmt.execution_options(yield_per=500))
+
+
+def prev_hash_at(session: Session, chain: str, seq: int) -> str | None:
+    return session.scalar(select(AuditRecord.prev_hash).where(AuditRecord.chain == chain, AuditRecord.seq == seq))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    agency_ids: Collection[int]
+    include_global: bool
+    actor: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+
+
+def _filtered(f: AuditFilter) -> Select[AuditRecord]:
+    scope = AuditRecord.agency_id.in_(f.agency_ids)
+    stmt = select(AuditRecord).where(or_(scope, AuditRecord.agency_id.is_(None)) if f.include_global else scope)
+    if f.actor is not None:
+        stmt = stmt.where(AuditRecord.actor == f.actor)
+    if f.action is not None:
+        prefix = f.action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
+        stmt = stmt.where(or_(AuditRecord.action == f.action, AuditRecord.action.like(prefix, escape="\\")))
+    if f.since is not None:
+        stmt = stmt.where(AuditRecord.at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(AuditRecord.at < f.until)
+    if f.entity_type is not None:
+        stmt = stmt.where(AuditRecord.entity_type == f.entity_type)
+    if f.entity_id is not None:
+        stmt = stmt.where(AuditRecord.entity_id == f.entity_id)
+    return stmt
+
+
+def page(session: Session, f: AuditFilter, offset: int, limit: int) -> tuple[list[AuditRecord], int]:
+    stmt = _filtered(f)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditRecord.at, AuditRecord.id).offset(offset).limit(limit))
+    return list(rows), total

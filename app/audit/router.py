@@ -1,0 +1,92 @@
+"""Reading the audit trail (``audit.read``: auditors and admins, within their agencies and, for parent agencies,
+their sub-agencies). There is no endpoint that changes or deletes a record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.agency.repository import by_code
+from app.audit import repository
+from app.audit.schemas import AuditPage, AuditRecordRead
+from app.auth.dependencies import PrincipalDep
+from app.case import repository as cases
+from app.deps import SessionDep, SettingsDep
+from app.domain.roles import Permission
+from app.errors import ApiError
+from app.settings import Settings
+
+router = APIRouter(tags=["audit"])
+
+PageQuery = Annotated[int, Query(ge=1)]
+PageSizeQuery = Annotated[int | None, Query(ge=1)]
+
+
+def _page_size(settings: Settings, page_size: int | None) -> int:
+    size = page_size or settings.default_page_size
+    if size > settings.max_page_size:
+        raise ApiError(422, "page_size_too_large", f"每页最多 {settings.max_page_size} 条。")
+    return size
+
+
+def _page(session: SessionDep, f: repository.AuditFilter, page: int, size: int) -> AuditPage:
+    rows, total = repository.page(session, f, (page - 1) * size, size)
+    items = [AuditRecordRead.model_validate(row, from_attributes=True) for row in rows]
+    return AuditPage(items=items, total=total, page=page, page_size=size)
+
+
+@router.get("/cases/{case_id}/audit")
+def case_audit(
+    case_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    page: PageQuery = 1,
+    page_size: PageSizeQuery = None,
+) -> AuditPage:
+    """Every change to one case, oldest first, with its state before and after."""
+    scope = principal.agency_ids(Permission.AUDIT_READ)
+    case = cases.get(session, case_id, scope)
+    if case is None:
+        raise ApiError(404, "case_not_found", f"申请 {case_id} 不存在或不在您的审计权限范围内。")
+    f = repository.AuditFilter(
+        agency_ids=[case.agency_id], include_global=False, entity_type="case", entity_id=str(case.id)
+    )
+    return _page(session, f, page, _page_size(settings, page_size))
+
+
+@router.get("/audit")
+def list_audit(
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    agency: Annotated[str | None, Query(description="Agency code; `global` for the calendar")] = None,
+    actor: str | None = None,
+    action: Annotated[str | None, Query(description="An action, or a prefix such as `case.step`")] = None,
+    since: Annotated[datetime | None, Query(description="From this time (inclusive)")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time (exclusive)")] = None,
+    page: PageQuery = 1,
+    page_size: PageSizeQuery = None,
+) -> AuditPage:
+    """The audit trail of your agencies (and the global chain: calendar imports), oldest first."""
+    scope = principal.agency_ids(Permission.AUDIT_READ)
+    if not scope:
+        raise ApiError(403, "forbidden", "只有审计员或管理员可以查看审计记录。")
+    agency_ids: frozenset[int] = scope
+    include_global = agency in (None, "global")
+    if agency not in (None, "global"):
+        row = by_code(session, agency)
+        if row is None or row.id not in scope:
+            raise ApiError(404, "agency_not_found", f"机关代码「{agency}」不存在或不在您的审计权限范围内。")
+        agency_ids = frozenset({row.id})
+    elif agency == "global":
+        agency_ids = frozenset()
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise ApiError(422, "naive_datetime", f"{name} 须带时区，例如 2026-11-27T08:00:00+08:00。")
+    f = repository.AuditFilter(
+        agency_ids=agency_ids, include_global=include_global, actor=actor, action=action, since=since, until=until
+    )
+    return _page(session, f, page, _page_size(settings, page_size))

@@ -1,0 +1,164 @@
+"""``Idempotency-Key`` on every POST under ``/api/v1``: a retried POST gets the first answer again, never a second
+effect. One ASGI middleware, installed by ``app.main``.
+
+* Scope: a key belongs to the caller, identified by the SHA-256 of the credential the request carries (the
+  ``Authorization`` header, else the ``Cookie`` header); requests without a credential are not tracked.
+* Same key, same request (SHA-256 of method, path and body) → the stored response: same status, body, ``Location``
+  and ``ETag``, plus ``Idempotent-Replayed: true``. Same key, different request → 422 ``idempotency_key_reused``.
+* The key row is inserted before the endpoint runs and completed with the response in the same transaction as the
+  POST's effect (the endpoint borrows this middleware's session, see ``app.deps.get_session``), committed before the
+  response leaves. A concurrent duplicate blocks on the key's unique index (PostgreSQL) or the write lock (SQLite)
+  until the first commits, then replays its answer. Only 2xx answers are stored: an error rolls back the key with
+  the effect, so a retry runs again.
+* Keys expire after ``KEY_TTL`` (24 hours): an expired key is ignored and replaced on use; ``gongkai idempotency
+  purge`` deletes all expired keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from anyio import to_thread
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.clock import utcnow
+from app.errors import problem
+from app.middleware import replaying
+from app.models import IdempotencyKey
+
+KEY_TTL = timedelta(hours=24)
+MAX_KEY_LENGTH = 200
+SESSION_SCOPE_KEY = "gongkai.idempotent_session"
+"""Where the middleware leaves the request's session for ``get_session`` to borrow."""
+
+
+def _sha256(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def _find(session: Session, caller: str, key: str) -> IdempotencyKey | None:
+    return session.scalars(
+        select(IdempotencyKey).where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)
+    ).one_or_none()
+
+
+def _claim(session: Session, claim: IdempotencyKey) -> IdempotencyKey | None:
+    """Insert the key, or return the live answer already stored under it."""
+    existing = _find(session, claim.caller, claim.key)
+    if existing is not None:
+        if existing.created_at > claim.created_at - KEY_TTL:
+            return existing
+        session.delete(existing)
+        session.flush()
+    try:
+        with session.begin_nested():
+            session.add(claim)
+    except IntegrityError:
+        return _find(session, claim.caller, claim.key)
+    return None
+
+
+def purge_expired(session: Session) -> int:
+    """Delete every key older than ``KEY_TTL``; returns how many."""
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= utcnow() - KEY_TTL))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass
+class _Captured:
+    messages: list[Message] = field(default_factory=list)
+    status: int = 500
+    headers: Headers = field(default_factory=Headers)
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = Headers(raw=message.get("headers", []))
+        self.messages.append(message)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.messages if m["type"] == "http.response.body")
+
+
+def _replay(row: IdempotencyKey) -> Response:
+    headers = {"Idempotent-Replayed": "true"}
+    if row.location:
+        headers["Location"] = row.location
+    if row.etag:
+        headers["ETag"] = row.etag
+    return Response(row.body, status_code=row.status or 200, headers=headers, media_type=row.content_type)
+
+
+def _complete(session: Session, claim: IdempotencyKey, captured: _Captured) -> None:
+    claim.status = captured.status
+    claim.body = captured.body
+    claim.content_type = captured.headers.get("content-type")
+    claim.location = captured.headers.get("location")
+    claim.etag = captured.headers.get("etag")
+    session.commit()
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers.get("idempotency-key")
+        credential = headers.get("authorization") or headers.get("cookie")
+        if key is None or credential is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+            detail = f"Idempotency-Key 须为 1–{MAX_KEY_LENGTH} 个可打印 ASCII 字符（建议使用 UUID）。"
+            await problem(request, 422, "idempotency_key_invalid", detail)(scope, receive, send)
+            return
+        body = await request.body()
+        claim = IdempotencyKey(
+            caller=_sha256(credential.encode()),
+            key=key,
+            method="POST",
+            path=scope["path"][:300],
+            request_hash=_sha256(b"POST", scope["path"].encode(), body),
+            created_at=utcnow(),
+        )
+        factory: sessionmaker[Session] = scope["app"].state.session_factory
+        session = factory()
+        try:
+            stored = await to_thread.run_sync(_claim, session, claim)
+            if stored is not None:
+                await to_thread.run_sync(session.rollback)
+                if stored.request_hash != claim.request_hash:
+                    detail = "该 Idempotency-Key 已用于另一个不同的请求；新的请求请使用新的 Idempotency-Key。"
+                    await problem(request, 422, "idempotency_key_reused", detail)(scope, receive, send)
+                else:
+                    await _replay(stored)(scope, receive, send)
+                return
+            scope[SESSION_SCOPE_KEY] = session
+            captured = _Captured()
+            await self.app(scope, replaying(body, receive), captured.send)
+            if 200 <= captured.status < 300:
+                await to_thread.run_sync(_complete, session, claim, captured)
+            else:
+                await to_thread.run_sync(session.rollback)
+            for message in captured.messages:
+                await send(message)
+        finally:
+            await to_thread.run_sync(session.close)
