@@ -27,6 +27,10 @@ class DisclosureCase(Base):
         Index("ix_disclosure_case_agency_received", "agency_id", "received_date"),
         Index("ix_disclosure_case_agency_concluded", "agency_id", "concluded_on"),
         Index("ix_disclosure_case_agency_status_due", "agency_id", "status", "due_date"),
+        # the overdue report's candidate predicates (app.overdue.repository)
+        Index("ix_disclosure_case_agency_status_statutory", "agency_id", "status", "statutory_due_date"),
+        Index("ix_disclosure_case_agency_status_pending", "agency_id", "status", "pending_until"),
+        Index("ix_disclosure_case_agency_status_notice", "agency_id", "status", "correction_notice_due"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,200 @@
+"""The nightly overdue report: build it, and record each delivery as a run so that it is delivered once a day.
+
+A run is claimed by inserting its row under the unique key (as_of, scope, due_within) in a transaction of its own
+(:func:`claim_run`); a second run for the same day, or a second server's cron started at the same minute, finds the
+row and delivers nothing. The report is then produced and its events written to the outbox in a second transaction
+(:func:`complete_run`), which also stores the items the next run's diff is taken against.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.agency import repository as agencies
+from app.agency.repository import get_agency
+from app.case.views import stored_projection
+from app.clock import utcnow
+from app.domain.codes import ApplicantType
+from app.domain.errors import NotFound, WrongState
+from app.domain.lifecycle import CASE_STATUS_LABELS, CaseStatus
+from app.domain.overdue import FINDING_LABELS, FindingKind, classify, horizon
+from app.holiday.repository import load_calendar
+from app.models import OverdueRun
+from app.overdue import repository
+from app.overdue.schemas import OverdueChanges, OverdueItem, OverdueReport
+from app.webhook.events import EventType
+from app.webhook.outbox import emit
+
+ALL_AGENCIES = "*"
+
+_SEVERITY = {kind: rank for rank, kind in enumerate(FindingKind)}
+_EVENT_OF: dict[FindingKind, EventType] = {
+    FindingKind.STATUTORY_OVERDUE: EventType.CASE_OVERDUE,
+    FindingKind.OVERDUE: EventType.CASE_OVERDUE,
+    FindingKind.DUE_SOON: EventType.CASE_DUE_SOON,
+}
+"""Findings that are announced to subscribers when they first appear."""
+
+
+@dataclass(frozen=True)
+class RunKey:
+    as_of: date
+    scope: str
+    due_within: int
+
+
+class RunExists(WrongState):
+    """The run for this key has been delivered already (or is being produced by another process)."""
+
+    def __init__(self, run: OverdueRun) -> None:
+        state = "already delivered" if run.status == "delivered" else "already running"
+        super().__init__("overdue_run_exists", f"{state} for {run.as_of} (run #{run.id})")
+        self.run_id = run.id
+
+
+def items_for(session: Session, agency_ids: Collection[int], as_of: date, due_within: int) -> list[OverdueItem]:
+    """Every finding of the cases in ``agency_ids`` on ``as_of``, by agency, handler, severity and date."""
+    calendar = load_calendar(session)
+    items: list[OverdueItem] = []
+    for case, correction_requested in repository.candidates(
+        session, agency_ids, as_of, horizon(as_of, calendar, due_within)
+    ):
+        findings = classify(
+            stored_projection(case),
+            correction_requested=correction_requested,
+            as_of=as_of,
+            calendar=calendar,
+            due_within=due_within,
+        )
+        status = CaseStatus(case.status)
+        items.extend(
+            OverdueItem(
+                case_id=case.id,
+                case_number=case.number,
+                external_ref=case.external_ref,
+                agency=case.agency.code,
+                kind=f.kind,
+                kind_label=FINDING_LABELS[f.kind],
+                due_date=f.due_date,
+                working_days=f.working_days,
+                applicant_type=ApplicantType(case.applicant_type),
+                received_date=case.received_date,
+                status=status,
+                status_label=CASE_STATUS_LABELS[status],
+                handler=case.handler,
+                provisional=case.provisional,
+            )
+            for f in findings
+        )
+    items.sort(key=lambda i: (i.agency, i.handler or "", _SEVERITY[i.kind], i.due_date, i.case_number))
+    return items
+
+
+def report(
+    items: list[OverdueItem],
+    key: RunKey,
+    run_id: int | None = None,
+    changes: OverdueChanges | None = None,
+) -> OverdueReport:
+    return OverdueReport(
+        as_of=key.as_of,
+        scope=key.scope,
+        due_within=key.due_within,
+        run_id=run_id,
+        counts=dict(Counter(i.kind for i in items)),
+        items=items,
+        changes=changes,
+    )
+
+
+def scope_ids(session: Session, scope: str) -> dict[str, int]:
+    """Agency code → id for a run's scope: one agency, or all of them."""
+    if scope == ALL_AGENCIES:
+        return {a.code: a.id for a in agencies.all_agencies(session)}
+    agency = get_agency(session, scope)
+    return {agency.code: agency.id}
+
+
+def readable_scope(session: Session, readable: frozenset[int], agency_code: str | None) -> frozenset[int]:
+    """The agencies an API report covers: all the principal may read, or one of them (404 outside the scope, as for
+    a missing agency, so that existence does not leak)."""
+    if agency_code is None:
+        return readable
+    agency = agencies.by_code(session, agency_code)
+    if agency is None or agency.id not in readable:
+        raise NotFound("agency_not_found", f"机关代码「{agency_code}」不存在或不在您的权限范围内。")
+    return frozenset({agency.id})
+
+
+def claim_run(session: Session, key: RunKey, actor: str, *, force: bool = False) -> OverdueRun:
+    """Insert the run's row, or take over a failed one (or any, with ``force``); raise :class:`RunExists` when the
+    day's run is delivered or running. Commit it at once: the row is the claim other processes see."""
+    run = OverdueRun(
+        as_of=key.as_of,
+        scope=key.scope,
+        due_within=key.due_within,
+        status="running",
+        started_at=utcnow(),
+        item_count=0,
+        items=[],
+        started_by=actor,
+    )
+    try:
+        with session.begin_nested():
+            session.add(run)
+        return run
+    except IntegrityError:
+        pass
+    existing = repository.run_for(session, key.as_of, key.scope, key.due_within)
+    assert existing is not None
+    if existing.status != "failed" and not force:
+        raise RunExists(existing)
+    existing.status, existing.started_at, existing.finished_at = "running", utcnow(), None
+    existing.started_by, existing.error = actor, None
+    session.flush()
+    return existing
+
+
+def complete_run(session: Session, run_id: int) -> OverdueReport:
+    """Produce the report of a claimed run, diff it against the previous run of the scope, write the outbox events
+    (``report.generated`` per agency; ``case.overdue``/``case.due_soon`` for new findings), and mark it delivered."""
+    run = session.get_one(OverdueRun, run_id)
+    key = RunKey(run.as_of, run.scope, run.due_within)
+    ids = scope_ids(session, run.scope)
+    items = items_for(session, ids.values(), run.as_of, run.due_within)
+    previous = repository.previous_run(session, run.scope, run.due_within, run.as_of)
+    before = {(i.key): i for i in map(OverdueItem.model_validate, previous.items if previous else [])}
+    now = {i.key: i for i in items}
+    changes = OverdueChanges(
+        since_run_id=previous.id if previous else None,
+        since_as_of=previous.as_of if previous else None,
+        new=[i for k, i in now.items() if k not in before],
+        resolved=[i for k, i in before.items() if k not in now],
+    )
+    result = report(items, key, run.id, changes)
+    for item in changes.new:
+        if item.kind in _EVENT_OF:
+            payload = {"as_of": run.as_of.isoformat(), "run_id": run.id, **item.model_dump(mode="json")}
+            emit(session, ids[item.agency], _EVENT_OF[item.kind], payload)
+    for code, agency_id in ids.items():
+        mine = [i for i in items if i.agency == code]
+        summary = report(mine, RunKey(run.as_of, code, run.due_within), run.id)
+        emit(session, agency_id, EventType.REPORT_GENERATED, summary.model_dump(mode="json", exclude={"changes"}))
+    run.items = [i.model_dump(mode="json") for i in items]
+    run.item_count = len(items)
+    run.status = "delivered"
+    run.finished_at = utcnow()
+    session.flush()
+    return result
+
+
+def fail_run(session: Session, run_id: int, error: str) -> None:
+    run = session.get_one(OverdueRun, run_id)
+    run.status, run.finished_at, run.error = "failed", utcnow(), error[:500]
+    session.flush()

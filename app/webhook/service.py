@@ -1,0 +1,66 @@
+"""Managing webhook subscriptions: an agency administrator's business (``token.manage`` or ``agency.manage``)."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.orm import Session
+
+from app.agency.repository import get_agency
+from app.auth.principal import Principal
+from app.clock import utcnow
+from app.domain.errors import NotFound
+from app.domain.roles import Permission
+from app.models import WebhookDelivery, WebhookSubscription
+from app.webhook import repository
+from app.webhook.events import EventType
+
+
+def managed_agencies(principal: Principal) -> frozenset[int]:
+    return principal.agency_ids(Permission.TOKEN_MANAGE) | principal.agency_ids(Permission.AGENCY_MANAGE)
+
+
+def create_subscription(
+    session: Session, principal: Principal, agency_code: str, url: str, events: list[EventType]
+) -> WebhookSubscription:
+    agency = get_agency(session, agency_code)
+    if agency.id not in managed_agencies(principal):
+        raise NotFound("agency_not_found", f"机关代码「{agency_code}」不存在或不在您的管理范围内。")
+    subscription = WebhookSubscription(
+        agency_id=agency.id,
+        url=url,
+        event_types=sorted({e.value for e in events}),
+        secret="whsec_" + secrets.token_urlsafe(32),
+        active=True,
+        created_at=utcnow(),
+        created_by=principal.actor,
+    )
+    session.add(subscription)
+    session.flush()
+    return subscription
+
+
+def list_subscriptions(session: Session, principal: Principal) -> list[WebhookSubscription]:
+    return repository.subscriptions(session, managed_agencies(principal))
+
+
+def get_subscription(session: Session, principal: Principal, subscription_id: int) -> WebhookSubscription:
+    subscription = repository.subscription(session, subscription_id, managed_agencies(principal))
+    if subscription is None or not subscription.active:
+        raise NotFound("subscription_not_found", f"订阅 {subscription_id} 不存在或不在您的管理范围内。")
+    return subscription
+
+
+def delete_subscription(session: Session, principal: Principal, subscription_id: int) -> None:
+    """Deactivate: the deliveries stay as a record; those still pending are given up."""
+    subscription = get_subscription(session, principal, subscription_id)
+    subscription.active = False
+    repository.abandon_pending(session, subscription.id, "subscription deleted")
+    session.flush()
+
+
+def list_deliveries(
+    session: Session, principal: Principal, subscription_id: int, status: str | None, limit: int
+) -> list[WebhookDelivery]:
+    subscription = get_subscription(session, principal, subscription_id)
+    return repository.deliveries(session, subscription.id, status, limit)
