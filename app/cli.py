@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 import json
+import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -24,11 +26,13 @@ from app.domain.errors import DomainError
 from app.domain.roles import Role
 from app.holiday import service as calendar_service
 from app.settings import Settings
+from app.user import service as user_service
 
 cli = typer.Typer(help="gongkai (公开): 政府信息公开申请办理台账", no_args_is_help=True, add_completion=False)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 agency_cli = typer.Typer(help="Agencies (机关).", no_args_is_help=True)
 token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
+user_cli = typer.Typer(help="User accounts (people signing in to the web client).", no_args_is_help=True)
 calendar_cli = typer.Typer(help="The working-day calendar.", no_args_is_help=True)
 cases_cli = typer.Typer(help="Cases.", no_args_is_help=True)
 openapi_cli = typer.Typer(help="The OpenAPI document.", no_args_is_help=True)
@@ -36,6 +40,7 @@ for sub, name in (
     (db_cli, "db"),
     (agency_cli, "agency"),
     (token_cli, "token"),
+    (user_cli, "user"),
     (calendar_cli, "calendar"),
     (cases_cli, "cases"),
     (openapi_cli, "openapi"),
@@ -43,6 +48,7 @@ for sub, name in (
     cli.add_typer(sub, name=name)
 
 DEFAULT_AGENCY = "default"
+FIRST_ADMIN = "admin"
 
 
 def _factory(settings: Settings) -> sessionmaker[Session]:
@@ -99,8 +105,11 @@ def serve(
         if not agencies.all_agencies(session):
             agency = agency_service.create_agency(session, code=DEFAULT_AGENCY, name="本机关")
             _, plain = auth_service.create_token(session, agency, Role.ADMIN, "first-admin")
+            password = secrets.token_urlsafe(12)
+            user_service.create_user(session, FIRST_ADMIN, "管理员", password, [(agency, Role.ADMIN)])
             typer.secho(
-                f"首次启动：已创建机关「{DEFAULT_AGENCY}」和管理员令牌（只显示这一次，请妥善保存）：\n{plain}",
+                f"首次启动：已创建机关「{DEFAULT_AGENCY}」、管理员账户和管理员令牌（只显示这一次，请妥善保存）：\n"
+                f"用户名：{FIRST_ADMIN}\n密码：{password}\n令牌：{plain}",
                 fg="yellow",
             )
     uvicorn.run(create_app(settings), host=host, port=port)
@@ -150,6 +159,52 @@ def token_create(
     except DomainError as exc:
         _fail(exc)
     typer.echo(plain)
+
+
+def _password(from_stdin: bool) -> tuple[str, bool]:
+    """The password read from standard input, or a random one (and True: it must be shown once)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    return secrets.token_urlsafe(12), True
+
+
+@user_cli.command("create")
+def user_create(
+    username: Annotated[str, typer.Option(help="Sign-in name, e.g. zhangsan")],
+    agency: Annotated[str, typer.Option(help="Agency code")],
+    role: Annotated[Role, typer.Option(help="Role in that agency")],
+    display_name: Annotated[str | None, typer.Option(help="Name shown in the client (default: the username)")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+) -> None:
+    """Create a user account. Without --password-stdin a random password is the last line of output, shown once."""
+    password, generated = _password(password_stdin)
+    try:
+        with transaction(_factory(Settings())) as session:
+            user = user_service.create_user(
+                session, username, display_name or username, password, [(agencies.get_agency(session, agency), role)]
+            )
+            typer.echo(f"已创建用户 {user.username}（{role.value}，机关 {agency}）", err=True)
+    except DomainError as exc:
+        _fail(exc)
+    if generated:
+        typer.echo("初始密码（只显示这一次）：", err=True)
+        typer.echo(password)
+
+
+@user_cli.command("grant")
+def user_grant(
+    username: Annotated[str, typer.Option(help="An existing user")],
+    agency: Annotated[str, typer.Option(help="Agency code")],
+    role: Annotated[Role, typer.Option(help="Role in that agency (replaces the role held there)")],
+) -> None:
+    """Give a user a role in an agency."""
+    try:
+        with transaction(_factory(Settings())) as session:
+            user = user_service.get_user(session, username)
+            user_service.grant(session, user, agencies.get_agency(session, agency), role)
+            typer.echo(f"用户 {username} 在机关 {agency} 的角色：{role.value}")
+    except DomainError as exc:
+        _fail(exc)
 
 
 @calendar_cli.command("import")

@@ -9,11 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from app import errors
+from app.auth.router import router as auth_router
+from app.auth.router import tokens_router
 from app.case.router import router as case_router
 from app.db import make_engine, make_session_factory
 from app.holiday.router import router as calendar_router
 from app.meta.router import router as meta_router
 from app.settings import Settings
+from app.user.router import router as user_router
 
 API_PREFIX = "/api/v1"
 
@@ -21,7 +24,8 @@ DESCRIPTION = """
 Case tracker for government information-disclosure applications (政府信息公开申请) under the Regulations on Open
 Government Information (国务院令第711号).
 
-* Every endpoint except `/healthz` needs `Authorization: Bearer <token>` (`gongkai token create`).
+* Every endpoint except `/healthz` and `/api/v1/auth/login` needs `Authorization: Bearer <token>` (systems) or the
+  session cookie from `POST /api/v1/auth/login` plus `X-CSRF-Token` on writes (people).
 * Errors are RFC 9457 `application/problem+json` with a stable `code` and a `detail` a clerk can act on.
 * Legal dates are days in the agency's time zone (`Asia/Shanghai`); deadlines count Chinese working days.
 """
@@ -55,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (case_router, calendar_router, meta_router):
+    for router in (case_router, calendar_router, meta_router, auth_router, tokens_router, user_router):
         api.include_router(router)
     app.include_router(api)
     return app

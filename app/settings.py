@@ -20,10 +20,16 @@ class Settings(BaseSettings):
     default_page_size: int = 50
     max_page_size: int = 500
     sql_echo: bool = False
+    session_idle_hours: int = Field(8, ge=1, description="A browser session ends after this many idle hours")
 
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are sent over HTTPS only, except on a developer's or the tests' plain-HTTP server."""
+        return self.environment not in ("development", "test")
 
     @property
     def is_sqlite(self) -> bool:

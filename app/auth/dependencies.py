@@ -1,29 +1,59 @@
+"""Identities and what they may do. The permission table itself is ``app.domain.roles``."""
+
 from __future__ import annotations
 
+import hmac
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth.principal import Principal
-from app.auth.service import authenticate_token
-from app.deps import SessionDep
+from app.auth.service import authenticate_session, authenticate_token
+from app.deps import SessionDep, SettingsDep
 from app.errors import ApiError
 
-bearer = HTTPBearer(auto_error=False, description="A token from `gongkai token create`.")
+SESSION_COOKIE = "gongkai_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+bearer = HTTPBearer(auto_error=False, description="A token from `gongkai token create` or `POST /tokens`.")
+session_cookie = APIKeyCookie(
+    name=SESSION_COOKIE, auto_error=False, description="Set by `POST /auth/login` (the web client)."
+)
+csrf_header = APIKeyHeader(
+    name=CSRF_HEADER, auto_error=False, description="With the session cookie, on POST/PUT/PATCH/DELETE."
+)
 
 UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
 
 
 def current_principal(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    cookie: Annotated[str | None, Depends(session_cookie)],
+    csrf: Annotated[str | None, Depends(csrf_header)],
 ) -> Principal:
-    if credentials is None:
+    """A bearer token (systems) or the session cookie (people). Cookies are sent by the browser on its own, so a
+    state-changing request with one must also carry the session's CSRF token, which only the web client can read."""
+    if credentials is not None:
+        principal = authenticate_token(session, credentials.credentials)
+        if principal is None:
+            raise ApiError(401, "invalid_token", "访问令牌无效、已过期或已被吊销。", UNAUTHENTICATED)
+        return principal
+    if cookie is None:
         raise ApiError(401, "unauthenticated", "请先登录或提供访问令牌。", UNAUTHENTICATED)
-    principal = authenticate_token(session, credentials.credentials)
-    if principal is None:
-        raise ApiError(401, "invalid_token", "访问令牌无效、已过期或已被吊销。", UNAUTHENTICATED)
-    return principal
+    identity = authenticate_session(session, cookie, timedelta(hours=settings.session_idle_hours))
+    if identity is None:
+        raise ApiError(401, "session_expired", "登录已过期，请重新登录。", UNAUTHENTICATED)
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(
+        (csrf or "").encode(), identity.csrf_token.encode()
+    ):
+        raise ApiError(403, "csrf_failed", f"请求缺少有效的 {CSRF_HEADER}，请刷新页面后重试。")
+    return identity.principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.errors import DomainError, Forbidden
 from app.domain.roles import READ_DOWN, READ_PERMISSIONS, Permission, Role, allows
 
 
@@ -10,11 +11,14 @@ class Principal:
     """Who is acting: a user or a service token, with a role in each agency it belongs to.
 
     ``descendants`` maps each of those agencies to its sub-agencies, for the read-down rule of parent auditors/admins.
+    ``user_id`` and ``session_id`` are set for a user signed in with the session cookie.
     """
 
     actor: str
     memberships: dict[int, Role]
     descendants: dict[int, frozenset[int]]
+    user_id: int | None = None
+    session_id: int | None = None
 
     def agency_ids(self, permission: Permission) -> frozenset[int]:
         """The agencies in which this principal holds ``permission``."""
@@ -32,3 +36,21 @@ class Principal:
 
     def can_anywhere(self, permission: Permission) -> bool:
         return bool(self.agency_ids(permission))
+
+    @property
+    def scope(self) -> frozenset[int]:
+        """The agencies this principal sees: its own and, for read-down roles, their sub-agencies. Objects of any
+        other agency do not exist for it (404), so that existence does not leak between agencies."""
+        return self.agency_ids(Permission.CASE_READ)
+
+    def check(self, permission: Permission, agency_id: int, missing: DomainError) -> None:
+        """Raise ``missing`` (a NotFound) outside the scope, ``Forbidden`` inside it without ``permission``."""
+        if agency_id not in self.scope:
+            raise missing
+        if not self.can(permission, agency_id):
+            raise Forbidden("forbidden", "您的角色无权进行此项操作。")
+
+    def require_anywhere(self, permission: Permission) -> None:
+        """For lists and agency-less resources: the permission must be held in at least one agency."""
+        if not self.can_anywhere(permission):
+            raise Forbidden("forbidden", "您的角色无权进行此项操作。")

@@ -83,7 +83,8 @@ def list_cases(
 @router.get("/{case_id}", responses=CASE_ERRORS)
 def get_case(case_id: int, session: SessionDep, principal: PrincipalDep, today: TodayDep) -> CaseRead:
     case = service.get_case(session, principal, case_id)
-    return views.full(case, load_calendar(session), today)
+    personal = principal.can(Permission.CASE_READ_PERSONAL, case.agency_id)
+    return views.full(case, load_calendar(session), today, personal=personal)
 
 
 @router.get("/{case_id}/deadline", responses=CASE_ERRORS)

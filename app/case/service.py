@@ -102,8 +102,9 @@ def _touch(case: DisclosureCase) -> None:
 def open_case(session: Session, principal: Principal, body: CaseCreate) -> DisclosureCase:
     """Register an application (条例 Art. 29–31): number it, fix its legal receipt date, start its clock."""
     agency = get_agency(session, body.agency)
-    if not principal.can(Permission.CASE_CREATE, agency.id):
-        raise NotFound("agency_not_found", f"机关代码「{body.agency}」不存在。")
+    principal.check(
+        Permission.CASE_CREATE, agency.id, NotFound("agency_not_found", f"机关代码「{body.agency}」不存在。")
+    )
     if body.external_ref is not None and repository.by_external_ref(session, agency.id, body.external_ref):
         raise WrongState(
             "external_ref_exists", f"外部编号「{body.external_ref}」已登记过（同一机关内外部编号不能重复）。"

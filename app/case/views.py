@@ -29,6 +29,7 @@ from app.domain.codes import (
     disposition_label,
 )
 from app.domain.lifecycle import EVENT_TYPE_LABELS, CaseStatus, EventType
+from app.domain.privacy import PersonalField, mask
 from app.models import DisclosureCase
 
 
@@ -90,7 +91,12 @@ def summary(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> Cas
     )
 
 
-def full(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> CaseRead:
+def full(case: DisclosureCase, calendar: WorkingCalendar, today: date, *, personal: bool = False) -> CaseRead:
+    """The whole case; identity-document and phone numbers in full only when ``personal`` (``case.read_personal``)."""
+
+    def shown(value: str | None, field: PersonalField) -> str | None:
+        return value if personal else mask(value, field)
+
     applicant_type = ApplicantType(case.applicant_type)
     return CaseRead(
         **summary(case, calendar, today).model_dump(),
@@ -99,8 +105,8 @@ def full(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> CaseRe
             type_label=APPLICANT_TYPE_LABELS[applicant_type],
             name=case.applicant_name,
             id_type=case.applicant_id_type,
-            id_number=case.applicant_id_number,
-            phone=case.applicant_phone,
+            id_number=shown(case.applicant_id_number, PersonalField.ID_NUMBER),
+            phone=shown(case.applicant_phone, PersonalField.PHONE),
             email=case.applicant_email,
             address=case.applicant_address,
         ),

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     CALENDAR_MANAGE = "calendar.manage"
     AGENCY_MANAGE = "agency.manage"
     TOKEN_MANAGE = "token.manage"
+    USER_MANAGE = "user.manage"  # accounts and their roles in the agency
 
 
 _CLERK = {
@@ -67,3 +68,16 @@ READ_PERMISSIONS: frozenset[Permission] = frozenset(
 
 def allows(role: Role, permission: Permission) -> bool:
     return permission in PERMISSIONS[role]
+
+
+def permission_table() -> str:
+    """The permission table as Markdown, for ``docs/auth.md`` (a test keeps the two equal)."""
+    roles = list(Role)
+    lines = [
+        "| permission | " + " | ".join(role.value for role in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for permission in Permission:
+        marks = " | ".join("✓" if allows(role, permission) else "" for role in roles)
+        lines.append(f"| `{permission.value}` | {marks} |")
+    return "\n".join(lines) + "\n"

@@ -5,10 +5,12 @@ from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.case import CaseEvent, CaseReview, DisclosureCase
 from app.models.token import ApiToken
+from app.models.user import AppUser, Membership, UserSession
 
 __all__ = [
     "Agency",
     "ApiToken",
+    "AppUser",
     "Base",
     "CalendarDay",
     "CalendarYear",
@@ -16,4 +18,6 @@ __all__ = [
     "CaseEvent",
     "CaseReview",
     "DisclosureCase",
+    "Membership",
+    "UserSession",
 ]

@@ -24,3 +24,7 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    rotated_from_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+    grace_until: Mapped[datetime | None]
+    """Set when the token is rotated: it keeps working until then, so that its users can switch without downtime."""

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.domain.roles import Role
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(Strict):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class MembershipRead(BaseModel):
+    agency: str
+    agency_name: str
+    role: Role
+
+
+class UserRead(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    is_active: bool
+    locked_until: datetime | None
+    created_at: datetime
+    memberships: list[MembershipRead]
+
+
+class MeRead(BaseModel):
+    actor: str = Field(description="How your actions are recorded, e.g. `user:zhangsan` or `token:oa-prod#3`")
+    user: UserRead | None = Field(description="The signed-in user; null for a bearer token")
+    memberships: list[MembershipRead]
+    csrf_token: str | None = Field(
+        description="Send it as `X-CSRF-Token` on every POST/PUT/PATCH/DELETE made with the session cookie"
+    )
+
+
+class TokenCreate(Strict):
+    agency: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    role: Role
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        examples=["oa-prod"]
+    )
+    expires_days: int | None = Field(None, ge=1, le=3650, description="Days until it expires (default: never)")
+
+
+class TokenRead(BaseModel):
+    id: int
+    agency: str
+    role: Role
+    name: str
+    created_at: datetime
+    created_by: str | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    rotated_from_id: int | None
+    grace_until: datetime | None = Field(description="After a rotation: when this token stops working")
+
+
+class TokenIssued(TokenRead):
+    token: str = Field(description="The bearer token. Shown only this once; only its hash is stored.")

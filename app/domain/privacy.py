@@ -1,0 +1,32 @@
+"""Masking of personal data (《个人信息保护法》 Art. 51: measures against unauthorised access to personal information).
+
+Identity-document and phone numbers are shown in full only to whoever needs them to handle the case; everywhere else
+(lists, exports, logs) they are masked by ``mask``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PersonalField(StrEnum):
+    ID_NUMBER = "id_number"
+    PHONE = "phone"
+
+
+KEPT: dict[PersonalField, tuple[int, int]] = {
+    PersonalField.ID_NUMBER: (4, 4),  # region code and the last digits a clerk reads back: 1101**********1234
+    PersonalField.PHONE: (3, 4),  # carrier prefix and the last four: 138****5678
+}
+"""Characters kept visible at the start and at the end of each kind of number."""
+
+
+def mask(value: str | None, field: PersonalField) -> str | None:
+    """``value`` with everything but its kept head and tail replaced by ``*``; a value too short to keep anything
+    without revealing it whole is masked entirely."""
+    if value is None:
+        return None
+    head, tail = KEPT[field]
+    if len(value) <= head + tail:
+        return "*" * len(value)
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]

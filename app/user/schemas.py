@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.domain.roles import Role
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MembershipIn(Strict):
+    agency: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    role: Role
+
+
+class RoleIn(Strict):
+    role: Role
+
+
+class UserCreate(Strict):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+        examples=["zhangsan"]
+    )
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        examples=["张三"]
+    )
+    password: Annotated[str, StringConstraints(max_length=200)] = Field(description="At least 10 characters")
+    memberships: list[MembershipIn] = Field(min_length=1, description="The user's role in each agency")

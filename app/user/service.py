@@ -1,0 +1,145 @@
+"""User accounts and their roles per agency. Services flush, never commit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.agency.repository import get_agency
+from app.auth import repository as auth_repository
+from app.auth.principal import Principal
+from app.auth.service import hash_password
+from app.clock import utcnow
+from app.domain.errors import Forbidden, InvalidInput, NotFound, WrongState
+from app.domain.roles import Permission, Role
+from app.models import Agency, AppUser, Membership
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+MIN_PASSWORD_LENGTH = 10
+
+
+def _agency_missing(code: str) -> NotFound:
+    return NotFound("agency_not_found", f"机关代码「{code}」不存在。")
+
+
+def create_user(
+    session: Session, username: str, display_name: str, password: str, memberships: Iterable[tuple[Agency, Role]]
+) -> AppUser:
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput("username_invalid", "用户名只能使用字母、数字和 ._@-，最长64位。")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password_too_short", f"密码至少 {MIN_PASSWORD_LENGTH} 位。")
+    if auth_repository.user_by_username(session, username) is not None:
+        raise WrongState("username_taken", f"用户名「{username}」已被使用。")
+    user = AppUser(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        failed_attempts=0,
+        is_active=True,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    for agency, role in memberships:
+        grant(session, user, agency, role)
+    session.flush()
+    return user
+
+
+def grant(session: Session, user: AppUser, agency: Agency, role: Role) -> None:
+    """Give the user ``role`` in ``agency``, replacing the role held there before."""
+    existing = next((m for m in user.memberships if m.agency_id == agency.id), None)
+    if existing is None:
+        user.memberships.append(Membership(agency_id=agency.id, role=role.value))
+    else:
+        existing.role = role.value
+    session.flush()
+
+
+def get_user(session: Session, username: str) -> AppUser:
+    user = auth_repository.user_by_username(session, username)
+    if user is None:
+        raise NotFound("user_not_found", f"用户「{username}」不存在。")
+    return user
+
+
+# --- the administrators' API: every action scoped to the agencies the principal manages ---------------------------
+
+
+def _managed_agency(session: Session, principal: Principal, code: str) -> Agency:
+    agency = get_agency(session, code)
+    principal.check(Permission.USER_MANAGE, agency.id, _agency_missing(code))
+    return agency
+
+
+def _managed_user(session: Session, principal: Principal, user_id: int) -> AppUser:
+    """A user with a role in one of the principal's agencies (404 otherwise) that it may manage (403 otherwise)."""
+    user = session.get(AppUser, user_id)
+    agency_ids = {m.agency_id for m in user.memberships} if user else set()
+    if user is None or not agency_ids & principal.scope:
+        raise NotFound("user_not_found", f"用户 {user_id} 不存在或不在您的权限范围内。")
+    if not agency_ids & principal.agency_ids(Permission.USER_MANAGE):
+        raise Forbidden("forbidden", "您的角色无权管理用户。")
+    return user
+
+
+def add_user(
+    session: Session,
+    principal: Principal,
+    username: str,
+    display_name: str,
+    password: str,
+    memberships: list[tuple[str, Role]],
+) -> AppUser:
+    agencies = [(_managed_agency(session, principal, code), role) for code, role in memberships]
+    return create_user(session, username, display_name, password, agencies)
+
+
+def managed_users(session: Session, principal: Principal) -> list[AppUser]:
+    principal.require_anywhere(Permission.USER_MANAGE)
+    query = (
+        select(AppUser)
+        .where(AppUser.memberships.any(Membership.agency_id.in_(principal.agency_ids(Permission.USER_MANAGE))))
+        .order_by(AppUser.username)
+    )
+    return list(session.scalars(query))
+
+
+def set_membership(session: Session, principal: Principal, user_id: int, agency_code: str, role: Role) -> AppUser:
+    user = _managed_user(session, principal, user_id)
+    grant(session, user, _managed_agency(session, principal, agency_code), role)
+    return user
+
+
+def remove_membership(session: Session, principal: Principal, user_id: int, agency_code: str) -> AppUser:
+    user = _managed_user(session, principal, user_id)
+    agency = _managed_agency(session, principal, agency_code)
+    membership = next((m for m in user.memberships if m.agency_id == agency.id), None)
+    if membership is None:
+        raise NotFound("membership_not_found", f"该用户在机关「{agency_code}」没有角色。")
+    user.memberships.remove(membership)
+    session.flush()
+    return user
+
+
+def unlock(session: Session, principal: Principal, user_id: int) -> AppUser:
+    """Lift a lock-out after failed logins before it ends by itself."""
+    user = _managed_user(session, principal, user_id)
+    user.failed_attempts = 0
+    user.locked_until = None
+    session.flush()
+    return user
+
+
+def deactivate(session: Session, principal: Principal, user_id: int) -> AppUser:
+    """Stop the account and end its sessions. Only an administrator of every agency the user belongs to may."""
+    user = _managed_user(session, principal, user_id)
+    if not {m.agency_id for m in user.memberships} <= principal.agency_ids(Permission.USER_MANAGE):
+        raise Forbidden("user_in_other_agencies", "该用户还属于您无权管理的机关，请由上级管理员停用。")
+    user.is_active = False
+    auth_repository.end_sessions(session, user.id)
+    session.flush()
+    return user

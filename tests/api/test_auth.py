@@ -1,0 +1,246 @@
+"""Sign-in, lock-out, session cookies and CSRF, service tokens and their rotation, masking of personal data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from app.agency import repository as agencies
+from app.agency import service as agency_service
+from app.auth import service as auth_service
+from app.clock import utcnow
+from app.db import transaction
+from app.domain.roles import Role, permission_table
+from app.main import create_app
+from app.models import ApiToken, AppUser, UserSession
+from app.settings import Settings
+from app.user import service as user_service
+
+URL = "/api/v1"
+PASSWORD = "correct-horse-battery"
+
+
+def make_user(api, username="zhang", agency="a1", role=Role.CLERK):
+    with transaction(api.factory) as session:
+        user = user_service.create_user(
+            session, username, "张三", PASSWORD, [(agencies.get_agency(session, agency), role)]
+        )
+    return user.id
+
+
+def login(client, username="zhang", password=PASSWORD):
+    return client.post(f"{URL}/auth/login", json={"username": username, "password": password})
+
+
+@pytest.fixture
+def a1(api):
+    api.agency("a1")
+    api.agency("a2")
+
+
+def test_login_sets_a_strict_http_only_cookie_and_returns_memberships(api, a1):
+    make_user(api)
+    response = login(api.client)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["actor"] == "user:zhang"
+    assert body["memberships"] == [{"agency": "a1", "agency_name": "a1 机关", "role": "clerk"}]
+    assert body["csrf_token"]
+    cookie = response.headers["set-cookie"].lower()
+    assert "gongkai_session=" in cookie
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
+    assert "path=/" in cookie
+    assert "secure" not in cookie  # the test environment serves plain HTTP
+    me = api.client.get(f"{URL}/auth/me")
+    assert me.json()["user"]["username"] == "zhang"
+    assert me.json()["csrf_token"] == body["csrf_token"]
+
+
+def test_cookie_is_secure_outside_development(settings, factory):
+    production = Settings(database_url=settings.database_url, environment="production")
+    with transaction(factory) as session:
+        agency = agency_service.create_agency(session, code="x", name="X 机关")
+        user_service.create_user(session, "li", "李四", PASSWORD, [(agency, Role.CLERK)])
+    with TestClient(create_app(production), base_url="https://testserver") as client:
+        response = login(client, "li")
+    assert response.status_code == 200
+    assert "secure" in response.headers["set-cookie"].lower()
+
+
+def test_unknown_user_and_wrong_password_look_the_same(api, a1):
+    make_user(api)
+    unknown = login(api.client, "nobody")
+    wrong = login(api.client, "zhang", "wrong-password")
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json()["code"] == wrong.json()["code"] == "login_failed"
+    assert unknown.json()["detail"] == wrong.json()["detail"]
+    assert unknown.headers["content-type"] == "application/problem+json"
+
+
+def test_five_failures_lock_the_account_until_unlocked(api, a1):
+    user_id = make_user(api)
+    codes = [login(api.client, "zhang", "wrong-password").json()["code"] for _ in range(5)]
+    assert codes == ["login_failed"] * 4 + ["account_locked"]
+    locked = login(api.client)  # even the right password
+    assert locked.status_code == 423
+    assert "锁定" in locked.json()["detail"]
+    other_admin = api.headers("a2", Role.ADMIN)
+    assert api.client.post(f"{URL}/users/{user_id}/unlock", headers=other_admin).status_code == 404
+    unlocked = api.client.post(f"{URL}/users/{user_id}/unlock", headers=api.headers("a1", Role.ADMIN))
+    assert unlocked.status_code == 200
+    assert login(api.client).status_code == 200
+
+
+def test_lock_ends_by_itself_and_success_resets_the_count(api, a1):
+    make_user(api)
+    for _ in range(5):
+        login(api.client, "zhang", "wrong-password")
+    with transaction(api.factory) as session:
+        session.execute(update(AppUser).values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert login(api.client).status_code == 200
+    assert [login(api.client, "zhang", "x").status_code for _ in range(4)] == [401] * 4
+    assert login(api.client).status_code == 200
+
+
+def test_cookie_writes_need_the_csrf_token(api, a1):
+    make_user(api)
+    csrf = login(api.client).json()["csrf_token"]
+    body = {
+        "agency": "a1",
+        "applicant": {"type": "natural_person", "name": "张三"},
+        "channel": "in_person",
+        "receipt": {"submitted_on": "2026-03-02"},
+        "request": {"description": "某文件"},
+    }
+    missing = api.client.post(f"{URL}/cases", json=body)
+    assert missing.status_code == 403
+    assert missing.json()["code"] == "csrf_failed"
+    forged = api.client.post(f"{URL}/cases", json=body, headers={"X-CSRF-Token": "guess"})
+    assert forged.json()["code"] == "csrf_failed"
+    created = api.client.post(f"{URL}/cases", json=body, headers={"X-CSRF-Token": csrf})
+    assert created.status_code == 201, created.text
+    assert created.json()["created_by"] == "user:zhang"
+    assert api.client.get(f"{URL}/cases").status_code == 200  # reads need no CSRF token
+    assert api.client.post(f"{URL}/auth/logout").json()["code"] == "csrf_failed"
+    assert api.client.post(f"{URL}/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    api.client.cookies.clear()
+    assert api.client.get(f"{URL}/cases").status_code == 401
+
+
+def test_idle_sessions_and_deactivated_users_are_signed_out(api, a1):
+    user_id = make_user(api)
+    login(api.client)
+    with transaction(api.factory) as session:
+        session.execute(update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    expired = api.client.get(f"{URL}/auth/me")
+    assert expired.status_code == 401
+    assert expired.json()["code"] == "session_expired"
+    login(api.client)
+    deactivated = api.client.post(f"{URL}/users/{user_id}/deactivation", headers=api.headers("a1", Role.ADMIN))
+    assert deactivated.json()["is_active"] is False
+    assert api.client.get(f"{URL}/auth/me").status_code == 401
+    assert login(api.client).json()["code"] == "login_failed"
+
+
+@pytest.mark.parametrize("kind", ["forged", "expired", "revoked"])
+def test_bad_tokens_are_401(api, a1, kind):
+    with transaction(api.factory) as session:
+        token, plain = auth_service.create_token(session, agencies.get_agency(session, "a1"), Role.CLERK, "t")
+        if kind == "expired":
+            token.expires_at = utcnow() - timedelta(seconds=1)
+        if kind == "revoked":
+            token.revoked_at = utcnow()
+    if kind == "forged":
+        plain = plain[:-2] + ("AA" if not plain.endswith("AA") else "BB")
+    response = api.client.get(f"{URL}/meta/codes", headers={"Authorization": f"Bearer {plain}"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_token"
+
+
+def test_token_lifecycle_create_list_rotate_revoke(api, a1):
+    admin = api.headers("a1", Role.ADMIN)
+    created = api.client.post(
+        f"{URL}/tokens", json={"agency": "a1", "role": "integration", "name": "oa-prod"}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    old = created.json()
+    assert old["created_by"].startswith("token:test-admin")
+    old_auth = {"Authorization": f"Bearer {old['token']}"}
+    listed = api.client.get(f"{URL}/tokens", headers=admin).json()
+    assert {t["name"] for t in listed} >= {"oa-prod"}
+    assert all("token" not in t for t in listed)
+
+    rotated = api.client.post(f"{URL}/tokens/{old['id']}/rotation", headers=admin)
+    assert rotated.status_code == 201
+    new = rotated.json()
+    assert new["rotated_from_id"] == old["id"]
+    assert api.client.get(f"{URL}/meta/codes", headers=old_auth).status_code == 200  # within the grace period
+    again = api.client.post(f"{URL}/tokens/{old['id']}/rotation", headers=admin)
+    assert again.json()["code"] == "token_not_rotatable"
+    with transaction(api.factory) as session:
+        session.execute(update(ApiToken).where(ApiToken.id == old["id"]).values(grace_until=utcnow()))
+    assert api.client.get(f"{URL}/meta/codes", headers=old_auth).status_code == 401
+
+    new_auth = {"Authorization": f"Bearer {new['token']}"}
+    assert api.client.get(f"{URL}/meta/codes", headers=new_auth).status_code == 200
+    revoked = api.client.post(f"{URL}/tokens/{new['id']}/revocation", headers=admin)
+    assert revoked.json()["revoked_at"] is not None
+    assert api.client.get(f"{URL}/meta/codes", headers=new_auth).status_code == 401
+
+
+def test_a_token_of_another_agency_does_not_see_the_case(api, make_case):
+    case = make_case()
+    api.agency("a2")
+    response = api.client.get(f"{URL}/cases/{case['id']}", headers=api.headers("a2", Role.ADMIN))
+    assert response.status_code == 404
+    assert response.json()["code"] == "case_not_found"
+
+
+@pytest.mark.parametrize(
+    ("role", "id_number", "phone"),
+    [
+        (Role.CLERK, "110101199001011234", "13800001234"),
+        (Role.ADMIN, "110101199001011234", "13800001234"),
+        (Role.AUDITOR, "1101**********1234", "138****1234"),
+    ],
+)
+def test_personal_numbers_are_shown_in_full_only_to_who_may_read_them(api, make_case, role, id_number, phone):
+    applicant = {"type": "natural_person", "name": "张三", "id_number": "110101199001011234", "phone": "13800001234"}
+    created = make_case(applicant=applicant)
+    assert created["applicant"]["id_number"] == "1101**********1234"  # only GET /cases/{id} shows them
+    shown = api.client.get(f"{URL}/cases/{created['id']}", headers=api.headers("a1", role)).json()
+    assert (shown["applicant"]["id_number"], shown["applicant"]["phone"]) == (id_number, phone)
+
+
+def test_users_are_managed_within_the_admins_agencies(api, a1):
+    admin = api.headers("a1", Role.ADMIN)
+    body = {
+        "username": "wang",
+        "display_name": "王五",
+        "password": PASSWORD,
+        "memberships": [{"agency": "a1", "role": "clerk"}],
+    }
+    created = api.client.post(f"{URL}/users", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    assert api.client.post(f"{URL}/users", json=body, headers=admin).json()["code"] == "username_taken"
+    short = api.client.post(f"{URL}/users", json={**body, "username": "w2", "password": "short"}, headers=admin)
+    assert short.json()["code"] == "password_too_short"
+    foreign = {**body, "username": "w3", "memberships": [{"agency": "a2", "role": "clerk"}]}
+    assert api.client.post(f"{URL}/users", json=foreign, headers=admin).json()["code"] == "agency_not_found"
+    promoted = api.client.put(f"{URL}/users/{user_id}/memberships/a1", json={"role": "supervisor"}, headers=admin)
+    assert promoted.json()["memberships"][0]["role"] == "supervisor"
+    assert [u["username"] for u in api.client.get(f"{URL}/users", headers=admin).json()] == ["wang"]
+    assert api.client.get(f"{URL}/users", headers=api.headers("a2", Role.ADMIN)).json() == []
+    signed_in = login(api.client, "wang")
+    assert signed_in.json()["memberships"][0]["role"] == "supervisor"
+
+
+def test_docs_permission_table_matches_the_code():
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "auth.md").read_text(encoding="utf-8")
+    assert permission_table() in docs, "regenerate the table in docs/auth.md from app.domain.roles.permission_table()"

@@ -1,0 +1,296 @@
+"""The authorization matrix: every route under /api/v1 × every role × {own agency, another agency, the parent agency
+reading a child}. Each route states the permission it needs here; a route missing from ``ROUTES`` fails the test, so
+new endpoints must join the matrix.
+
+The expected answer follows from ``app.domain.roles`` alone:
+
+* ``agency`` routes act on an object of agency ``a``: outside the principal's scope (its agencies, plus children for
+  read-down roles) the object does not exist (404); inside it, the role must hold the permission there (403 if not;
+  read-down grants read permissions only);
+* ``anywhere`` routes (lists, the shared calendar) need the permission in at least one agency (403 if not);
+* ``signed_in`` routes need only an identity; ``public`` routes not even that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import count
+
+import pytest
+
+from app.agency import repository as agencies
+from app.auth import service as auth_service
+from app.db import transaction
+from app.domain.roles import READ_DOWN, READ_PERMISSIONS, Permission, Role, allows
+from app.main import create_app
+from app.settings import Settings
+from app.user import service as user_service
+
+API = "/api/v1"
+PASSWORD = "matrix-password-1"
+_serial = count()
+
+
+class Scope(StrEnum):
+    PUBLIC = "public"
+    SIGNED_IN = "signed_in"
+    ANYWHERE = "anywhere"
+    AGENCY = "agency"
+
+
+class Scenario(StrEnum):
+    OWN = "own"  # the principal belongs to agency a, which owns the object
+    OTHER = "other"  # the principal belongs to agency b
+    PARENT = "parent"  # the principal belongs to p, the parent of a
+
+
+PRINCIPAL_AGENCY = {Scenario.OWN: "a", Scenario.OTHER: "b", Scenario.PARENT: "p"}
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    body: object = None
+
+
+Prepare = Callable[["World"], Call]
+
+
+@dataclass(frozen=True)
+class Spec:
+    scope: Scope
+    permission: Permission | None
+    prepare: Prepare
+
+
+class World:
+    """Agencies p ⊃ a and b, with helpers that build the object a request acts on (always in agency a)."""
+
+    def __init__(self, api) -> None:
+        self.api = api
+        api.agency("p")
+        api.agency("a", parent="p")
+        api.agency("b")
+        with transaction(api.factory) as session:
+            user_service.create_user(
+                session, "matrix", "矩阵", PASSWORD, [(agencies.get_agency(session, "a"), Role.CLERK)]
+            )
+
+    def step(self, case_id: int, path: str, body: dict[str, object]) -> dict[str, object]:
+        response = self.api.client.post(f"{API}/cases/{case_id}/{path}", json=body, headers=self.api.headers("a"))
+        assert response.status_code in (200, 201), response.text
+        result: dict[str, object] = response.json()
+        return result
+
+    def case(self, *steps: tuple[str, dict[str, object]]) -> int:
+        response = self.api.client.post(f"{API}/cases", json=case_body(), headers=self.api.headers("a"))
+        assert response.status_code == 201, response.text
+        case_id: int = response.json()["id"]
+        for path, body in steps:
+            self.step(case_id, path, body)
+        return case_id
+
+    def token(self) -> int:
+        with transaction(self.api.factory) as session:
+            token, _ = auth_service.create_token(session, agencies.get_agency(session, "a"), Role.CLERK, "obj")
+        return token.id
+
+    def user(self) -> int:
+        with transaction(self.api.factory) as session:
+            agency = agencies.get_agency(session, "a")
+            user = user_service.create_user(session, f"obj{next(_serial)}", "对象", PASSWORD, [(agency, Role.CLERK)])
+        return user.id
+
+
+def case_body() -> dict[str, object]:
+    return {
+        "agency": "a",
+        "applicant": {"type": "natural_person", "name": "张三", "id_number": "110101199001011234"},
+        "channel": "in_person",
+        "receipt": {"submitted_on": "2026-03-02"},
+        "request": {"description": "某地块征收批复"},
+    }
+
+
+CORRECTION = ("correction-request", {"on": "2026-03-04", "until": "2026-03-20", "items": "请写明文件名称"})
+CONSULTATION = ("consultation", {"on": "2026-03-05", "party": "third_party", "addressee": "某公司"})
+FEE = ("fee-notice", {"on": "2026-03-05", "amount": 100})
+CONCLUSION = ("conclusion", {"on": "2026-03-10", "disposition": "disclosed"})
+REVIEW = ("reviews", {"kind": "review", "filed_on": "2026-04-01"})
+
+
+def on_case(suffix: str, body: dict[str, object] | None = None, *before: tuple[str, dict[str, object]]) -> Prepare:
+    return lambda world: Call(f"/cases/{world.case(*before)}{suffix}", body)
+
+
+def on_review(world: World) -> Call:
+    case_id = world.case(CONCLUSION)
+    review = world.step(case_id, *REVIEW)["reviews"]
+    return Call(f"/cases/{case_id}/reviews/{review[0]['id']}/decision", {"on": "2026-06-01", "outcome": "upheld"})  # type: ignore[index]
+
+
+def fixed(path: str, body: object = None) -> Prepare:
+    return lambda _world: Call(path, body)
+
+
+def new_user(_world: World) -> Call:
+    username = f"new{next(_serial)}"
+    body = {
+        "username": username,
+        "display_name": "新用户",
+        "password": PASSWORD,
+        "memberships": [{"agency": "a", "role": "clerk"}],
+    }
+    return Call("/users", body)
+
+
+P = Permission
+ROUTES: dict[tuple[str, str], Spec] = {
+    ("POST", "/cases"): Spec(Scope.AGENCY, P.CASE_CREATE, fixed("/cases", case_body())),
+    ("GET", "/cases"): Spec(Scope.SIGNED_IN, P.CASE_READ, fixed("/cases")),
+    ("GET", "/cases/{case_id}"): Spec(Scope.AGENCY, P.CASE_READ, on_case("")),
+    ("GET", "/cases/{case_id}/deadline"): Spec(Scope.AGENCY, P.CASE_READ, on_case("/deadline")),
+    ("POST", "/cases/{case_id}/correction-request"): Spec(
+        Scope.AGENCY, P.CASE_STEP, on_case("/" + CORRECTION[0], CORRECTION[1])
+    ),
+    ("POST", "/cases/{case_id}/correction"): Spec(
+        Scope.AGENCY, P.CASE_STEP, on_case("/correction", {"on": "2026-03-16"}, CORRECTION)
+    ),
+    ("POST", "/cases/{case_id}/correction-lapse"): Spec(
+        Scope.AGENCY, P.CASE_STEP, on_case("/correction-lapse", {"on": "2026-03-23"}, CORRECTION)
+    ),
+    ("POST", "/cases/{case_id}/consultation"): Spec(
+        Scope.AGENCY, P.CASE_STEP, on_case("/" + CONSULTATION[0], CONSULTATION[1])
+    ),
+    ("POST", "/cases/{case_id}/consultation-reply"): Spec(
+        Scope.AGENCY, P.CASE_STEP, on_case("/consultation-reply", {"on": "2026-03-11"}, CONSULTATION)
+    ),
+    ("POST", "/cases/{case_id}/extension"): Spec(
+        Scope.AGENCY,
+        P.CASE_EXTEND,
+        on_case("/extension", {"on": "2026-03-20", "days": 5, "approver": "王主任", "notice_on": "2026-03-20"}),
+    ),
+    ("POST", "/cases/{case_id}/fee-notice"): Spec(Scope.AGENCY, P.CASE_STEP, on_case("/" + FEE[0], FEE[1])),
+    ("POST", "/cases/{case_id}/fee-payment"): Spec(
+        Scope.AGENCY, P.CASE_STEP, on_case("/fee-payment", {"on": "2026-03-06", "amount": 100}, FEE)
+    ),
+    ("POST", "/cases/{case_id}/fee-lapse"): Spec(
+        Scope.AGENCY, P.CASE_STEP, on_case("/fee-lapse", {"on": "2026-06-01"}, FEE)
+    ),
+    ("POST", "/cases/{case_id}/reasons-request"): Spec(
+        Scope.AGENCY, P.CASE_STEP, on_case("/reasons-request", {"on": "2026-03-05", "until": "2026-04-30"})
+    ),
+    ("POST", "/cases/{case_id}/withdrawal"): Spec(
+        Scope.AGENCY, P.CASE_STEP, on_case("/withdrawal", {"on": "2026-03-05"})
+    ),
+    ("POST", "/cases/{case_id}/conclusion"): Spec(
+        Scope.AGENCY, P.CASE_CONCLUDE, on_case("/" + CONCLUSION[0], CONCLUSION[1])
+    ),
+    ("POST", "/cases/{case_id}/reviews"): Spec(Scope.AGENCY, P.CASE_STEP, on_case("/reviews", REVIEW[1], CONCLUSION)),
+    ("POST", "/cases/{case_id}/reviews/{review_id}/decision"): Spec(Scope.AGENCY, P.CASE_STEP, on_review),
+    ("GET", "/calendar/{year}"): Spec(Scope.SIGNED_IN, None, fixed("/calendar/2026")),
+    ("PUT", "/calendar/{year}"): Spec(
+        Scope.ANYWHERE,
+        P.CALENDAR_MANAGE,
+        fixed("/calendar/2031", {"year": 2031, "source": "测试通知", "holidays": ["2031-01-01"]}),
+    ),
+    ("GET", "/meta/codes"): Spec(Scope.SIGNED_IN, None, fixed("/meta/codes")),
+    ("POST", "/auth/login"): Spec(
+        Scope.PUBLIC, None, fixed("/auth/login", {"username": "matrix", "password": PASSWORD})
+    ),
+    ("POST", "/auth/logout"): Spec(Scope.SIGNED_IN, None, fixed("/auth/logout")),
+    ("GET", "/auth/me"): Spec(Scope.SIGNED_IN, None, fixed("/auth/me")),
+    ("POST", "/tokens"): Spec(
+        Scope.AGENCY, P.TOKEN_MANAGE, fixed("/tokens", {"agency": "a", "role": "integration", "name": "oa"})
+    ),
+    ("GET", "/tokens"): Spec(Scope.ANYWHERE, P.TOKEN_MANAGE, fixed("/tokens")),
+    ("POST", "/tokens/{token_id}/rotation"): Spec(
+        Scope.AGENCY, P.TOKEN_MANAGE, lambda world: Call(f"/tokens/{world.token()}/rotation")
+    ),
+    ("POST", "/tokens/{token_id}/revocation"): Spec(
+        Scope.AGENCY, P.TOKEN_MANAGE, lambda world: Call(f"/tokens/{world.token()}/revocation")
+    ),
+    ("POST", "/users"): Spec(Scope.AGENCY, P.USER_MANAGE, new_user),
+    ("GET", "/users"): Spec(Scope.ANYWHERE, P.USER_MANAGE, fixed("/users")),
+    ("PUT", "/users/{user_id}/memberships/{agency}"): Spec(
+        Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/memberships/a", {"role": "supervisor"})
+    ),
+    ("DELETE", "/users/{user_id}/memberships/{agency}"): Spec(
+        Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/memberships/a")
+    ),
+    ("POST", "/users/{user_id}/unlock"): Spec(
+        Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/unlock")
+    ),
+    ("POST", "/users/{user_id}/deactivation"): Spec(
+        Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/deactivation")
+    ),
+}
+
+
+def api_routes() -> set[tuple[str, str]]:
+    """Every (method, path) the application serves under /api/v1, as the routing table lists it."""
+    app = create_app(Settings(database_url="sqlite://", environment="test"))
+    found: set[tuple[str, str]] = set()
+
+    def walk(routes: Iterator[object]) -> None:
+        for route in routes:
+            contexts = getattr(route, "effective_route_contexts", None)
+            if contexts is not None:  # a router included with a prefix
+                walk(iter(contexts()))
+                continue
+            path = getattr(route, "path", "")
+            if path.startswith(API):
+                found.update((method, path.removeprefix(API)) for method in getattr(route, "methods", ()) or ())
+
+    walk(iter(app.routes))
+    return found - {("HEAD", path) for _, path in found}
+
+
+def expected(spec: Spec, role: Role, scenario: Scenario) -> int | None:
+    """The status the matrix demands; None for "allowed" (any 2xx)."""
+    if spec.scope in (Scope.PUBLIC, Scope.SIGNED_IN):
+        return None
+    assert spec.permission is not None
+    if spec.scope is Scope.ANYWHERE:
+        return None if allows(role, spec.permission) else 403
+    in_scope = scenario is Scenario.OWN or (scenario is Scenario.PARENT and role in READ_DOWN)
+    if not in_scope:
+        return 404
+    held = allows(role, spec.permission) and (scenario is Scenario.OWN or spec.permission in READ_PERMISSIONS)
+    return None if held else 403
+
+
+COMBINATIONS = [(role, scenario) for role in Role for scenario in Scenario]
+
+
+def test_every_route_is_in_the_matrix():
+    served = api_routes()
+    missing = sorted(served - ROUTES.keys())
+    assert not missing, f"new endpoints must join the authorization matrix (tests/api/test_authz_matrix.py): {missing}"
+    assert not ROUTES.keys() - served, f"the matrix lists routes that no longer exist: {ROUTES.keys() - served}"
+    total = len(ROUTES) * len(COMBINATIONS)
+    print(f"authorization matrix: {len(ROUTES)} routes × {len(Role)} roles × {len(Scenario)} scenarios = {total}")
+    assert len(COMBINATIONS) == 15
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(ROUTES))
+def test_route_answers_as_the_permission_table_says(api, method, template):
+    spec = ROUTES[(method, template)]
+    world = World(api)
+    failures = []
+    for role, scenario in COMBINATIONS:
+        call = spec.prepare(world)
+        headers = api.headers(PRINCIPAL_AGENCY[scenario], role)
+        response = api.client.request(method, API + call.path, json=call.body, headers=headers)
+        want = expected(spec, role, scenario)
+        ok = 200 <= response.status_code < 300 if want is None else response.status_code == want
+        if ok and want is not None:
+            ok = (
+                response.json()["code"] == "forbidden" if want == 403 else response.json()["code"].endswith("not_found")
+            )
+        if not ok:
+            got = f"{response.status_code} {response.text[:200]}"
+            failures.append(f"{role.value}/{scenario.value}: wanted {want or '2xx'}, got {got}")
+    assert not failures, "\n".join(failures)
