@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
@@ -38,6 +39,12 @@ def make_engine(settings: Settings) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(settings.database_url, echo=settings.sql_echo, pool_pre_ping=True)
+
+
+def insert_or_ignore(session: Session, table: Any, **values: Any) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect: creates a counter or head row if it is missing."""
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing())
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.errors import ApiError
+from app.idempotency import SESSION_SCOPE_KEY
 from app.settings import Settings
 
 
@@ -21,6 +23,17 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed before the response is sent (``scope="function"``), rolled back on
     any error."""
+    borrowed: Session | None = request.scope.get(SESSION_SCOPE_KEY)
+    if borrowed is not None:
+        # A POST with an Idempotency-Key: ``app.idempotency`` owns this unit of work and commits it together with
+        # the stored response. Flushing here lets commit-time errors reach the normal error handlers.
+        try:
+            yield borrowed
+            borrowed.flush()
+        except BaseException:
+            borrowed.rollback()
+            raise
+        return
     session: Session = request.app.state.session_factory()
     try:
         yield session
@@ -36,6 +49,21 @@ def get_today(settings: Annotated[Settings, Depends(get_settings)]) -> date:
     return clock.today(settings.tz)
 
 
+def get_if_match(
+    if_match: Annotated[
+        str | None, Header(description='The `ETag` of the version you acted on, e.g. `"3"`; stale → 412')
+    ] = None,
+) -> int | None:
+    """The version the client last saw (optimistic concurrency); None when absent or ``*``."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise ApiError(412, "precondition_failed", 'If-Match 应为之前响应中的 ETag，例如 "3"。')
+    return int(tag)
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TodayDep = Annotated[date, Depends(get_today)]
+IfMatchDep = Annotated[int | None, Depends(get_if_match)]

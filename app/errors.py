@@ -21,7 +21,13 @@ log = logging.getLogger("gongkai")
 
 PROBLEM_JSON = "application/problem+json"
 
-STATUS_BY_KIND = {ErrorKind.INVALID: 422, ErrorKind.CONFLICT: 409, ErrorKind.NOT_FOUND: 404, ErrorKind.FORBIDDEN: 403}
+STATUS_BY_KIND = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.STALE: 412,
+}
 
 
 class ApiError(Exception):

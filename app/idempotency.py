@@ -125,7 +125,7 @@ class IdempotencyMiddleware:
         if key is None or credential is None:
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
+        request = Request(scope, receive)
         if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
             detail = f"Idempotency-Key 须为 1–{MAX_KEY_LENGTH} 个可打印 ASCII 字符（建议使用 UUID）。"
             await problem(request, 422, "idempotency_key_invalid", detail)(scope, receive, send)

@@ -10,6 +10,7 @@ class ErrorKind(StrEnum):
     CONFLICT = "conflict"  # the input is not allowed in the case's current state (HTTP 409)
     NOT_FOUND = "not_found"  # HTTP 404
     FORBIDDEN = "forbidden"  # the principal sees the object but may not do this to it (HTTP 403)
+    STALE = "stale"  # the caller decided on an older version of the object than the current one (HTTP 412)
 
 
 class DomainError(Exception):
@@ -37,3 +38,7 @@ class NotFound(DomainError):
 
 class Forbidden(DomainError):
     kind = ErrorKind.FORBIDDEN
+
+
+class StaleVersion(DomainError):
+    kind = ErrorKind.STALE

@@ -1,0 +1,158 @@
+"""Optimistic concurrency (ETag/If-Match), Idempotency-Key, body size, CORS and security headers."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from app.db import transaction
+from app.main import create_app
+from app.models import DisclosureCase
+
+CONCLUSION = {"on": "2026-03-10", "disposition": "disclosed"}
+
+
+def _case_count(api) -> int:
+    with transaction(api.factory) as session:
+        return session.scalar(select(func.count()).select_from(DisclosureCase)) or 0
+
+
+def test_etag_on_reads_and_writes_and_stale_if_match_is_412_changing_nothing(api, make_case):
+    case = make_case()
+    headers = api.headers("a1")
+    read = api.client.get(f"/api/v1/cases/{case['id']}", headers=headers)
+    assert read.headers["ETag"] == f'"{case["version"]}"'
+    url = f"/api/v1/cases/{case['id']}/conclusion"
+    stale = api.client.post(url, json=CONCLUSION, headers={**headers, "If-Match": '"0"'})
+    assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
+    assert "刷新" in stale.json()["detail"]
+    after = api.client.get(f"/api/v1/cases/{case['id']}", headers=headers)
+    assert after.headers["ETag"] == read.headers["ETag"]
+    assert after.json()["status"] == case["status"]
+    done = api.client.post(url, json=CONCLUSION, headers={**headers, "If-Match": read.headers["ETag"]})
+    assert done.status_code == 200
+    assert done.headers["ETag"] == f'"{done.json()["version"]}"' != read.headers["ETag"]
+
+
+@pytest.mark.parametrize("if_match", [True, False], ids=["with-if-match", "without"])
+def test_two_clerks_concluding_at_once_exactly_one_wins(api, make_case, settings, if_match):
+    case = make_case()
+    headers = api.headers("a1")
+    if if_match:
+        headers = {**headers, "If-Match": f'"{case["version"]}"'}
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+
+    def conclude(client: TestClient) -> None:
+        barrier.wait()
+        results.append(
+            client.post(f"/api/v1/cases/{case['id']}/conclusion", json=CONCLUSION, headers=headers).status_code
+        )
+
+    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+        threads = [threading.Thread(target=conclude, args=(c,)) for c in (first, second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(results)[0] == 200 and sorted(results)[1] in (409, 412), results
+    timeline = api.client.get(f"/api/v1/cases/{case['id']}", headers=api.headers("a1")).json()["timeline"]
+    assert [e["type"] for e in timeline].count("concluded") == 1
+
+
+def _create_body(ref: str = "OA-1") -> dict[str, object]:
+    return {
+        "agency": "a1",
+        "external_ref": ref,
+        "applicant": {"type": "natural_person", "name": "李四"},
+        "channel": "in_person",
+        "receipt": {"submitted_on": "2026-03-02"},
+        "request": {"description": "某文件"},
+    }
+
+
+def test_idempotent_replay_has_no_second_effect(api, make_case):
+    make_case()
+    headers = {**api.headers("a1"), "Idempotency-Key": "k-1"}
+    first = api.client.post("/api/v1/cases", json=_create_body(), headers=headers)
+    assert first.status_code == 201
+    assert "Idempotent-Replayed" not in first.headers
+    count = _case_count(api)
+    again = api.client.post("/api/v1/cases", json=_create_body(), headers=headers)
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert _case_count(api) == count
+    reused = api.client.post("/api/v1/cases", json=_create_body("OA-2"), headers=headers)
+    assert reused.status_code == 422
+    assert reused.json()["code"] == "idempotency_key_reused"
+    assert _case_count(api) == count
+
+
+def test_a_failed_post_does_not_keep_its_key(api, make_case):
+    make_case()
+    headers = {**api.headers("a1"), "Idempotency-Key": "k-2"}
+    bad = {**_create_body(), "agency": "nope"}
+    assert api.client.post("/api/v1/cases", json=bad, headers=headers).status_code == 404
+    assert api.client.post("/api/v1/cases", json=bad, headers=headers).status_code == 404
+
+
+def test_concurrent_duplicates_make_one_case(api, make_case, settings):
+    make_case()
+    headers = {**api.headers("a1"), "Idempotency-Key": "k-3"}
+    count = _case_count(api)
+    barrier = threading.Barrier(2)
+    responses = []
+
+    def create(client: TestClient) -> None:
+        barrier.wait()
+        responses.append(client.post("/api/v1/cases", json=_create_body("OA-9"), headers=headers))
+
+    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+        threads = [threading.Thread(target=create, args=(c,)) for c in (first, second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert [r.status_code for r in responses] == [201, 201]
+    assert responses[0].json()["id"] == responses[1].json()["id"]
+    assert _case_count(api) == count + 1
+
+
+def test_body_too_large_is_413(api, make_case):
+    make_case()
+    body = _create_body()
+    body["request"] = {"description": "x" * (1024 * 1024)}
+    response = api.client.post("/api/v1/cases", json=body, headers=api.headers("a1"))
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_cors_preflight_is_allowed_only_for_listed_origins(settings):
+    app = create_app(settings.model_copy(update={"cors_origins": "https://oa.example.gov.cn"}))
+    request = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Idempotency-Key"}
+    with TestClient(app) as client:
+        allowed = client.options("/api/v1/cases", headers={**request, "Origin": "https://oa.example.gov.cn"})
+        denied = client.options("/api/v1/cases", headers={**request, "Origin": "https://evil.example"})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://oa.example.gov.cn"
+    assert denied.status_code == 400
+    assert "access-control-allow-origin" not in denied.headers
+
+
+def test_security_headers_on_every_response(api):
+    for response in (api.client.get("/healthz"), api.client.get("/api/v1/cases")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert "Strict-Transport-Security" not in response.headers
+    assert api.client.get("/api/v1/cases").headers["Cache-Control"] == "no-store"
+    assert "cdn.jsdelivr.net" in api.client.get("/docs").headers["Content-Security-Policy"]

@@ -1,0 +1,153 @@
+"""The audit trail: one record per change, in the same transaction, hash-chained and verifiable."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, select, update
+from typer.testing import CliRunner
+
+from app.audit import service as audit
+from app.cli import cli
+from app.db import transaction
+from app.domain.roles import Role
+from app.models import AuditRecord
+
+CONCLUSION = {"on": "2026-03-10", "disposition": "disclosed"}
+
+
+def _records(api, **where):
+    with transaction(api.factory) as session:
+        stmt = select(AuditRecord).order_by(AuditRecord.chain, AuditRecord.seq)
+        for name, value in where.items():
+            stmt = stmt.where(getattr(AuditRecord, name) == value)
+        return list(session.scalars(stmt))
+
+
+def test_every_change_leaves_a_record_with_before_after_actor_and_request_id(api, make_case):
+    case = make_case()
+    concluded = api.client.post(
+        f"/api/v1/cases/{case['id']}/conclusion", json=CONCLUSION, headers={**api.headers("a1"), "X-Request-ID": "r-42"}
+    )
+    assert concluded.status_code == 200
+    rows = _records(api, entity_type="case", entity_id=str(case["id"]))
+    assert [r.action for r in rows] == ["case.create", "case.step.concluded"]
+    create, step = rows
+    assert create.before is None
+    assert create.after["applicant_name"] == "张三"
+    assert step.before["status"] != "concluded"
+    assert step.after["status"] == "concluded"
+    assert step.after["event"]["type"] == "concluded"
+    assert step.actor.startswith("token:test-supervisor#")
+    assert step.request_id == "r-42"
+    actions = {r.action for r in _records(api, chain="a1")}
+    assert {"agency.create", "token.create", "case.create", "case.step.concluded"} <= actions
+
+
+def test_calendar_import_is_audited_on_the_global_chain(api, make_case):
+    make_case()
+    notice = {"year": 2027, "source": "测试通知", "holidays": ["2027-01-01"], "makeup_workdays": []}
+    admin = api.headers("a1", Role.ADMIN)
+    assert api.client.put("/api/v1/calendar/2027", json=notice, headers=admin).status_code == 200
+    (row,) = _records(api, chain="global")
+    assert row.action == "calendar.import"
+    assert row.agency_id is None
+    assert row.after["days"][0][0] == "2027-01-01"
+
+
+def test_a_failed_change_leaves_no_record(api, make_case):
+    case = make_case()
+    before = len(_records(api))
+    bad = api.client.post(
+        f"/api/v1/cases/{case['id']}/conclusion",
+        json={**CONCLUSION, "disposition": "granted"},
+        headers=api.headers("a1"),
+    )
+    assert bad.status_code == 422
+    assert len(_records(api)) == before
+
+
+@pytest.fixture
+def verify(settings, monkeypatch):
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", settings.database_url)
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["audit", "verify", *args])
+
+    return run
+
+
+def _tamper(api, statement):
+    with transaction(api.factory) as session:
+        session.execute(statement)
+
+
+def test_intact_chains_verify(api, make_case, verify):
+    case = make_case()
+    api.client.post(f"/api/v1/cases/{case['id']}/conclusion", json=CONCLUSION, headers=api.headers("a1"))
+    result = verify()
+    assert result.exit_code == 0, result.output
+    assert verify("--chain", "a1").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("tamper", "problem"),
+    [
+        (lambda: update(AuditRecord).where(AuditRecord.seq == 2).values(actor="someone-else"), "内容被改动"),
+        (lambda: update(AuditRecord).where(AuditRecord.seq == 2).values(hash="f" * 64), "哈希值被改动"),
+        (lambda: delete(AuditRecord).where(AuditRecord.seq == 2), "记录缺失"),
+        (lambda: delete(AuditRecord).where(AuditRecord.seq == 4), "末尾记录缺失"),
+    ],
+    ids=["edited-content", "edited-hash", "deleted-row", "deleted-last-row"],
+)
+def test_tampering_is_detected(api, make_case, verify, tamper, problem):
+    make_case()  # a1: agency.create, token.create, case.create
+    make_case()
+    assert [r.seq for r in _records(api, chain="a1")] == [1, 2, 3, 4]
+    _tamper(api, tamper().where(AuditRecord.chain == "a1"))
+    result = verify()
+    assert result.exit_code == 1
+    assert "链 a1" in result.output
+    assert problem in result.output
+    with transaction(api.factory) as session:
+        _, breaks = audit.verify(session, "a1")
+    assert len(breaks) == 1
+    assert breaks[0].chain == "a1"
+
+
+def test_reordering_is_detected(api, make_case):
+    make_case()
+    make_case()
+    with transaction(api.factory) as session:
+        session.execute(update(AuditRecord).where(AuditRecord.chain == "a1", AuditRecord.seq == 3).values(seq=99))
+        session.execute(update(AuditRecord).where(AuditRecord.chain == "a1", AuditRecord.seq == 4).values(seq=3))
+        session.execute(update(AuditRecord).where(AuditRecord.chain == "a1", AuditRecord.seq == 99).values(seq=4))
+    with transaction(api.factory) as session:
+        _, (broken,) = audit.verify(session, "a1")
+    assert broken.seq == 3
+    assert "顺序" in broken.problem
+
+
+def test_audit_endpoints_filter_and_stay_in_scope(api, make_case):
+    case = make_case()
+    api.agency("b1")
+    api.client.post(f"/api/v1/cases/{case['id']}/conclusion", json=CONCLUSION, headers=api.headers("a1"))
+    auditor = api.headers("a1", Role.AUDITOR)
+
+    trail = api.client.get(f"/api/v1/cases/{case['id']}/audit", headers=auditor)
+    assert trail.status_code == 200
+    assert [r["action"] for r in trail.json()["items"]] == ["case.create", "case.step.concluded"]
+
+    steps = api.client.get("/api/v1/audit", params={"agency": "a1", "action": "case.step"}, headers=auditor).json()
+    assert [r["action"] for r in steps["items"]] == ["case.step.concluded"]
+    by_actor = api.client.get("/api/v1/audit", params={"actor": steps["items"][0]["actor"]}, headers=auditor).json()
+    assert by_actor["total"] >= 1
+    assert all(r["actor"] == steps["items"][0]["actor"] for r in by_actor["items"])
+    future = api.client.get("/api/v1/audit", params={"since": "2999-01-01T00:00:00Z"}, headers=auditor).json()
+    assert future["total"] == 0
+    everything = api.client.get("/api/v1/audit", headers=auditor).json()["items"]
+    assert all(r["chain"] in ("a1", "global") for r in everything)
+
+    other = api.headers("b1", Role.AUDITOR)
+    assert api.client.get(f"/api/v1/cases/{case['id']}/audit", headers=other).status_code == 404
+    assert api.client.get("/api/v1/audit", params={"agency": "a1"}, headers=other).status_code == 404
+    assert api.client.get("/api/v1/audit", headers=api.headers("a1", Role.CLERK)).status_code == 403
