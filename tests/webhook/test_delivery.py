@@ -1,0 +1,198 @@
+"""Outbound webhooks against a real HTTP receiver on 127.0.0.1: signatures, retries with backoff, recovery,
+exactly-once processing on the receiver side (deduplicated by event id), and the admin endpoints."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.clock import utcnow
+from app.db import transaction
+from app.domain.roles import Role
+from app.models import OutboxEvent, WebhookDelivery
+from app.webhook import delivery
+from app.webhook.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, verify
+
+
+class Receiver:
+    """An OA system's endpoint: verifies, deduplicates by event id, and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.secret = ""
+        self.fail_next = 0  # answer 500 without processing
+        self.lose_ack_of: set[str] = set()  # event types to process and then answer 500 once (a lost answer)
+        self.requests: list[tuple[str, bool]] = []  # (event id, signature valid)
+        self.processed: Counter[str] = Counter()
+        self.types: dict[str, str] = {}
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                event_id = self.headers[EVENT_ID_HEADER]
+                valid = verify(receiver.secret, self.headers[SIGNATURE_HEADER], body, int(time.time()))
+                status = receiver.handle(event_id, self.headers[EVENT_TYPE_HEADER], body, valid)
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def handle(self, event_id: str, event_type: str, body: bytes, valid: bool) -> int:
+        with self.lock:
+            self.requests.append((event_id, valid))
+            if not valid:
+                return 401
+            if self.fail_next:
+                self.fail_next -= 1
+                return 500
+            assert json.loads(body)["id"] == event_id
+            if event_id not in self.processed:  # dedupe: a retried event is acknowledged, not processed again
+                self.processed[event_id] += 1
+                self.types[event_id] = event_type
+                if event_type in self.lose_ack_of:
+                    self.lose_ack_of.discard(event_type)
+                    return 500
+            return 200
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    r.thread.start()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+@pytest.fixture
+def subscribed(api, make_case, receiver):
+    make_case()  # creates a1 (its case.created happens before the subscription: never sent)
+    response = api.client.post(
+        "/api/v1/webhooks", json={"agency": "a1", "url": receiver.url}, headers=api.headers("a1", Role.ADMIN)
+    )
+    assert response.status_code == 201, response.text
+    receiver.secret = response.json()["secret"]
+    return response.json()
+
+
+def deliver_until_done(factory, rounds: int = 12) -> None:
+    """Run the worker as the clock advances past every backoff."""
+    now = utcnow()
+    with delivery.http_client() as client:
+        for _ in range(rounds):
+            with transaction(factory) as session:
+                delivery.deliver_due(session, client, now)
+            now += delivery.MAX_DELAY
+
+
+def outbox_ids(factory) -> set[str]:
+    with transaction(factory) as session:
+        rows = session.scalars(select(WebhookDelivery)).all()
+        return {str(r.event_id) for r in rows}
+
+
+def test_failing_endpoint_then_recovery_delivers_every_event_exactly_once(
+    api, make_case, receiver, subscribed, factory, settings, monkeypatch
+):
+    receiver.fail_next = 3
+    receiver.lose_ack_of = {"case.concluded"}
+    case = make_case(received="2026-11-02")
+    make_case(received="2026-11-03")
+    concluded = api.client.post(
+        f"/api/v1/cases/{case['id']}/conclusion",
+        json={"on": "2026-11-20", "disposition": "disclosed"},
+        headers=api.headers("a1"),
+    )
+    assert concluded.status_code == 200
+    assert receiver.requests == []  # nothing is sent during a request
+
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", settings.database_url)
+    first = CliRunner().invoke(cli, ["webhooks", "deliver", "--once"])
+    assert first.exit_code == 0, first.output
+    assert "retrying 4" in first.output  # three 500s and one lost answer
+
+    deliver_until_done(factory)
+    expected = outbox_ids(factory)
+    assert set(receiver.types.values()) >= {"case.created", "case.step_recorded", "case.concluded"}
+    assert set(receiver.processed) == expected
+    assert all(count == 1 for count in receiver.processed.values())
+    assert all(valid for _, valid in receiver.requests)
+    concluded_id = next(i for i, t in receiver.types.items() if t == "case.concluded")
+    assert [i for i, _ in receiver.requests].count(concluded_id) == 2  # the lost answer was retried, then deduped
+    with transaction(factory) as session:
+        rows = session.scalars(select(WebhookDelivery)).all()
+        assert {r.status for r in rows} == {"delivered"}
+        assert max(r.attempts for r in rows) >= 2
+
+    listed = api.client.get(
+        f"/api/v1/webhooks/{subscribed['id']}/deliveries?status=delivered", headers=api.headers("a1", Role.ADMIN)
+    )
+    assert listed.status_code == 200
+    assert {d["event_id"] for d in listed.json()} == expected
+
+
+def test_two_workers_never_send_an_event_twice(api, make_case, receiver, subscribed, factory):
+    for day in range(2, 12):
+        make_case(received=f"2026-11-{day:02d}")
+    with transaction(factory) as session:
+        events = len(session.scalars(select(WebhookDelivery)).all())
+
+    def worker() -> None:
+        with delivery.http_client() as client, transaction(factory) as session:
+            delivery.deliver_due(session, client, utcnow())
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(receiver.requests) == events == len(receiver.processed)
+
+
+def test_gives_up_after_the_last_attempt(api, make_case, subscribed, factory, receiver):
+    receiver.fail_next = 10_000
+    make_case(received="2026-11-02")
+    deliver_until_done(factory, rounds=delivery.MAX_ATTEMPTS + 2)
+    with transaction(factory) as session:
+        (row,) = session.scalars(select(WebhookDelivery)).all()
+        assert (row.status, row.attempts, row.last_status_code) == ("failed", delivery.MAX_ATTEMPTS, 500)
+    assert len(receiver.requests) == delivery.MAX_ATTEMPTS
+
+
+def test_backoff_doubles_and_is_capped():
+    assert [delivery.backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (1, 2, 4)]
+    assert delivery.backoff(15) == delivery.MAX_DELAY
+
+
+def test_admin_endpoints(api, make_case, subscribed, receiver, factory):
+    admin = api.headers("a1", Role.ADMIN)
+    assert api.client.get("/api/v1/webhooks", headers=api.headers("a1", Role.CLERK)).status_code == 403
+    listed = api.client.get("/api/v1/webhooks", headers=admin).json()
+    assert [s["id"] for s in listed] == [subscribed["id"]]
+    assert "secret" not in listed[0]
+    assert set(listed[0]["events"]) >= {"case.created", "report.generated"}
+    make_case(received="2026-11-02")
+    assert api.client.delete(f"/api/v1/webhooks/{subscribed['id']}", headers=admin).status_code == 204
+    assert api.client.get("/api/v1/webhooks", headers=admin).json() == []
+    gone = api.client.get(f"/api/v1/webhooks/{subscribed['id']}/deliveries", headers=admin)
+    assert gone.status_code == 404
+    assert gone.json()["code"] == "subscription_not_found"
+    deliver_until_done(factory, rounds=1)
+    assert receiver.requests == []  # its pending deliveries were given up
+    with transaction(factory) as session:
+        assert session.scalars(select(OutboxEvent)).all()  # the events themselves are kept
