@@ -1,0 +1,162 @@
+"""HTTP adapter of the annual report. Thin: counting in ``app.report.repository``, rules in ``app.domain``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from app.auth.dependencies import PrincipalDep
+from app.deps import SessionDep, TodayDep
+from app.domain.statistics import ActiveDisclosure, ReportFormat
+from app.models import ActiveDisclosure as ActiveDisclosureRow
+from app.models import ReportSnapshot
+from app.report import service
+from app.report.files import render
+from app.report.schemas import (
+    ActiveDisclosureIn,
+    ActiveDisclosureRead,
+    AnnualReportRead,
+    CellTrace,
+    FeesRead,
+    Output,
+    PublicationRead,
+    SnapshotChangeRead,
+    TracedCaseRead,
+)
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+REPORT_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such agency in your scope, or nothing recorded (problem+json)"},
+    409: {"description": "The year is published or not yet ended (problem+json)"},
+    422: {"description": "Invalid year, format, cell or values (problem+json)"},
+}
+
+Year = Annotated[int, Query(ge=1000, le=9999, description="Report year")]
+AgencyCode = Annotated[str, Query(min_length=1, max_length=32, description="Agency code")]
+Consolidated = Annotated[bool, Query(description="Include every sub-agency (consolidated table, 汇总)")]
+Agencies = Annotated[str | None, Query(description="Further agency codes to include, comma-separated")]
+
+
+def _codes(agencies: str | None) -> list[str]:
+    return [code.strip() for code in (agencies or "").split(",") if code.strip()]
+
+
+@router.get(
+    "/annual",
+    responses={
+        **REPORT_ERRORS,
+        200: {
+            "model": AnnualReportRead,
+            "content": {media: {} for media in ("text/csv", "text/html", "application/vnd.ms-excel")},
+            "description": "The JSON contract, or the tables as a file (`output`)",
+        },
+    },
+)
+def annual_report(
+    session: SessionDep,
+    principal: PrincipalDep,
+    year: Year,
+    agency: AgencyCode,
+    format: ReportFormat | None = None,
+    consolidated: Consolidated = False,
+    agencies: Agencies = None,
+    output: Output = Output.JSON,
+) -> Response:
+    """「收到和处理政府信息公开申请情况」, 「政府信息公开行政复议、行政诉讼情况」 and, when entered,
+    「主动公开政府信息情况」, counted from the case records, with every check (勾稽关系, and data faults with the cases
+    at fault)."""
+    annual = service.annual_report(
+        session, principal, year, agency, format, consolidated=consolidated, also=_codes(agencies)
+    )
+    if output is Output.JSON:
+        return JSONResponse(annual.to_dict())
+    file = render(annual, output)
+    disposition = f'attachment; filename="{file.filename}"'
+    return Response(file.content, media_type=file.media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/annual/cases", responses=REPORT_ERRORS)
+def trace_annual_cell(
+    session: SessionDep,
+    principal: PrincipalDep,
+    year: Year,
+    agency: AgencyCode,
+    row: Annotated[str, Query(description="Row key, e.g. `received`, `unavailable.not_held`, `total`")],
+    column: Annotated[str, Query(description="Applicant type code or `total`")] = "total",
+    consolidated: Consolidated = False,
+    agencies: Agencies = None,
+) -> CellTrace:
+    """The cases behind one cell of the applications table, selected by the same predicate that counts it."""
+    cases = service.trace_cell(
+        session, principal, year, agency, row, column, consolidated=consolidated, also=_codes(agencies)
+    )
+    return CellTrace(
+        year=year,
+        row=row,
+        column=column,
+        count=len(cases),
+        cases=[TracedCaseRead.model_validate(case, from_attributes=True) for case in cases],
+    )
+
+
+@router.get("/annual/fees", responses=REPORT_ERRORS)
+def annual_fees(session: SessionDep, principal: PrincipalDep, year: Year, agency: AgencyCode) -> FeesRead:
+    """Fees collected in the year (国办函〔2020〕109号), counted from the payments recorded on cases."""
+    fees = service.annual_fees(session, principal, year, agency)
+    return FeesRead(year=year, agency=agency, count=fees.count, total_yuan=fees.total)
+
+
+def _publication(snapshot: ReportSnapshot, agency: str) -> PublicationRead:
+    return PublicationRead(
+        year=snapshot.year,
+        agency=agency,
+        format=ReportFormat(snapshot.format),
+        published_by=snapshot.published_by,
+        published_at=snapshot.published_at,
+        report=AnnualReportRead.model_validate(snapshot.content),
+        changes=[SnapshotChangeRead.model_validate(c, from_attributes=True) for c in snapshot.changes],
+    )
+
+
+@router.post("/annual/{year}/publication", status_code=status.HTTP_201_CREATED, responses=REPORT_ERRORS)
+def publish_annual_report(
+    year: int, session: SessionDep, principal: PrincipalDep, today: TodayDep, agency: AgencyCode
+) -> PublicationRead:
+    """Publish the agency's report for a finished year (administrators): the tables are frozen, and later changes to
+    cases that would alter them are refused unless forced with `X-Override-Published: <reason>`."""
+    return _publication(service.publish(session, principal, year, agency, today), agency)
+
+
+@router.get("/annual/{year}/publication", responses=REPORT_ERRORS)
+def get_publication(year: int, session: SessionDep, principal: PrincipalDep, agency: AgencyCode) -> PublicationRead:
+    """The published report and every change forced through since, with its reason."""
+    return _publication(service.get_publication(session, principal, year, agency), agency)
+
+
+def _active(agency: str, row: ActiveDisclosureRow, table: ActiveDisclosure) -> ActiveDisclosureRead:
+    return ActiveDisclosureRead(
+        year=row.year,
+        agency=agency,
+        format=table.format,
+        values=table.to_dict(),
+        entered_by=row.entered_by,
+        updated_at=row.updated_at,
+    )
+
+
+@router.get("/active-disclosure/{year}", responses=REPORT_ERRORS)
+def get_active_disclosure(
+    year: int, session: SessionDep, principal: PrincipalDep, agency: AgencyCode
+) -> ActiveDisclosureRead:
+    return _active(agency, *service.get_active_disclosure(session, principal, year, agency))
+
+
+@router.put("/active-disclosure/{year}", responses=REPORT_ERRORS)
+def put_active_disclosure(
+    year: int, body: ActiveDisclosureIn, session: SessionDep, principal: PrincipalDep, agency: AgencyCode
+) -> ActiveDisclosureRead:
+    """Enter 「主动公开政府信息情况」 for the year (its layout depends on the format of the year)."""
+    return _active(agency, *service.put_active_disclosure(session, principal, year, agency, dict(body.values)))

@@ -1,0 +1,271 @@
+"""Use cases of the annual report (政府信息公开工作年度报告): the statistics tables counted from the case records, the
+cases behind a cell, the hand-entered 主动公开 table, and publication, which locks a year's cells.
+
+SQL counts (``app.report.repository``); ``app.domain.statistics`` classifies and checks. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.agency import repository as agencies
+from app.agency.repository import get_agency
+from app.auth.principal import Principal
+from app.clock import utcnow
+from app.domain.errors import InvalidInput, NotFound, WrongState
+from app.domain.report_integrity import check_override, fault_checks
+from app.domain.roles import Permission
+from app.domain.statistics import (
+    ActiveDisclosure,
+    AnnualReport,
+    ApplicationsTable,
+    ReportFormat,
+    TableRow,
+    build_applications_table,
+    build_reviews_table,
+    check_carry_over,
+    format_for_year,
+    validate_active_disclosure,
+)
+from app.models import ActiveDisclosure as ActiveDisclosureRow
+from app.models import Agency, DisclosureCase, ReportSnapshot, ReportSnapshotChange
+from app.report import repository
+from app.report.repository import Fees, Period
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The agency a report is named after and every agency whose cases it counts."""
+
+    agency: Agency
+    agency_ids: frozenset[int]
+
+    @property
+    def single(self) -> bool:
+        return self.agency_ids == {self.agency.id}
+
+
+def _not_found(code: str) -> NotFound:
+    return NotFound("agency_not_found", f"机关代码「{code}」不存在或不在您的权限范围内。")
+
+
+def resolve_scope(
+    session: Session,
+    principal: Principal,
+    agency_code: str,
+    *,
+    consolidated: bool = False,
+    also: Collection[str] = (),
+) -> Scope:
+    """One agency; with ``consolidated`` its sub-agencies at every depth too (a people's government's consolidated
+    table); ``also`` adds chosen agencies. Every one must be readable by the principal (``report.read``)."""
+    readable = principal.agency_ids(Permission.REPORT_READ)
+    agency = agencies.by_code(session, agency_code)
+    if agency is None or agency.id not in readable:
+        raise _not_found(agency_code)
+    ids = {agency.id}
+    if consolidated:
+        ids |= agencies.descendants(session, [agency.id])[agency.id]
+    for code in also:
+        other = agencies.by_code(session, code)
+        if other is None or other.id not in readable:
+            raise _not_found(code)
+        ids.add(other.id)
+    if not ids <= readable:
+        raise NotFound("agency_not_found", f"「{agency_code}」的下属机关不全在您的权限范围内，无法生成汇总报表。")
+    return Scope(agency, frozenset(ids))
+
+
+@dataclass(frozen=True)
+class Annual:
+    """The report and the checks only the records can make (data faults, carry-over against the published year)."""
+
+    report: AnnualReport
+    extra_checks: list[dict[str, object]]
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON contract (``AnnualReport.to_dict``), the record checks appended to ``checks``."""
+        document = self.report.to_dict()
+        checks = document["checks"]
+        assert isinstance(checks, list)
+        return document | {"checks": checks + self.extra_checks}
+
+
+def _stored_active(row: ActiveDisclosureRow | None) -> ActiveDisclosure | None:
+    return validate_active_disclosure(ReportFormat(row.format), row.values) if row else None
+
+
+def _published_table(snapshot: ReportSnapshot) -> ApplicationsTable:
+    applications = snapshot.content["applications"]
+    rows = (TableRow(r["key"], r["label"], "", tuple(r["values"])) for r in applications["rows"])
+    return ApplicationsTable(ReportFormat(snapshot.format), tuple(rows))
+
+
+def build_annual(session: Session, scope: Scope, year: int, fmt: ReportFormat | None = None) -> Annual:
+    """Count, classify and check one year. ``fmt`` must be the year's (``statistics.format_for_year``)."""
+    period = Period(year)
+    fmt = fmt or format_for_year(year)
+    counts = repository.tally(session, scope.agency_ids, period)
+    report = AnnualReport(
+        year=year,
+        format=fmt,
+        agency_code=scope.agency.code,
+        agency_name=scope.agency.name,
+        applications=build_applications_table(
+            fmt, counts.received, counts.carried_over, counts.concluded, counts.carried_forward
+        ),
+        reviews=build_reviews_table(repository.review_counts(session, scope.agency_ids, period)),
+        active_disclosure=_stored_active(repository.active_disclosure(session, scope.agency.id, year)),
+    )
+    extra = fault_checks(repository.faults(session, scope.agency_ids, period))
+    previous = repository.snapshot(session, scope.agency.id, year - 1) if scope.single else None
+    if previous is not None:
+        extra.append(check_carry_over(_published_table(previous), report.applications).to_dict())
+    return Annual(report, extra)
+
+
+def annual_report(
+    session: Session,
+    principal: Principal,
+    year: int,
+    agency_code: str,
+    fmt: ReportFormat | None = None,
+    *,
+    consolidated: bool = False,
+    also: Collection[str] = (),
+) -> Annual:
+    scope = resolve_scope(session, principal, agency_code, consolidated=consolidated, also=also)
+    return build_annual(session, scope, year, fmt)
+
+
+@dataclass(frozen=True)
+class TracedCase:
+    id: int
+    number: str
+    agency: str
+    applicant_type: str
+    received_date: date
+    concluded_on: date | None
+    disposition: str | None
+
+
+def trace_cell(
+    session: Session,
+    principal: Principal,
+    year: int,
+    agency_code: str,
+    row: str,
+    column: str,
+    *,
+    consolidated: bool = False,
+    also: Collection[str] = (),
+) -> list[TracedCase]:
+    """The cases counted in one cell of the applications table (``column`` an applicant type or ``total``)."""
+    where = resolve_scope(session, principal, agency_code, consolidated=consolidated, also=also)
+    fmt = format_for_year(year)
+    try:
+        rows = repository.trace(session, where.agency_ids, fmt, Period(year), row, column)
+    except (KeyError, ValueError):
+        raise InvalidInput(
+            "report_cell_unknown", f"{year}年度报表（{fmt.value}年格式）中没有「{row}」行「{column}」列。"
+        ) from None
+    return [TracedCase(*r) for r in rows]
+
+
+def annual_fees(session: Session, principal: Principal, year: int, agency_code: str) -> Fees:
+    """Fees collected in the year (国办函〔2020〕109号), for the report's text on 收费情况."""
+    scope = resolve_scope(session, principal, agency_code)
+    return repository.fees(session, scope.agency_ids, Period(year))
+
+
+def get_active_disclosure(
+    session: Session, principal: Principal, year: int, agency_code: str
+) -> tuple[ActiveDisclosureRow, ActiveDisclosure]:
+    scope = resolve_scope(session, principal, agency_code)
+    row = repository.active_disclosure(session, scope.agency.id, year)
+    if row is None:
+        raise NotFound("active_disclosure_not_found", f"「{agency_code}」尚未录入{year}年度主动公开政府信息情况。")
+    return row, validate_active_disclosure(ReportFormat(row.format), row.values)
+
+
+def put_active_disclosure(
+    session: Session, principal: Principal, year: int, agency_code: str, values: dict[str, object]
+) -> tuple[ActiveDisclosureRow, ActiveDisclosure]:
+    """Enter or replace 「主动公开政府信息情况」 (validated against the year's layout). Refused once the year is
+    published, like any change to its cells."""
+    agency = get_agency(session, agency_code)
+    principal.check(Permission.REPORT_PUBLISH, agency.id, _not_found(agency_code))
+    fmt = format_for_year(year)
+    table = validate_active_disclosure(fmt, values)
+    published = repository.snapshot(session, agency.id, year)
+    if published is not None:
+        raise WrongState("report_published", f"{year}年度报告已发布，主动公开政府信息情况不能再修改。")
+    row = repository.active_disclosure(session, agency.id, year)
+    if row is None:
+        row = ActiveDisclosureRow(agency_id=agency.id, year=year)
+        session.add(row)
+    row.format = fmt.value
+    row.values = table.to_dict()
+    row.entered_by = principal.actor
+    row.updated_at = utcnow()
+    session.flush()
+    return row, table
+
+
+def publish(session: Session, principal: Principal, year: int, agency_code: str, today: date) -> ReportSnapshot:
+    """Freeze the agency's report for ``year``: from now on a change that would alter one of its cells is refused
+    unless an administrator forces it with a reason (:func:`guard_published`)."""
+    agency = get_agency(session, agency_code)
+    principal.check(Permission.REPORT_PUBLISH, agency.id, _not_found(agency_code))
+    if year >= today.year:
+        raise WrongState("report_year_not_ended", f"{year}年度尚未结束，不能发布年度报告。")
+    if repository.snapshot(session, agency.id, year) is not None:
+        raise WrongState("report_already_published", f"「{agency_code}」{year}年度报告已经发布。")
+    annual = build_annual(session, Scope(agency, frozenset({agency.id})), year)
+    snapshot = ReportSnapshot(
+        agency_id=agency.id,
+        year=year,
+        format=annual.report.format.value,
+        content=annual.to_dict(),
+        published_by=principal.actor,
+        published_at=utcnow(),
+    )
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def get_publication(session: Session, principal: Principal, year: int, agency_code: str) -> ReportSnapshot:
+    scope = resolve_scope(session, principal, agency_code)
+    snapshot = repository.snapshot(session, scope.agency.id, year)
+    if snapshot is None:
+        raise NotFound("report_not_published", f"「{agency_code}」{year}年度报告尚未发布。")
+    return snapshot
+
+
+def guard_published(
+    session: Session,
+    principal: Principal,
+    case: DisclosureCase,
+    year: int | None,
+    action: str,
+    override: str | None,
+) -> None:
+    """The one gate for changes to a case that would alter a cell of ``year``'s report (see
+    ``report_integrity.year_altered``): nothing to do if that year is not published; refused (409 ``report_published``)
+    unless an administrator gives a reason, which is then listed against the snapshot."""
+    if year is None:
+        return
+    snapshot = repository.snapshot(session, case.agency_id, year)
+    if snapshot is None:
+        return
+    may_override = principal.can(Permission.REPORT_PUBLISH, case.agency_id)
+    reason = check_override(year, snapshot.published_at.date(), override, may_override)
+    snapshot.changes.append(
+        ReportSnapshotChange(case_id=case.id, action=action, reason=reason, actor=principal.actor, at=utcnow())
+    )
+    session.flush()

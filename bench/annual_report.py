@@ -1,0 +1,227 @@
+"""Benchmark: the annual statistics tables over a million cases.
+
+Generates N cases (bulk INSERT through SQLAlchemy Core, not the services) for a few agencies, spread over 2023–2025,
+then times (a) the bare GROUP BY applicant_type × disposition over the year's concluded_on range for one agency and
+(b) the full annual report through ``app.report.service`` (every table, the carry-over rows, reviews, data faults),
+several runs each, and prints the medians and b/a. The database is created and dropped by the script.
+
+    .venv/bin/python bench/annual_report.py --db both --cases 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+from app import migrate
+from app.agency import service as agency_service
+from app.auth.principal import Principal
+from app.db import make_engine, make_session_factory, transaction
+from app.domain.codes import ApplicantType, Disposition, ReviewKind, ReviewOutcome
+from app.domain.roles import Role
+from app.models import Agency, CaseReview, DisclosureCase
+from app.report import service
+from app.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("GONGKAI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+YEARS = (2023, 2024, 2025)
+REPORT_YEAR = 2025
+AS_OF = date(2026, 1, 10)
+AGENCIES = {"gov": 0.40, "nrb": 0.25, "housing": 0.15, "police": 0.12, "env": 0.08}
+APPLICANTS = [(ApplicantType.NATURAL_PERSON, 80), (ApplicantType.COMMERCIAL_ENTERPRISE, 10)] + [
+    (a, 2.5) for a in list(ApplicantType)[2:]
+]
+DISPOSITION_WEIGHTS = {
+    d: (30 if d is Disposition.DISCLOSED else 12 if d.value.startswith("unavailable") else 2) for d in Disposition
+}
+BATCH = 20_000
+
+
+def _cases(
+    agency_ids: dict[str, int], n: int, rng: random.Random
+) -> Iterator[tuple[list[dict[str, object]], list[tuple[int, date]]]]:
+    """Batches of case rows, with (case id, concluded_on) of the cases that get a review."""
+    codes = list(AGENCIES)
+    types, type_weights = zip(*APPLICANTS, strict=True)
+    dispositions, disposition_weights = zip(*DISPOSITION_WEIGHTS.items(), strict=True)
+    first, days = date(YEARS[0], 1, 1), (date(YEARS[-1], 12, 31) - date(YEARS[0], 1, 1)).days + 1
+    seq: dict[tuple[str, int], int] = {}
+    now = datetime.now(UTC)
+    batch: list[dict[str, object]] = []
+    reviews: list[tuple[int, date]] = []
+    for case_id in range(1, n + 1):
+        code = rng.choices(codes, weights=list(AGENCIES.values()))[0]
+        received = first + timedelta(days=rng.randrange(days))
+        key = (code, received.year)
+        seq[key] = seq.get(key, 0) + 1
+        concluded: date | None = received + timedelta(days=int(rng.expovariate(1 / 18)) + 1)
+        if concluded > AS_OF or rng.random() < 0.005:
+            concluded = None
+        disposition = rng.choices(dispositions, weights=disposition_weights)[0].value if concluded else None
+        batch.append(
+            {
+                "id": case_id,
+                "agency_id": agency_ids[code],
+                "year": received.year,
+                "seq": seq[key],
+                "number": f"{received.year}-{seq[key]:06d}",
+                "applicant_type": rng.choices(types, weights=type_weights)[0].value,
+                "applicant_name": "申请人",
+                "channel": "online",
+                "confirmed_on": received,
+                "received_date": received,
+                "request_description": "",
+                "clock_start": received,
+                "status": "concluded" if concluded else "open",
+                "disposition": disposition,
+                "concluded_on": concluded,
+                "correction_notice_due": received + timedelta(days=9),
+                "paused": False,
+                "provisional": False,
+                "calendar_version": 0,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "created_by": "bench",
+            }
+        )
+        if concluded and rng.random() < 0.01:
+            reviews.append((case_id, concluded))
+        if len(batch) == BATCH:
+            yield batch, reviews
+            batch, reviews = [], []
+    if batch:
+        yield batch, reviews
+
+
+def _review_rows(reviews: list[tuple[int, date]], rng: random.Random) -> list[dict[str, object]]:
+    rows = []
+    for case_id, concluded in reviews:
+        filed = concluded + timedelta(days=rng.randrange(5, 60))
+        decided = filed + timedelta(days=rng.randrange(30, 120))
+        outcome = rng.choice([ReviewOutcome.UPHELD, ReviewOutcome.CORRECTED, ReviewOutcome.OTHER]).value
+        rows.append(
+            {
+                "case_id": case_id,
+                "kind": rng.choice(list(ReviewKind)).value,
+                "filed_on": filed,
+                "outcome": outcome if decided <= AS_OF else ReviewOutcome.PENDING.value,
+                "decided_on": decided if decided <= AS_OF else None,
+            }
+        )
+    return rows
+
+
+def populate(engine: Engine, n: int) -> dict[str, int]:
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        ids = {}
+        for code in AGENCIES:
+            parent = "gov" if code != "gov" else None
+            ids[code] = agency_service.create_agency(session, code=code, name=f"{code} 机关", parent_code=parent).id
+    rng = random.Random(20261127)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for rows, reviews in _cases(ids, n, rng):
+            conn.execute(insert(DisclosureCase), rows)
+            if reviews:
+                conn.execute(insert(CaseReview), _review_rows(reviews, rng))
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('disclosure_case', 'id'), max(id)) FROM disclosure_case")
+            )
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    print(f"  inserted {n:,} cases in {time.perf_counter() - started:.1f}s")
+    return ids
+
+
+def timed(fn: Callable[[], object], runs: int) -> float:
+    fn()  # warm the cache
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def bench(engine: Engine, n: int, runs: int) -> None:
+    ids = populate(engine, n)
+    factory = make_session_factory(engine)
+    agency = "gov"
+    period = (date(REPORT_YEAR, 1, 1), date(REPORT_YEAR, 12, 31))
+    bare = (
+        select(DisclosureCase.applicant_type, DisclosureCase.disposition, func.count())
+        .where(DisclosureCase.agency_id == ids[agency], DisclosureCase.concluded_on.between(*period))
+        .group_by(DisclosureCase.applicant_type, DisclosureCase.disposition)
+    )
+
+    def query() -> object:
+        with factory() as session:
+            return session.execute(bare).all()
+
+    def report() -> object:
+        with factory() as session:
+            principal = Principal("bench", {a.id: Role.ADMIN for a in session.scalars(select(Agency))}, {})
+            return service.annual_report(session, principal, REPORT_YEAR, agency).to_dict()
+
+    with factory() as session:
+        in_scope = session.scalar(select(func.count()).where(DisclosureCase.agency_id == ids[agency]))
+    a, b = timed(query, runs), timed(report, runs)
+    print(f"  agency {agency}: {in_scope:,} cases; report year {REPORT_YEAR}")
+    print(f"  (a) bare GROUP BY      median {a * 1000:9.1f} ms over {runs} runs")
+    print(f"  (b) full annual report median {b * 1000:9.1f} ms over {runs} runs")
+    print(f"  b/a = {b / a:.2f}")
+
+
+def run(backend: str, n: int, runs: int) -> None:
+    print(f"{backend}:")
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = make_engine(Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", environment="test"))
+            try:
+                migrate.upgrade(engine)
+                bench(engine, n, runs)
+            finally:
+                engine.dispose()
+        return
+    name = f"gongkai_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(Settings(database_url=url, environment="test"))
+    try:
+        migrate.upgrade(engine)
+        bench(engine, n, runs)
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    for backend in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
+        run(backend, args.cases, args.runs)
+
+
+if __name__ == "__main__":
+    main()
