@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.agency.repository import get_agency
 from app.auth.principal import Principal
 from app.clock import utcnow
-from app.domain.errors import NotFound
+from app.domain.errors import Forbidden, NotFound
 from app.domain.roles import Permission
 from app.models import WebhookDelivery, WebhookSubscription
 from app.webhook import repository
@@ -20,12 +20,24 @@ def managed_agencies(principal: Principal) -> frozenset[int]:
     return principal.agency_ids(Permission.TOKEN_MANAGE) | principal.agency_ids(Permission.AGENCY_MANAGE)
 
 
+def _check(principal: Principal, agency_id: int, missing: NotFound) -> None:
+    """404 outside the principal's scope (existence does not leak), 403 inside it without a managing role."""
+    if agency_id not in principal.scope:
+        raise missing
+    if agency_id not in managed_agencies(principal):
+        raise Forbidden("forbidden", "管理事件订阅须具有令牌管理或机关管理权限。")
+
+
+def require_manager(principal: Principal) -> None:
+    if not managed_agencies(principal):
+        raise Forbidden("forbidden", "管理事件订阅须具有令牌管理或机关管理权限。")
+
+
 def create_subscription(
     session: Session, principal: Principal, agency_code: str, url: str, events: list[EventType]
 ) -> WebhookSubscription:
     agency = get_agency(session, agency_code)
-    if agency.id not in managed_agencies(principal):
-        raise NotFound("agency_not_found", f"机关代码「{agency_code}」不存在或不在您的管理范围内。")
+    _check(principal, agency.id, NotFound("agency_not_found", f"机关代码「{agency_code}」不存在。"))
     subscription = WebhookSubscription(
         agency_id=agency.id,
         url=url,
@@ -41,13 +53,16 @@ def create_subscription(
 
 
 def list_subscriptions(session: Session, principal: Principal) -> list[WebhookSubscription]:
+    require_manager(principal)
     return repository.subscriptions(session, managed_agencies(principal))
 
 
 def get_subscription(session: Session, principal: Principal, subscription_id: int) -> WebhookSubscription:
-    subscription = repository.subscription(session, subscription_id, managed_agencies(principal))
+    missing = NotFound("subscription_not_found", f"订阅 {subscription_id} 不存在或不在您的权限范围内。")
+    subscription = repository.subscription(session, subscription_id, principal.scope)
     if subscription is None or not subscription.active:
-        raise NotFound("subscription_not_found", f"订阅 {subscription_id} 不存在或不在您的管理范围内。")
+        raise missing
+    _check(principal, subscription.agency_id, missing)
     return subscription
 
 
