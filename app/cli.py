@@ -6,27 +6,38 @@ import getpass
 import json
 import secrets
 import sys
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import clock, migrate
+from app import clock, context, idempotency, migrate
 from app.agency import repository as agencies
 from app.agency import service as agency_service
+from app.audit import service as audit_service
 from app.auth import service as auth_service
 from app.auth.principal import Principal
 from app.case import importer
 from app.db import make_engine, make_session_factory, transaction
+from app.domain import statistics
 from app.domain.codes import FeeWaitRule
 from app.domain.errors import DomainError
+from app.domain.overdue import DEFAULT_DUE_WITHIN
 from app.domain.roles import Role
 from app.holiday import service as calendar_service
+from app.overdue import render as overdue_render
+from app.overdue import service as overdue_service
+from app.report import service as annual_service
+from app.report.files import render as render_annual
+from app.report.schemas import Output
 from app.settings import Settings
 from app.user import service as user_service
+from app.webhook import delivery as webhook_delivery
 
 cli = typer.Typer(help="gongkai (公开): 政府信息公开申请办理台账", no_args_is_help=True, add_completion=False)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -36,6 +47,10 @@ user_cli = typer.Typer(help="User accounts (people signing in to the web client)
 calendar_cli = typer.Typer(help="The working-day calendar.", no_args_is_help=True)
 cases_cli = typer.Typer(help="Cases.", no_args_is_help=True)
 openapi_cli = typer.Typer(help="The OpenAPI document.", no_args_is_help=True)
+audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
+idempotency_cli = typer.Typer(help="Idempotency keys of POST requests.", no_args_is_help=True)
+report_cli = typer.Typer(help="Reports.", no_args_is_help=True)
+webhooks_cli = typer.Typer(help="Outbound webhooks.", no_args_is_help=True)
 for sub, name in (
     (db_cli, "db"),
     (agency_cli, "agency"),
@@ -44,8 +59,18 @@ for sub, name in (
     (calendar_cli, "calendar"),
     (cases_cli, "cases"),
     (openapi_cli, "openapi"),
+    (audit_cli, "audit"),
+    (idempotency_cli, "idempotency"),
+    (report_cli, "report"),
+    (webhooks_cli, "webhooks"),
 ):
     cli.add_typer(sub, name=name)
+
+
+@cli.callback()
+def _unit_of_work() -> None:
+    """Audit records written by a command carry the request id ``cli``."""
+    context.request_id.set("cli")
 
 DEFAULT_AGENCY = "default"
 FIRST_ADMIN = "admin"
@@ -135,6 +160,7 @@ def agency_create(
                 reply_days=reply_days,
                 extension_limit=extension_limit,
                 fee_wait_rule=fee_wait_rule,
+                actor=f"cli:{getpass.getuser()}",
             )
             typer.echo(f"已创建机关 {agency.code}（{agency.name}）")
     except DomainError as exc:
@@ -153,7 +179,7 @@ def token_create(
         with transaction(_factory(Settings())) as session:
             expires = clock.utcnow() + timedelta(days=expires_days) if expires_days else None
             token, plain = auth_service.create_token(
-                session, agency_service.get_agency(session, agency), role, name, expires
+                session, agencies.get_agency(session, agency), role, name, expires
             )
             typer.echo(f"令牌 #{token.id}（{name}，{role.value}，机关 {agency}），只显示这一次：", err=True)
     except DomainError as exc:
@@ -267,6 +293,26 @@ def cases_import(file: Path) -> None:
     typer.echo(f"已导入 {report.imported} 件申请。")
 
 
+@audit_cli.command("verify")
+def audit_verify(chain: Annotated[str | None, typer.Option(help="One chain (agency code or global)")] = None) -> None:
+    """Recompute every chain's hashes; report the first broken link of each. Exit 1 if any chain is broken."""
+    with transaction(_factory(Settings())) as session:
+        names, breaks = audit_service.verify(session, chain)
+    for broken in breaks:
+        typer.secho(f"链 {broken.chain} 第 {broken.seq} 条：{broken.problem}", fg="red", err=True)
+    if breaks:
+        raise typer.Exit(1)
+    typer.echo(f"审计链完整：{len(names)} 条链已核验。")
+
+
+@idempotency_cli.command("purge")
+def idempotency_purge() -> None:
+    """Delete idempotency keys older than 24 hours (expired keys are also replaced when reused)."""
+    with transaction(_factory(Settings())) as session:
+        removed = idempotency.purge_expired(session)
+    typer.echo(f"已删除 {removed} 个过期的幂等键。")
+
+
 @openapi_cli.command("export")
 def openapi_export(output: Path = Path("openapi/openapi.json")) -> None:
     """Write the OpenAPI document (committed; a test fails when it is stale)."""
@@ -279,6 +325,151 @@ def openapi_export(output: Path = Path("openapi/openapi.json")) -> None:
 
 def openapi_json(app: FastAPI) -> str:
     return json.dumps(app.openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+@report_cli.command("overdue")
+def report_overdue(
+    as_of: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: today in the agencies' time zone")
+    ] = None,
+    agency: Annotated[str | None, typer.Option(help="One agency code (default: every agency)")] = None,
+    due_within: Annotated[int, typer.Option(min=0, max=20, help="Working days counted as due soon")] = (
+        DEFAULT_DUE_WITHIN
+    ),
+    fmt: Annotated[overdue_render.ReportFormat, typer.Option("--format")] = overdue_render.ReportFormat.TEXT,
+    output: Annotated[str | None, typer.Option(help="A file, or a directory for a dated file name")] = None,
+    force: Annotated[bool, typer.Option(help="Deliver again although this day's run was delivered")] = False,
+) -> None:
+    """The nightly overdue report, delivered once per day and scope: to OUTPUT (or stdout) and to the
+    ``report.generated`` webhooks. A second run prints "already delivered" and exits 0 (see docs/operations.md)."""
+    settings = Settings()
+    if fmt is overdue_render.ReportFormat.XLSX and output is None:
+        typer.secho("错误：xlsx 格式须用 --output 指定文件或目录。", fg="red", err=True)
+        raise typer.Exit(2)
+    key = overdue_service.RunKey(
+        as_of.date() if as_of else clock.today(settings.tz), agency or overdue_service.ALL_AGENCIES, due_within
+    )
+    factory = _factory(settings)
+    try:
+        with transaction(factory) as session:
+            overdue_service.scope_ids(session, key.scope)
+            run_id = overdue_service.claim_run(session, key, f"cli:{getpass.getuser()}", force=force).id
+    except overdue_service.RunExists as exc:
+        typer.echo(exc.detail)
+        return
+    except DomainError as exc:
+        _fail(exc)
+    except OperationalError as exc:
+        typer.secho(f"错误：无法连接数据库，报告未生成（{exc.orig}）。", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    try:
+        with transaction(factory) as session:
+            result = overdue_service.complete_run(session, run_id)
+            data = overdue_render.render(result, fmt)
+            if output is None:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            else:
+                path = overdue_render.target(output, result, fmt)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                typer.echo(f"已生成 {path}（运行 #{run_id}，{len(result.items)} 项）", err=True)
+    except Exception as exc:
+        with transaction(factory) as session:
+            overdue_service.fail_run(session, run_id, repr(exc))
+        typer.secho(f"错误：报告未能生成或交付（运行 #{run_id}）：{exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
+@webhooks_cli.command("deliver")
+def webhooks_deliver(
+    once: Annotated[bool, typer.Option(help="Send what is due now, then exit")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 5.0,
+) -> None:
+    """Send due webhook deliveries, retrying failures with backoff (see app/webhook/delivery.py)."""
+    factory = _factory(Settings())
+    with webhook_delivery.http_client() as client:
+        while True:
+            with transaction(factory) as session:
+                stats = webhook_delivery.deliver_due(session, client, clock.utcnow())
+            if stats.attempted:
+                typer.echo(f"delivered {stats.delivered}, retrying {stats.retrying}, failed {stats.failed}")
+            if stats.attempted < webhook_delivery.BATCH:
+                if once:
+                    return
+                time.sleep(interval)
+
+
+@report_cli.command("annual")
+def report_annual(
+    year: Annotated[int, typer.Option(help="Report year")],
+    agency: Annotated[str | None, typer.Option(help="Agency code (default: every agency)")] = None,
+    fmt: Annotated[Output, typer.Option("--format", help="File type")] = Output.JSON,
+    output: Annotated[Path | None, typer.Option(help="File; for several agencies one file each, code in its name")] = (
+        None
+    ),
+    table_format: Annotated[statistics.ReportFormat | None, typer.Option(help="Must be the year's format")] = None,
+    consolidated: Annotated[bool, typer.Option(help="Include every sub-agency (汇总)")] = False,
+) -> None:
+    """The year-end statistics tables counted from the case records (JSON contract, CSV, XLSX or HTML)."""
+    if fmt is Output.XLSX and output is None:
+        typer.secho("错误：xlsx 格式须用 --output 指定文件。", fg="red", err=True)
+        raise typer.Exit(2)
+    try:
+        with transaction(_factory(Settings())) as session:
+            operator = _operator(session)
+            codes = [agency] if agency else [a.code for a in agencies.all_agencies(session)]
+            reports = [
+                annual_service.annual_report(session, operator, year, code, table_format, consolidated=consolidated)
+                for code in codes
+            ]
+            files = [render_annual(report, fmt) for report in reports]
+    except DomainError as exc:
+        _fail(exc)
+    for code, file in zip(codes, files, strict=True):
+        if output is None:
+            sys.stdout.buffer.write(file.content)
+            continue
+        target = output if len(codes) == 1 else output.with_name(f"{output.stem}-{code}{output.suffix}")
+        target.write_bytes(file.content)
+        typer.echo(f"已写入 {target}", err=True)
+
+
+@report_cli.command("check")
+def report_check(file: Path) -> None:
+    """Check a statistics table in the JSON contract (typed by hand or copied from a published report) against every
+    rule of its format. Prints each violated rule with its cells; exit 1 if any, 0 if all hold."""
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        typer.secho(f"错误：无法读取 {file}（{exc}）", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    if not isinstance(document, dict):
+        typer.secho("错误：文件内容应为一个 JSON 对象。", fg="red", err=True)
+        raise typer.Exit(1)
+    violations = statistics.check_published(document)
+    for violation in violations:
+        cells = "；".join(f"{cell.row}/{cell.column}" if cell.column else cell.row for cell in violation.cells)
+        typer.echo(f"[{violation.rule.value}] {violation.message}（{cells}）")
+    if violations:
+        typer.secho(f"不符合：{len(violations)} 处。", fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo("全部规则均符合。")
+
+
+@report_cli.command("publish")
+def report_publish(
+    year: Annotated[int, typer.Option(help="Report year (must have ended)")],
+    agency: Annotated[str, typer.Option(help="Agency code")],
+) -> None:
+    """Publish an agency's annual report: freeze its tables; later changes to them need an administrator's reason."""
+    settings = Settings()
+    try:
+        with transaction(_factory(settings)) as session:
+            snapshot = annual_service.publish(session, _operator(session), year, agency, clock.today(settings.tz))
+            typer.echo(f"已发布「{agency}」{snapshot.year}年度报告（{snapshot.format}年格式），快照 #{snapshot.id}。")
+    except DomainError as exc:
+        _fail(exc)
 
 
 def main() -> None:

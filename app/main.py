@@ -7,16 +7,24 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 
-from app import errors
+from app import context, errors
+from app.agency.router import router as agency_router
+from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.auth.router import tokens_router
 from app.case.router import router as case_router
 from app.db import make_engine, make_session_factory
 from app.holiday.router import router as calendar_router
+from app.idempotency import IdempotencyMiddleware
 from app.meta.router import router as meta_router
+from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.overdue.router import router as overdue_router
+from app.report.router import router as report_router
 from app.settings import Settings
 from app.user.router import router as user_router
+from app.webhook.router import router as webhook_router
 
 API_PREFIX = "/api/v1"
 
@@ -44,14 +52,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.session_factory = make_session_factory(app.state.engine)
     errors.install(app)
+    app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX + "/")
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     @app.middleware("http")
     async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         rid = request.headers.get("X-Request-ID") or uuid.uuid4().hex
         request.state.request_id = rid[:64]
-        response = await call_next(request)
+        reset = context.request_id.set(request.state.request_id)
+        try:
+            response = await call_next(request)
+        finally:
+            context.request_id.reset(reset)
         response.headers["X-Request-ID"] = request.state.request_id
         return response
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET", "POST", "PUT", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-CSRF-Token", "X-Request-ID"],
+        expose_headers=["ETag", "Location", "Idempotent-Replayed", "X-Request-ID"],
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -59,7 +82,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (case_router, calendar_router, meta_router, auth_router, tokens_router, user_router):
+    for router in (
+        case_router,
+        calendar_router,
+        meta_router,
+        agency_router,
+        auth_router,
+        tokens_router,
+        user_router,
+        audit_router,
+        overdue_router,
+        webhook_router,
+        report_router,
+    ):
         api.include_router(router)
     app.include_router(api)
     return app

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     default_page_size: int = 50
     max_page_size: int = 500
     sql_echo: bool = False
+    max_body_bytes: int = Field(1024 * 1024, ge=1, description="Larger request bodies are refused with 413")
+    cors_origins: str = Field("", description="Browser origins allowed to call the API, comma-separated; none if empty")
     session_idle_hours: int = Field(8, ge=1, description="A browser session ends after this many idle hours")
 
     @cached_property
@@ -30,6 +32,10 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         """Cookies are sent over HTTPS only, except on a developer's or the tests' plain-HTTP server."""
         return self.environment not in ("development", "test")
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -139,7 +139,7 @@ class Api:
         if (agency, role) not in self.tokens:
             with transaction(self.factory) as session:
                 _, plain = auth_service.create_token(
-                    session, agency_service.get_agency(session, agency), role, f"test-{role.value}"
+                    session, agency_service.repository.get_agency(session, agency), role, f"test-{role.value}"
                 )
             self.tokens[(agency, role)] = plain
         return {"Authorization": f"Bearer {self.tokens[(agency, role)]}"}

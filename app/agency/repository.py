@@ -5,11 +5,29 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.clock import DeadlinePolicy
+from app.domain.codes import FeeWaitRule
+from app.domain.errors import NotFound
 from app.models import Agency
 
 
 def by_code(session: Session, code: str) -> Agency | None:
     return session.scalars(select(Agency).where(Agency.code == code)).one_or_none()
+
+
+def get_agency(session: Session, code: str) -> Agency:
+    agency = by_code(session, code)
+    if agency is None:
+        raise NotFound("agency_not_found", f"机关代码「{code}」不存在。")
+    return agency
+
+
+def policy_of(agency: Agency) -> DeadlinePolicy:
+    return DeadlinePolicy(
+        reply_days=agency.reply_days,
+        extension_limit=agency.extension_limit,
+        fee_wait_rule=FeeWaitRule(agency.fee_wait_rule),
+    )
 
 
 def by_id(session: Session, agency_id: int) -> Agency | None:

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from app.agency import repository
+from app.audit import service as audit
+from app.case import service as cases
+from app.case.service import DateChange
 from app.clock import utcnow
-from app.domain.clock import STATUTORY_CHANGE, DeadlinePolicy, statutory_extension_limit
+from app.domain.clock import DeadlinePolicy
 from app.domain.codes import FeeWaitRule
-from app.domain.errors import InvalidInput, NotFound
+from app.domain.errors import InvalidInput
+from app.holiday.repository import load_calendar
 from app.models import Agency
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -23,6 +28,7 @@ def create_agency(
     reply_days: int = 15,
     extension_limit: int | None = None,
     fee_wait_rule: FeeWaitRule = FeeWaitRule.PAUSE,
+    actor: str = "system",
 ) -> Agency:
     if not CODE_PATTERN.match(code):
         raise InvalidInput("agency_code_invalid", f"机关代码「{code}」无效：只能使用字母、数字、._-，最长32位。")
@@ -30,8 +36,8 @@ def create_agency(
         raise InvalidInput("agency_name_missing", "请填写机关名称。")
     if repository.by_code(session, code) is not None:
         raise InvalidInput("agency_exists", f"机关代码「{code}」已存在。")
-    parent = get_agency(session, parent_code) if parent_code else None
-    check_policy(reply_days, extension_limit)
+    parent = repository.get_agency(session, parent_code) if parent_code else None
+    DeadlinePolicy(reply_days, extension_limit, fee_wait_rule)  # validates it (条例 Art. 33)
     agency = Agency(
         code=code,
         name=name.strip(),
@@ -43,28 +49,39 @@ def create_agency(
     )
     session.add(agency)
     session.flush()
+    audit.record(
+        session,
+        agency=agency,
+        actor=actor,
+        action="agency.create",
+        entity="agency",
+        entity_id=agency.id,
+        before=None,
+        after=audit.snapshot(agency),
+    )
     return agency
 
 
-def check_policy(reply_days: int, extension_limit: int | None) -> None:
-    """An agency may promise less than the law allows, never more (条例 Art. 33: 20 working days, extension ≤ 20)."""
-    statutory = statutory_extension_limit(STATUTORY_CHANGE)  # the regulation in force since 2019-05-15
-    if not 1 <= reply_days <= statutory:
-        raise InvalidInput("policy_reply_days_invalid", "答复期限须在1至20个工作日之间（条例第三十三条）。")
-    if extension_limit is not None and not 1 <= extension_limit <= statutory:
-        raise InvalidInput("policy_extension_invalid", f"延期上限须在1至{statutory}个工作日之间（条例第三十三条）。")
-
-
-def get_agency(session: Session, code: str) -> Agency:
-    agency = repository.by_code(session, code)
-    if agency is None:
-        raise NotFound("agency_not_found", f"机关代码「{code}」不存在。")
-    return agency
-
-
-def policy_of(agency: Agency) -> DeadlinePolicy:
-    return DeadlinePolicy(
-        reply_days=agency.reply_days,
-        extension_limit=agency.extension_limit,
-        fee_wait_rule=FeeWaitRule(agency.fee_wait_rule),
+def change_policy(
+    session: Session, agency: Agency, policy: DeadlinePolicy, actor: str, today: date
+) -> list[DateChange]:
+    """Adopt a new deadline policy. Deadlines derive from it, so every open case of the agency is recomputed in the
+    same transaction and the cases whose dates move are returned (and noted in their timelines)."""
+    before = audit.snapshot(agency)
+    agency.reply_days = policy.reply_days
+    agency.extension_limit = policy.extension_limit
+    agency.fee_wait_rule = policy.fee_wait_rule.value
+    session.flush()
+    audit.record(
+        session,
+        agency=agency,
+        actor=actor,
+        action="agency.policy",
+        entity="agency",
+        entity_id=agency.id,
+        before=before,
+        after=audit.snapshot(agency),
+    )
+    return cases.recompute_open_cases(
+        session, load_calendar(session), actor, today, cause="policy", agency_id=agency.id
     )

@@ -12,7 +12,7 @@ from app.agency.repository import by_code
 from app.audit import repository
 from app.audit.schemas import AuditPage, AuditRecordRead
 from app.auth.dependencies import PrincipalDep
-from app.case import repository as cases
+from app.case import service as case_service
 from app.deps import SessionDep, SettingsDep
 from app.domain.roles import Permission
 from app.errors import ApiError
@@ -47,10 +47,7 @@ def case_audit(
     page_size: PageSizeQuery = None,
 ) -> AuditPage:
     """Every change to one case, oldest first, with its state before and after."""
-    scope = principal.agency_ids(Permission.AUDIT_READ)
-    case = cases.get(session, case_id, scope)
-    if case is None:
-        raise ApiError(404, "case_not_found", f"申请 {case_id} 不存在或不在您的审计权限范围内。")
+    case = case_service.get_case(session, principal, case_id, Permission.AUDIT_READ)
     f = repository.AuditFilter(
         agency_ids=[case.agency_id], include_global=False, entity_type="case", entity_id=str(case.id)
     )

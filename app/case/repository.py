@@ -8,15 +8,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from app.db import insert_or_ignore
 from app.domain.codes import ApplicantType
-from app.domain.lifecycle import CaseStatus
+from app.domain.lifecycle import CLOCK_RUNNING, CaseStatus
 from app.models import CaseCounter, DisclosureCase
-
-CLOCK_RUNNING = (CaseStatus.OPEN, CaseStatus.IN_CONSULTATION, CaseStatus.AWAITING_FEE)
-"""Statuses in which a due date can pass (mirrors ``Projection.overdue``: not concluded, not awaiting correction)."""
 
 
 @dataclass(frozen=True)
@@ -99,14 +96,13 @@ def by_external_ref(session: Session, agency_id: int, external_ref: str) -> Disc
     ).one_or_none()
 
 
-def open_cases(session: Session) -> list[DisclosureCase]:
+def open_cases(session: Session, agency_id: int | None = None) -> list[DisclosureCase]:
+    stmt = select(DisclosureCase).where(DisclosureCase.status != CaseStatus.CONCLUDED.value)
+    if agency_id is not None:
+        stmt = stmt.where(DisclosureCase.agency_id == agency_id)
     return list(
         session.scalars(
-            select(DisclosureCase)
-            .where(DisclosureCase.status != CaseStatus.CONCLUDED.value)
-            .options(selectinload(DisclosureCase.events))
-            .order_by(DisclosureCase.id)
-            .with_for_update(of=DisclosureCase)
+            stmt.options(selectinload(DisclosureCase.events)).order_by(DisclosureCase.id).with_for_update(of=DisclosureCase)
         )
     )
 
@@ -115,10 +111,7 @@ def next_sequence(session: Session, agency_id: int, year: int) -> int:
     """The next case number of an agency's year, gap-free under concurrency: the counter row is created if missing,
     then incremented with one UPDATE … RETURNING, which holds its row lock until the creating transaction ends (a
     rolled-back creation gives its number back)."""
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(
-        dialect_insert(CaseCounter).values(agency_id=agency_id, year=year, last_value=0).on_conflict_do_nothing()
-    )
+    insert_or_ignore(session, CaseCounter, agency_id=agency_id, year=year, last_value=0)
     value = session.scalar(
         update(CaseCounter)
         .where(CaseCounter.agency_id == agency_id, CaseCounter.year == year)

@@ -7,17 +7,20 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.orm import Session
 
 from app.auth.dependencies import PrincipalDep
 from app.case import repository, service, views
 from app.case.schemas import STEPS, CaseCreate, CasePage, CaseRead, ReviewDecision, ReviewFiling, Step
-from app.deps import SessionDep, SettingsDep, TodayDep
+from app.deps import IfMatchDep, SessionDep, SettingsDep, TodayDep
 from app.domain.clock import Explanation
 from app.domain.codes import ApplicantType
 from app.domain.lifecycle import CaseStatus, EventType
 from app.domain.roles import Permission
 from app.errors import ApiError
 from app.holiday.repository import load_calendar
+from app.models import DisclosureCase
+from app.report.schemas import OverrideDep
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -28,14 +31,27 @@ CASE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _versioned(
+    response: Response, case: DisclosureCase, session: Session, today: date, *, personal: bool = False
+) -> CaseRead:
+    """The full case, with its version as the ``ETag`` (strong: it changes with every write)."""
+    response.headers["ETag"] = f'"{case.version}"'
+    return views.full(case, load_calendar(session), today, personal=personal)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CASE_ERRORS)
 def create_case(
-    body: CaseCreate, session: SessionDep, principal: PrincipalDep, today: TodayDep, response: Response
+    body: CaseCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    response: Response,
+    override: OverrideDep,
 ) -> CaseRead:
     """Register an application. The legal receipt date is derived from the channel and its facts (条例 Art. 31)."""
-    case = service.open_case(session, principal, body)
+    case = service.open_case(session, principal, body, override)
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
-    return views.full(case, load_calendar(session), today)
+    return _versioned(response, case, session, today)
 
 
 @router.get("")
@@ -81,10 +97,15 @@ def list_cases(
 
 
 @router.get("/{case_id}", responses=CASE_ERRORS)
-def get_case(case_id: int, session: SessionDep, principal: PrincipalDep, today: TodayDep) -> CaseRead:
+def get_case(
+    case_id: int, session: SessionDep, principal: PrincipalDep, today: TodayDep, response: Response
+) -> CaseRead:
+    """The case with its timeline. ``ETag`` is its version: send it back as ``If-Match`` on the next step.
+    Identity-document and phone numbers are shown in full only to roles with ``case.read_personal``; every other
+    answer masks them."""
     case = service.get_case(session, principal, case_id)
     personal = principal.can(Permission.CASE_READ_PERSONAL, case.agency_id)
-    return views.full(case, load_calendar(session), today, personal=personal)
+    return _versioned(response, case, session, today, personal=personal)
 
 
 @router.get("/{case_id}/deadline", responses=CASE_ERRORS)
@@ -100,10 +121,13 @@ def _step_route(path: str, event_type: EventType, body_type: type[Step], summary
         session: SessionDep,
         principal: PrincipalDep,
         today: TodayDep,
+        response: Response,
+        if_match: IfMatchDep,
+        override: OverrideDep,
     ) -> CaseRead:
         event, data = body.to_event(event_type)  # type: ignore[attr-defined]
-        case = service.record_step(session, principal, case_id, event, data, today)
-        return views.full(case, load_calendar(session), today)
+        case = service.record_step(session, principal, case_id, event, data, today, if_match, override)
+        return _versioned(response, case, session, today)
 
     endpoint.__name__ = f"record_{event_type.value}"
     endpoint.__doc__ = summary
@@ -116,16 +140,33 @@ for _type, _kind in STEPS.items():
 
 @router.post("/{case_id}/reviews", status_code=status.HTTP_201_CREATED, responses=CASE_ERRORS)
 def file_review(
-    case_id: int, body: ReviewFiling, session: SessionDep, principal: PrincipalDep, today: TodayDep
+    case_id: int,
+    body: ReviewFiling,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    response: Response,
+    if_match: IfMatchDep,
+    override: OverrideDep,
 ) -> CaseRead:
     """Record an administrative review (行政复议) or lawsuit (行政诉讼) against the handling of this case."""
-    case = service.file_review(session, principal, case_id, body, today)
-    return views.full(case, load_calendar(session), today)
+    case = service.file_review(session, principal, case_id, body, today, if_match, override)
+    return _versioned(response, case, session, today)
 
 
 @router.post("/{case_id}/reviews/{review_id}/decision", responses=CASE_ERRORS)
 def decide_review(
-    case_id: int, review_id: int, body: ReviewDecision, session: SessionDep, principal: PrincipalDep, today: TodayDep
+    case_id: int,
+    review_id: int,
+    body: ReviewDecision,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    response: Response,
+    if_match: IfMatchDep,
+    override: OverrideDep,
 ) -> CaseRead:
-    case = service.decide_review(session, principal, case_id, review_id, body.on, body.outcome, today)
-    return views.full(case, load_calendar(session), today)
+    case = service.decide_review(
+        session, principal, case_id, review_id, body.on, body.outcome, today, if_match, override
+    )
+    return _versioned(response, case, session, today)

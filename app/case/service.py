@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.agency.service import get_agency, policy_of
+from app.agency.repository import get_agency, policy_of
+from app.audit import service as audit
 from app.auth.principal import Principal
 from app.case import repository
 from app.case.schemas import CaseCreate, ReviewFiling
@@ -16,13 +17,18 @@ from app.clock import utcnow
 from app.domain.calendar import WorkingCalendar
 from app.domain.clock import Explanation, Projection, explain, project
 from app.domain.codes import Disposition, ReviewOutcome
-from app.domain.errors import Forbidden, InvalidInput, NotFound, WrongState
-from app.domain.lifecycle import CaseEvent, EventType, check_event
+from app.domain.errors import InvalidInput, NotFound, StaleVersion, WrongState
+from app.domain.lifecycle import CONCLUDING_EVENTS, CaseEvent, EventType, check_event
 from app.domain.receipt import ReceiptFacts, legal_receipt_date
-from app.domain.roles import Permission
+from app.domain.report_integrity import year_altered
+from app.domain.roles import READ_PERMISSIONS, Permission
 from app.holiday.repository import load_calendar
 from app.models import CaseEvent as EventRow
 from app.models import CaseReview, DisclosureCase
+from app.report.service import guard_published
+from app.webhook.events import EventType as WebhookEvent
+from app.webhook.events import case_payload
+from app.webhook.outbox import emit
 
 STEP_PERMISSION: dict[EventType, Permission] = {
     EventType.EXTENSION_GRANTED: Permission.CASE_EXTEND,
@@ -99,7 +105,7 @@ def _touch(case: DisclosureCase) -> None:
     case.updated_at = utcnow()
 
 
-def open_case(session: Session, principal: Principal, body: CaseCreate) -> DisclosureCase:
+def open_case(session: Session, principal: Principal, body: CaseCreate, override: str | None = None) -> DisclosureCase:
     """Register an application (条例 Art. 29–31): number it, fix its legal receipt date, start its clock."""
     agency = get_agency(session, body.agency)
     principal.check(
@@ -145,6 +151,18 @@ def open_case(session: Session, principal: Principal, body: CaseCreate) -> Discl
     _apply_projection(case, projection_of(case, calendar))
     session.add(case)
     session.flush()
+    guard_published(session, principal, case, received.year, "case.create", override)
+    audit.record(
+        session,
+        agency=agency,
+        actor=principal.actor,
+        action="case.create",
+        entity="case",
+        entity_id=case.id,
+        before=None,
+        after={**audit.snapshot(case), "event": audit.snapshot(case.events[0])},
+    )
+    emit(session, agency.id, WebhookEvent.CASE_CREATED, case_payload(case))
     return case
 
 
@@ -154,23 +172,31 @@ def get_case(
     """A case in the principal's scope, for an action needing ``permission``. Outside the scope the answer is the
     same as for a missing case (404), so that existence does not leak between agencies; a case the principal may
     read but not act on is a 403."""
-    case = repository.get(
-        session, case_id, principal.agency_ids(Permission.CASE_READ), for_update=permission is not Permission.CASE_READ
-    )
+    writing = permission not in READ_PERMISSIONS
+    missing = NotFound("case_not_found", f"申请 {case_id} 不存在或不在您的权限范围内。")
+    case = repository.get(session, case_id, principal.scope, for_update=writing)
     if case is None:
-        raise NotFound("case_not_found", f"申请 {case_id} 不存在或不在您的权限范围内。")
-    if not principal.can(permission, case.agency_id):
-        raise Forbidden("forbidden", "您的角色无权进行此项操作（延期须由负责人批准，办结须由负责人或以上角色办理）。")
+        raise missing
+    principal.check(permission, case.agency_id, missing)
     return case
 
 
-def record_step(
-    session: Session, principal: Principal, case_id: int, event: CaseEvent, data: dict[str, Any], today: date
-) -> DisclosureCase:
-    """Append a procedural step after the lifecycle rules accept it, then re-derive the deadlines."""
-    case = get_case(session, principal, case_id, STEP_PERMISSION.get(event.type, Permission.CASE_STEP))
+def check_version(case: DisclosureCase, expected: int | None) -> None:
+    """Optimistic concurrency: the caller decided on version ``expected`` of the case (HTTP ``If-Match``); refuse
+    when someone changed it since. Checked after the row lock is taken, so the answer holds until commit."""
+    if expected is not None and case.version != expected:
+        raise StaleVersion(
+            "precondition_failed",
+            f"该申请已被他人修改（您看到的是第 {expected} 版，当前为第 {case.version} 版），请刷新后再操作。",
+        )
+
+
+def _step(
+    session: Session, case: DisclosureCase, event: CaseEvent, data: dict[str, Any], actor: str, today: date
+) -> None:
     calendar = load_calendar(session)
     check_event(case.received_date, _history(case), event, policy_of(case.agency), calendar, today)
+    old = _dates(case)
     payload = {
         "days": event.days,
         "until": event.until,
@@ -178,24 +204,72 @@ def record_step(
         "disposition": event.disposition.value if event.disposition else None,
         **data,
     }
-    _append(case, event.type, event.on, payload, principal.actor)
+    _append(case, event.type, event.on, payload, actor)
     _apply_projection(case, projection_of(case, calendar))
     _touch(case)
     session.flush()
+    emit(session, case.agency_id, WebhookEvent.CASE_STEP_RECORDED, case_payload(case))
+    if event.type in CONCLUDING_EVENTS:
+        emit(session, case.agency_id, WebhookEvent.CASE_CONCLUDED, case_payload(case))
+    if _dates(case) != old:
+        emit(session, case.agency_id, WebhookEvent.CASE_DEADLINE_CHANGED, case_payload(case))
+
+
+def _audit_step(session: Session, case: DisclosureCase, before: dict[str, Any], actor: str) -> None:
+    event = case.events[-1]
+    audit.record(
+        session,
+        agency=case.agency,
+        actor=actor,
+        action=f"case.step.{event.type}",
+        entity="case",
+        entity_id=case.id,
+        before=before,
+        after={**audit.snapshot(case), "event": audit.snapshot(event)},
+    )
+
+
+def record_step(
+    session: Session,
+    principal: Principal,
+    case_id: int,
+    event: CaseEvent,
+    data: dict[str, Any],
+    today: date,
+    expected_version: int | None = None,
+    override: str | None = None,
+) -> DisclosureCase:
+    """Append a procedural step after the lifecycle rules accept it, then re-derive the deadlines."""
+    case = get_case(session, principal, case_id, STEP_PERMISSION.get(event.type, Permission.CASE_STEP))
+    check_version(case, expected_version)
+    guard_published(session, principal, case, year_altered(event.type, event.on), f"case.step.{event.type}", override)
+    before = audit.snapshot(case)
+    _step(session, case, event, data, principal.actor, today)
+    _audit_step(session, case, before, principal.actor)
     return case
 
 
 def file_review(
-    session: Session, principal: Principal, case_id: int, body: ReviewFiling, today: date
+    session: Session,
+    principal: Principal,
+    case_id: int,
+    body: ReviewFiling,
+    today: date,
+    expected_version: int | None = None,
+    override: str | None = None,
 ) -> DisclosureCase:
     """Record an administrative review or lawsuit against the handling of a concluded case."""
-    event = CaseEvent(type=EventType.REVIEW_FILED, on=body.filed_on)
-    case = record_step(
+    case = get_case(session, principal, case_id, Permission.CASE_STEP)
+    check_version(case, expected_version)
+    year = year_altered(EventType.REVIEW_FILED, body.filed_on)
+    guard_published(session, principal, case, year, "case.review.file", override)
+    before = audit.snapshot(case)
+    _step(
         session,
-        principal,
-        case_id,
-        event,
+        case,
+        CaseEvent(type=EventType.REVIEW_FILED, on=body.filed_on),
         {"kind": body.kind.value, "outcome": body.outcome.value, "note": body.note},
+        principal.actor,
         today,
     )
     review = CaseReview(kind=body.kind.value, filed_on=body.filed_on, outcome=body.outcome.value)
@@ -204,13 +278,23 @@ def file_review(
     case.reviews.append(review)
     session.flush()
     case.events[-1].data = {**case.events[-1].data, "review_id": review.id}
+    _audit_step(session, case, before, principal.actor)
     return case
 
 
 def decide_review(
-    session: Session, principal: Principal, case_id: int, review_id: int, on: date, outcome: ReviewOutcome, today: date
+    session: Session,
+    principal: Principal,
+    case_id: int,
+    review_id: int,
+    on: date,
+    outcome: ReviewOutcome,
+    today: date,
+    expected_version: int | None = None,
+    override: str | None = None,
 ) -> DisclosureCase:
     case = get_case(session, principal, case_id, Permission.CASE_STEP)
+    check_version(case, expected_version)
     review = next((r for r in case.reviews if r.id == review_id), None)
     if review is None:
         raise NotFound("review_not_found", f"该申请下没有编号为 {review_id} 的复议或诉讼记录。")
@@ -220,17 +304,21 @@ def decide_review(
         raise InvalidInput("review_outcome_pending", "请记录复议或诉讼的结果（维持、纠正或其他）。")
     if on < review.filed_on:
         raise InvalidInput("review_decided_before_filed", "审结日期不能早于立案日期。")
-    record_step(
+    year = year_altered(EventType.REVIEW_DECIDED, on, review.filed_on)
+    guard_published(session, principal, case, year, "case.review.decide", override)
+    before = audit.snapshot(case)
+    _step(
         session,
-        principal,
-        case_id,
+        case,
         CaseEvent(type=EventType.REVIEW_DECIDED, on=on),
         {"review_id": review.id, "outcome": outcome.value},
+        principal.actor,
         today,
     )
     review.outcome = outcome.value
     review.decided_on = on
     session.flush()
+    _audit_step(session, case, before, principal.actor)
     return case
 
 
@@ -247,10 +335,14 @@ def _dates(case: DisclosureCase) -> dict[str, date | None]:
     return {name: getattr(case, name) for name in PROJECTED_DATES}
 
 
-def recompute_open_cases(session: Session, calendar: WorkingCalendar, actor: str, today: date) -> list[DateChange]:
-    """Re-derive every open case after a calendar change; record the moved dates in each affected timeline."""
+def recompute_open_cases(
+    session: Session, calendar: WorkingCalendar, actor: str, today: date, cause: str, agency_id: int | None = None
+) -> list[DateChange]:
+    """Re-derive every open case (of one agency, or all) after the calendar or a policy changed (``cause``); record
+    the moved dates in each affected timeline."""
     changes: list[DateChange] = []
-    for case in repository.open_cases(session):
+    for case in repository.open_cases(session, agency_id):
+        before = audit.snapshot(case)
         old = _dates(case)
         _apply_projection(case, projection_of(case, calendar))
         new = _dates(case)
@@ -258,9 +350,10 @@ def recompute_open_cases(session: Session, calendar: WorkingCalendar, actor: str
             changed = {k: v for k, v in old.items() if new[k] != v}
             _append(
                 case,
-                EventType.CALENDAR_CHANGED,
+                EventType.DEADLINES_RECOMPUTED,
                 today,
                 {
+                    "cause": cause,
                     "calendar_version": calendar.version,
                     "old": {k: _iso(v) for k, v in changed.items()},
                     "new": {k: _iso(new[k]) for k in changed},
@@ -268,6 +361,9 @@ def recompute_open_cases(session: Session, calendar: WorkingCalendar, actor: str
                 actor,
             )
             _touch(case)
+            session.flush()
+            _audit_step(session, case, before, actor)
+            emit(session, case.agency_id, WebhookEvent.CASE_DEADLINE_CHANGED, case_payload(case))
             changes.append(DateChange(case.id, case.number, changed, {k: new[k] for k in changed}))
     session.flush()
     return changes

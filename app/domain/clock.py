@@ -18,7 +18,7 @@ from functools import reduce
 from app.domain.calendar import DayKind, WorkingCalendar
 from app.domain.codes import Disposition, FeeWaitRule
 from app.domain.errors import InvalidInput
-from app.domain.lifecycle import CONCLUDES_AS, CONCLUDING_EVENTS, CaseEvent, CaseStatus, EventType
+from app.domain.lifecycle import CLOCK_RUNNING, CONCLUDES_AS, CONCLUDING_EVENTS, CaseEvent, CaseStatus, EventType
 
 STATUTORY_CHANGE = date(2019, 5, 15)  # the 2019 条例 (国务院令第711号) in force
 CORRECTION_NOTICE_DAYS = 7  # Art. 30: the correction notice goes out within 7 working days of receipt
@@ -122,8 +122,7 @@ class Projection:
         return self._past(self.statutory_due_date, as_of)
 
     def _past(self, due: date | None, as_of: date) -> bool:
-        running = self.status not in (CaseStatus.CONCLUDED, CaseStatus.AWAITING_CORRECTION)
-        return running and due is not None and due < as_of
+        return self.status in CLOCK_RUNNING and due is not None and due < as_of
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class EventType(StrEnum):
     CONCLUDED = "concluded"  # disposition; on = reply date
     REVIEW_FILED = "review_filed"  # administrative review or lawsuit after conclusion
     REVIEW_DECIDED = "review_decided"
-    CALENDAR_CHANGED = "calendar_changed"  # system: a calendar import moved this case's dates
+    DEADLINES_RECOMPUTED = "deadlines_recomputed"  # system: a calendar import or policy change moved the dates
 
 
 EVENT_TYPE_LABELS: dict[EventType, str] = {
@@ -57,7 +57,7 @@ EVENT_TYPE_LABELS: dict[EventType, str] = {
     EventType.CONCLUDED: "办结答复",
     EventType.REVIEW_FILED: "申请人提起复议或诉讼",
     EventType.REVIEW_DECIDED: "复议或诉讼结果",
-    EventType.CALENDAR_CHANGED: "节假日安排调整",
+    EventType.DEADLINES_RECOMPUTED: "期限重新计算（节假日安排或本机关期限政策调整）",
 }
 
 
@@ -98,24 +98,25 @@ CONCLUDES_AS: dict[EventType, Disposition] = {
 CONCLUDING_EVENTS = frozenset({EventType.CONCLUDED, *CONCLUDES_AS})
 
 _UNCONCLUDED = frozenset(set(CaseStatus) - {CaseStatus.CONCLUDED})
-_RUNNING = frozenset({CaseStatus.OPEN, CaseStatus.IN_CONSULTATION, CaseStatus.AWAITING_FEE})  # a due date exists
+CLOCK_RUNNING = frozenset({CaseStatus.OPEN, CaseStatus.IN_CONSULTATION, CaseStatus.AWAITING_FEE})
+"""Statuses with a due date that can pass: not concluded, and not stopped for a correction (Art. 30)."""
 _ALLOWED: dict[EventType, frozenset[CaseStatus]] = {
     EventType.CORRECTION_REQUESTED: frozenset({CaseStatus.OPEN}),
     EventType.CORRECTION_RECEIVED: frozenset({CaseStatus.AWAITING_CORRECTION}),
     EventType.CORRECTION_LAPSED: frozenset({CaseStatus.AWAITING_CORRECTION}),
     EventType.CONSULTATION_STARTED: frozenset({CaseStatus.OPEN}),  # one after another, never overlapping
     EventType.CONSULTATION_ENDED: frozenset({CaseStatus.IN_CONSULTATION}),
-    EventType.EXTENSION_GRANTED: _RUNNING,
+    EventType.EXTENSION_GRANTED: CLOCK_RUNNING,
     EventType.FEE_NOTICE_SENT: frozenset({CaseStatus.OPEN}),
     EventType.FEE_PAID: frozenset({CaseStatus.AWAITING_FEE}),
     EventType.FEE_LAPSED: frozenset({CaseStatus.AWAITING_FEE}),
-    EventType.REASONS_REQUESTED: _RUNNING,
+    EventType.REASONS_REQUESTED: CLOCK_RUNNING,
     EventType.WITHDRAWN: _UNCONCLUDED,
     EventType.CONCLUDED: _UNCONCLUDED,
     EventType.REVIEW_FILED: frozenset({CaseStatus.CONCLUDED}),
     EventType.REVIEW_DECIDED: frozenset({CaseStatus.CONCLUDED}),
 }
-"""The statuses each event may be recorded in; RECEIVED and CALENDAR_CHANGED are checked apart."""
+"""The statuses each event may be recorded in; RECEIVED and DEADLINES_RECOMPUTED are checked apart."""
 
 _NOT_IN: dict[CaseStatus, tuple[str, str]] = {
     CaseStatus.AWAITING_CORRECTION: ("not_awaiting_correction", "该申请当前不在等待补正"),
@@ -148,7 +149,7 @@ def check_event(
     from app.domain.clock import project
 
     _check_dates(received, history, new, today)
-    if new.type is EventType.CALENDAR_CHANGED:
+    if new.type is EventType.DEADLINES_RECOMPUTED:
         return
     if new.type is EventType.RECEIVED:
         if any(e.type is EventType.RECEIVED for e in history):
@@ -168,9 +169,9 @@ def _check_dates(received: date, history: Sequence[CaseEvent], new: CaseEvent, t
             raise InvalidInput("event_before_receipt", f"日期{day}早于申请的法定收到日期{received}。")
         if day is not None and day > today:
             raise InvalidInput("event_in_future", f"日期{day}晚于今天（{today}），不能登记尚未发生的事项。")
-    if new.type is EventType.CALENDAR_CHANGED:
+    if new.type is EventType.DEADLINES_RECOMPUTED:
         return
-    latest = max((e.on for e in history if e.type is not EventType.CALENDAR_CHANGED), default=received)
+    latest = max((e.on for e in history if e.type is not EventType.DEADLINES_RECOMPUTED), default=received)
     if new.on < latest:
         raise InvalidInput("event_out_of_order", f"日期{new.on}早于已登记的最后一项（{latest}），请按发生顺序登记。")
 

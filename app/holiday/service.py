@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.case import service as cases
 from app.clock import utcnow
 from app.domain.calendar import YearArrangement
@@ -102,6 +103,10 @@ def parse_csv(text: str, source: str) -> YearNotice:
     return _notice(years.pop(), source, rows)
 
 
+def _year_state(row: CalendarYear, days: list[CalendarDay]) -> dict[str, Any]:
+    return {**audit.snapshot(row), "days": [[d.day, d.kind, d.name] for d in days]}
+
+
 def import_year(session: Session, notice: YearNotice, actor: str, today: date) -> ImportResult:
     """Store (or replace) a year's arrangement, raise the calendar version and recompute every open case's dates in
     the same transaction; the cases whose dates moved are returned and their timelines record the change."""
@@ -109,6 +114,7 @@ def import_year(session: Session, notice: YearNotice, actor: str, today: date) -
     version = repository.current_version(session) + 1
     row = repository.year_row(session, arrangement.year)
     replaced = row is not None
+    before = _year_state(row, repository.days_of(session, arrangement.year)) if row is not None else None
     if row is None:
         row = CalendarYear(year=arrangement.year)
         session.add(row)
@@ -123,7 +129,17 @@ def import_year(session: Session, notice: YearNotice, actor: str, today: date) -
         for d in sorted(dates)
     ]
     repository.replace_days(session, arrangement.year, days)
-    changed = cases.recompute_open_cases(session, repository.load_calendar(session), actor, today)
+    audit.record(
+        session,
+        agency=None,
+        actor=actor,
+        action="calendar.import",
+        entity="calendar_year",
+        entity_id=arrangement.year,
+        before=before,
+        after=_year_state(row, days),
+    )
+    changed = cases.recompute_open_cases(session, repository.load_calendar(session), actor, today, cause="calendar")
     return ImportResult(arrangement.year, version, replaced, changed)
 
 

@@ -1,16 +1,24 @@
 """All ORM tables, imported here so that ``Base.metadata`` is complete for Alembic and the model/migration test."""
 
 from app.models.agency import Agency, CaseCounter
+from app.models.audit import AuditChainHead, AuditRecord
 from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.case import CaseEvent, CaseReview, DisclosureCase
+from app.models.idempotency import IdempotencyKey
+from app.models.overdue import OverdueRun
+from app.models.report import ActiveDisclosure, ReportSnapshot, ReportSnapshotChange
 from app.models.token import ApiToken
 from app.models.user import AppUser, Membership, UserSession
+from app.models.webhook import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "ActiveDisclosure",
     "Agency",
     "ApiToken",
     "AppUser",
+    "AuditChainHead",
+    "AuditRecord",
     "Base",
     "CalendarDay",
     "CalendarYear",
@@ -18,6 +26,13 @@ __all__ = [
     "CaseEvent",
     "CaseReview",
     "DisclosureCase",
+    "IdempotencyKey",
     "Membership",
+    "OutboxEvent",
+    "OverdueRun",
+    "ReportSnapshot",
+    "ReportSnapshotChange",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -16,7 +16,7 @@ class Agency(Base):
     __table_args__ = (
         CheckConstraint(enum_check("fee_wait_rule", FeeWaitRule), name="fee_wait_rule"),
         CheckConstraint("reply_days BETWEEN 1 AND 20", name="reply_days"),
-        CheckConstraint("extension_limit IS NULL OR extension_limit BETWEEN 1 AND 20", name="extension_limit"),
+        CheckConstraint("extension_limit IS NULL OR extension_limit BETWEEN 0 AND 20", name="extension_limit"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

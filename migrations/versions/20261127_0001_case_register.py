@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("fee_wait_rule IN ('pause', 'restart')", name=op.f("ck_agency_fee_wait_rule")),
         sa.CheckConstraint(
-            "extension_limit IS NULL OR extension_limit BETWEEN 1 AND 20", name=op.f("ck_agency_extension_limit")
+            "extension_limit IS NULL OR extension_limit BETWEEN 0 AND 20", name=op.f("ck_agency_extension_limit")
         ),
         sa.CheckConstraint("reply_days BETWEEN 1 AND 20", name=op.f("ck_agency_reply_days")),
         sa.ForeignKeyConstraint(["parent_id"], ["agency.id"], name=op.f("fk_agency_parent_id_agency")),
@@ -171,7 +171,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "type IN ('received', 'correction_requested', 'correction_received', 'correction_lapsed', 'consultation_started', 'consultation_ended', 'extension_granted', 'fee_notice_sent', 'fee_paid', 'fee_lapsed', 'reasons_requested', 'withdrawn', 'concluded', 'review_filed', 'review_decided', 'calendar_changed')",
+            "type IN ('received', 'correction_requested', 'correction_received', 'correction_lapsed', 'consultation_started', 'consultation_ended', 'extension_granted', 'fee_notice_sent', 'fee_paid', 'fee_lapsed', 'reasons_requested', 'withdrawn', 'concluded', 'review_filed', 'review_decided', 'deadlines_recomputed')",
             name=op.f("ck_case_event_type"),
         ),
         sa.ForeignKeyConstraint(

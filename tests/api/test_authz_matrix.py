@@ -22,9 +22,11 @@ import pytest
 
 from app.agency import repository as agencies
 from app.auth import service as auth_service
+from app.clock import utcnow
 from app.db import transaction
 from app.domain.roles import READ_DOWN, READ_PERMISSIONS, Permission, Role, allows
 from app.main import create_app
+from app.models import WebhookSubscription
 from app.settings import Settings
 from app.user import service as user_service
 
@@ -125,6 +127,23 @@ def on_case(suffix: str, body: dict[str, object] | None = None, *before: tuple[s
     return lambda world: Call(f"/cases/{world.case(*before)}{suffix}", body)
 
 
+def on_subscription(world: World, suffix: str) -> Call:
+    """A webhook subscription of agency a (webhooks are managed with token.manage or agency.manage: both admin)."""
+    with transaction(world.api.factory) as session:
+        subscription = WebhookSubscription(
+            agency_id=agencies.get_agency(session, "a").id,
+            url="http://127.0.0.1:9/hook",
+            event_types=["case.created"],
+            secret="whsec_matrix",
+            active=True,
+            created_at=utcnow(),
+            created_by="matrix",
+        )
+        session.add(subscription)
+        session.flush()
+        return Call(f"/webhooks/{subscription.id}{suffix}")
+
+
 def on_review(world: World) -> Call:
     case_id = world.case(CONCLUSION)
     review = world.step(case_id, *REVIEW)["reviews"]
@@ -212,6 +231,17 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/tokens/{token_id}/revocation"): Spec(
         Scope.AGENCY, P.TOKEN_MANAGE, lambda world: Call(f"/tokens/{world.token()}/revocation")
     ),
+    ("GET", "/agencies"): Spec(Scope.SIGNED_IN, None, fixed("/agencies")),
+    ("POST", "/agencies"): Spec(
+        Scope.AGENCY,
+        P.AGENCY_MANAGE,
+        lambda _world: Call("/agencies", {"code": f"sub{next(_serial)}", "name": "分局", "parent": "a"}),
+    ),
+    ("PUT", "/agencies/{code}/policy"): Spec(
+        Scope.AGENCY, P.AGENCY_MANAGE, fixed("/agencies/a/policy", {"reply_days": 12})
+    ),
+    ("GET", "/audit"): Spec(Scope.ANYWHERE, P.AUDIT_READ, fixed("/audit")),
+    ("GET", "/cases/{case_id}/audit"): Spec(Scope.AGENCY, P.AUDIT_READ, on_case("/audit")),
     ("POST", "/users"): Spec(Scope.AGENCY, P.USER_MANAGE, new_user),
     ("GET", "/users"): Spec(Scope.ANYWHERE, P.USER_MANAGE, fixed("/users")),
     ("PUT", "/users/{user_id}/memberships/{agency}"): Spec(
@@ -225,6 +255,15 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ),
     ("POST", "/users/{user_id}/deactivation"): Spec(
         Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/deactivation")
+    ),
+    ("GET", "/reports/overdue"): Spec(Scope.ANYWHERE, P.CASE_READ, fixed("/reports/overdue")),
+    ("POST", "/webhooks"): Spec(
+        Scope.AGENCY, P.TOKEN_MANAGE, fixed("/webhooks", {"agency": "a", "url": "http://127.0.0.1:9/hook"})
+    ),
+    ("GET", "/webhooks"): Spec(Scope.ANYWHERE, P.TOKEN_MANAGE, fixed("/webhooks")),
+    ("DELETE", "/webhooks/{subscription_id}"): Spec(Scope.AGENCY, P.TOKEN_MANAGE, lambda w: on_subscription(w, "")),
+    ("GET", "/webhooks/{subscription_id}/deliveries"): Spec(
+        Scope.AGENCY, P.TOKEN_MANAGE, lambda w: on_subscription(w, "/deliveries")
     ),
 }
 

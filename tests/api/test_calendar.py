@@ -49,7 +49,7 @@ def test_import_recomputes_open_cases_and_records_it(api, make_case):
     after = api.client.get(f"/api/v1/cases/{open_case['id']}", headers=api.headers("a1")).json()
     assert after["deadline"]["provisional"] is False
     assert after["deadline"]["calendar_version"] == result["version"]
-    assert after["timeline"][-1]["type"] == "calendar_changed"
+    assert after["timeline"][-1]["type"] == "deadlines_recomputed"
     assert after["timeline"][-1]["data"]["new"]["due_date"] == "2027-01-11"
 
 

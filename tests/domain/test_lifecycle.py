@@ -51,15 +51,15 @@ ACCEPTED = [
     ([RECEIVED, DONE], FILED),
     ([RECEIVED, DONE, FILED], ev(T.REVIEW_DECIDED, "2025-06-01")),
     ([RECEIVED, DONE, FILED], ev(T.REVIEW_FILED, "2025-06-01")),
-    ([RECEIVED, DONE], ev(T.CALENDAR_CHANGED, "2025-04-01")),
-    ([RECEIVED, ev(T.CALENDAR_CHANGED, "2025-03-20")], ev(T.CONSULTATION_STARTED, "2025-03-10")),  # backdated fact
+    ([RECEIVED, DONE], ev(T.DEADLINES_RECOMPUTED, "2025-04-01")),
+    ([RECEIVED, ev(T.DEADLINES_RECOMPUTED, "2025-03-20")], ev(T.CONSULTATION_STARTED, "2025-03-10")),  # backdated fact
 ]
 
 REJECTED: list[tuple[list[CaseEvent], CaseEvent, type[DomainError], str]] = [
     # dates (every event)
     ([RECEIVED], ev(T.CONSULTATION_STARTED, "2025-03-02"), InvalidInput, "event_before_receipt"),
     ([RECEIVED], ev(T.CONSULTATION_STARTED, "2026-01-01"), InvalidInput, "event_in_future"),
-    ([RECEIVED], ev(T.CALENDAR_CHANGED, "2026-01-01"), InvalidInput, "event_in_future"),
+    ([RECEIVED], ev(T.DEADLINES_RECOMPUTED, "2026-01-01"), InvalidInput, "event_in_future"),
     ([RECEIVED, CONSULT], ev(T.CONSULTATION_ENDED, "2025-03-05"), InvalidInput, "event_out_of_order"),
     (
         [RECEIVED],
