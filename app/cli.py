@@ -72,6 +72,7 @@ def _unit_of_work() -> None:
     """Audit records written by a command carry the request id ``cli``."""
     context.request_id.set("cli")
 
+
 DEFAULT_AGENCY = "default"
 FIRST_ADMIN = "admin"
 
@@ -80,10 +81,15 @@ def _factory(settings: Settings) -> sessionmaker[Session]:
     return make_session_factory(make_engine(settings))
 
 
+def _cli_actor() -> str:
+    """Who a command acts as in the audit trail: the operating-system account that ran it."""
+    return f"cli:{getpass.getuser()}"
+
+
 def _operator(session: Session) -> Principal:
     """Whoever runs the command on the server is trusted as an administrator of every agency."""
     return Principal(
-        actor=f"cli:{getpass.getuser()}",
+        actor=_cli_actor(),
         memberships={a.id: Role.ADMIN for a in agencies.all_agencies(session)},
         descendants={},
     )
@@ -113,13 +119,29 @@ def db_upgrade() -> None:
     typer.echo("数据库已是最新结构。")
 
 
+def first_run(session: Session) -> str | None:
+    """On an empty database: the agency ``default`` with an administrator user and token. Returns the credentials
+    to print once (nothing is stored in clear), or None when the database already has agencies."""
+    if agencies.all_agencies(session):
+        return None
+    actor = "system:first-run"
+    agency = agency_service.create_agency(session, code=DEFAULT_AGENCY, name="本机关", actor=actor)
+    _, token = auth_service.create_token(session, agency, Role.ADMIN, "first-admin")
+    password = secrets.token_urlsafe(12)
+    user_service.create_user(session, FIRST_ADMIN, "管理员", password, [(agency, Role.ADMIN)], actor=actor)
+    return (
+        f"首次启动：已创建机关「{DEFAULT_AGENCY}」、管理员账户和管理员令牌（只显示这一次，请妥善保存）：\n"
+        f"用户名：{FIRST_ADMIN}\n密码：{password}\n令牌：{token}"
+    )
+
+
 @cli.command()
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema first")] = True,
 ) -> None:
-    """Start the HTTP service. On first run, creates an agency and an administrator token, printed once."""
+    """Start the HTTP service. On first run, creates an agency, an administrator and a token, printed once."""
     import uvicorn
 
     from app.main import create_app
@@ -127,16 +149,9 @@ def serve(
     settings = Settings()
     factory = prepare_database(settings) if migrate_first else _factory(settings)
     with transaction(factory) as session:
-        if not agencies.all_agencies(session):
-            agency = agency_service.create_agency(session, code=DEFAULT_AGENCY, name="本机关")
-            _, plain = auth_service.create_token(session, agency, Role.ADMIN, "first-admin")
-            password = secrets.token_urlsafe(12)
-            user_service.create_user(session, FIRST_ADMIN, "管理员", password, [(agency, Role.ADMIN)])
-            typer.secho(
-                f"首次启动：已创建机关「{DEFAULT_AGENCY}」、管理员账户和管理员令牌（只显示这一次，请妥善保存）：\n"
-                f"用户名：{FIRST_ADMIN}\n密码：{password}\n令牌：{plain}",
-                fg="yellow",
-            )
+        credentials = first_run(session)
+    if credentials:
+        typer.secho(credentials, fg="yellow")
     uvicorn.run(create_app(settings), host=host, port=port)
 
 
@@ -160,7 +175,7 @@ def agency_create(
                 reply_days=reply_days,
                 extension_limit=extension_limit,
                 fee_wait_rule=fee_wait_rule,
-                actor=f"cli:{getpass.getuser()}",
+                actor=_cli_actor(),
             )
             typer.echo(f"已创建机关 {agency.code}（{agency.name}）")
     except DomainError as exc:
@@ -178,9 +193,7 @@ def token_create(
     try:
         with transaction(_factory(Settings())) as session:
             expires = clock.utcnow() + timedelta(days=expires_days) if expires_days else None
-            token, plain = auth_service.create_token(
-                session, agencies.get_agency(session, agency), role, name, expires
-            )
+            token, plain = auth_service.create_token(session, agencies.get_agency(session, agency), role, name, expires)
             typer.echo(f"令牌 #{token.id}（{name}，{role.value}，机关 {agency}），只显示这一次：", err=True)
     except DomainError as exc:
         _fail(exc)
@@ -207,7 +220,12 @@ def user_create(
     try:
         with transaction(_factory(Settings())) as session:
             user = user_service.create_user(
-                session, username, display_name or username, password, [(agencies.get_agency(session, agency), role)]
+                session,
+                username,
+                display_name or username,
+                password,
+                [(agencies.get_agency(session, agency), role)],
+                actor=_cli_actor(),
             )
             typer.echo(f"已创建用户 {user.username}（{role.value}，机关 {agency}）", err=True)
     except DomainError as exc:
@@ -227,7 +245,7 @@ def user_grant(
     try:
         with transaction(_factory(Settings())) as session:
             user = user_service.get_user(session, username)
-            user_service.grant(session, user, agencies.get_agency(session, agency), role)
+            user_service.grant(session, user, agencies.get_agency(session, agency), role, actor=_cli_actor())
             typer.echo(f"用户 {username} 在机关 {agency} 的角色：{role.value}")
     except DomainError as exc:
         _fail(exc)
@@ -248,7 +266,7 @@ def calendar_import(
             else calendar_service.parse_json(text)
         )
         with transaction(_factory(settings)) as session:
-            result = calendar_service.import_year(session, notice, f"cli:{getpass.getuser()}", clock.today(settings.tz))
+            result = calendar_service.import_year(session, notice, _cli_actor(), clock.today(settings.tz))
     except DomainError as exc:
         _fail(exc)
     verb = "已更新" if result.replaced else "已导入"
@@ -353,7 +371,7 @@ def report_overdue(
     try:
         with transaction(factory) as session:
             overdue_service.scope_ids(session, key.scope)
-            run_id = overdue_service.claim_run(session, key, f"cli:{getpass.getuser()}", force=force).id
+            run_id = overdue_service.claim_run(session, key, _cli_actor(), force=force).id
     except overdue_service.RunExists as exc:
         typer.echo(exc.detail)
         return

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import cli, openapi_json
+from app.cli import cli, first_run, openapi_json
+from app.db import transaction
 from app.main import create_app
 
 
@@ -157,3 +158,17 @@ def test_committed_openapi_is_current(settings):
     assert committed == openapi_json(create_app(settings)), (
         "openapi/openapi.json is stale: run `gongkai openapi export`"
     )
+
+
+def test_first_run_creates_an_administrator_once(api):
+    with transaction(api.factory) as session:
+        printed = first_run(session)
+    assert printed is not None
+    password = next(line for line in printed.splitlines() if line.startswith("密码：")).removeprefix("密码：")
+    token = next(line for line in printed.splitlines() if line.startswith("令牌：")).removeprefix("令牌：")
+    login = api.client.post("/api/v1/auth/login", json={"username": "admin", "password": password})
+    assert login.status_code == 200, login.text
+    assert login.json()["memberships"][0]["role"] == "admin"
+    assert api.client.get("/api/v1/agencies", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    with transaction(api.factory) as session:
+        assert first_run(session) is None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -102,18 +103,26 @@ def _new_token(
         created_by=created_by,
     )
     session.add(token)
+    _audit_token(session, token, "token.create", None, created_by or "system")
+    return token, plain
+
+
+def _token_state(token: ApiToken) -> dict[str, Any]:
+    return audit.snapshot(token, exclude=("token_hash", "last_used_at"))
+
+
+def _audit_token(session: Session, token: ApiToken, action: str, before: dict[str, Any] | None, actor: str) -> None:
     session.flush()
     audit.record(
         session,
-        agency=agencies.by_id(session, agency_id),
-        actor=created_by or "system",
-        action="token.create",
+        agency=agencies.by_id(session, token.agency_id),
+        actor=actor,
+        action=action,
         entity="api_token",
         entity_id=token.id,
-        before=None,
-        after=audit.snapshot(token, exclude=("token_hash",)),
+        before=before,
+        after=_token_state(token),
     )
-    return token, plain
 
 
 def _token_valid(token: ApiToken, now: datetime) -> bool:
@@ -167,16 +176,18 @@ def rotate_token(session: Session, principal: Principal, token_id: int) -> tuple
         raise WrongState("token_not_rotatable", f"令牌 #{token_id} 已失效或已轮换过，不能再轮换。")
     new, plain = _new_token(session, old.agency_id, Role(old.role), old.name, old.expires_at, principal.actor)
     new.rotated_from_id = old.id
+    before = _token_state(old)
     old.grace_until = now + TOKEN_GRACE
-    session.flush()
+    _audit_token(session, old, "token.rotate", before, principal.actor)
     return new, plain
 
 
 def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiToken:
     token = _managed_token(session, principal, token_id)
     if token.revoked_at is None:
+        before = _token_state(token)
         token.revoked_at = utcnow()
-        session.flush()
+        _audit_token(session, token, "token.revoke", before, principal.actor)
     return token
 
 

@@ -41,7 +41,7 @@ PROJECTED_DATES = ("due_date", "statutory_due_date", "correction_notice_due", "p
 
 @dataclass(frozen=True)
 class DateChange:
-    """A case whose dates moved because the calendar changed."""
+    """A case whose dates moved because the calendar or its agency's policy changed."""
 
     case_id: int
     number: str

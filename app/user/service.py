@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.agency import repository as agencies
 from app.agency.repository import get_agency
+from app.audit import service as audit
 from app.auth import repository as auth_repository
 from app.auth.principal import Principal
 from app.auth.service import hash_password
@@ -25,8 +28,39 @@ def _agency_missing(code: str) -> NotFound:
     return NotFound("agency_not_found", f"机关代码「{code}」不存在。")
 
 
+def _state(user: AppUser) -> dict[str, Any]:
+    """What the audit trail keeps of an account: never the password hash."""
+    roles = {str(m.agency_id): m.role for m in user.memberships}
+    return {**audit.snapshot(user, exclude=("password_hash",)), "memberships": roles}
+
+
+def _audit(session: Session, user: AppUser, action: str, before: dict[str, Any] | None, actor: str) -> None:
+    """One record in the chain of every agency the account belonged to before or belongs to after the change, so
+    each agency's auditors see every change to its people."""
+    session.flush()
+    after = _state(user)
+    involved = set(after["memberships"]) | set(before["memberships"] if before else ())
+    for agency_id in sorted(int(a) for a in involved):
+        audit.record(
+            session,
+            agency=agencies.by_id(session, agency_id),
+            actor=actor,
+            action=action,
+            entity="user",
+            entity_id=user.id,
+            before=before,
+            after=after,
+        )
+
+
 def create_user(
-    session: Session, username: str, display_name: str, password: str, memberships: Iterable[tuple[Agency, Role]]
+    session: Session,
+    username: str,
+    display_name: str,
+    password: str,
+    memberships: Iterable[tuple[Agency, Role]],
+    *,
+    actor: str,
 ) -> AppUser:
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput("username_invalid", "用户名只能使用字母、数字和 ._@-，最长64位。")
@@ -45,17 +79,21 @@ def create_user(
     session.add(user)
     for agency, role in memberships:
         grant(session, user, agency, role)
-    session.flush()
+    _audit(session, user, "user.create", None, actor)
     return user
 
 
-def grant(session: Session, user: AppUser, agency: Agency, role: Role) -> None:
-    """Give the user ``role`` in ``agency``, replacing the role held there before."""
+def grant(session: Session, user: AppUser, agency: Agency, role: Role, *, actor: str | None = None) -> None:
+    """Give the user ``role`` in ``agency``, replacing the role held there before; audited when ``actor`` is given
+    (a new account's first roles are part of its ``user.create`` record)."""
+    before = _state(user) if actor else None
     existing = next((m for m in user.memberships if m.agency_id == agency.id), None)
     if existing is None:
         user.memberships.append(Membership(agency_id=agency.id, role=role.value))
     else:
         existing.role = role.value
+    if actor:
+        _audit(session, user, "user.grant", before, actor)
     session.flush()
 
 
@@ -95,7 +133,7 @@ def add_user(
     memberships: list[tuple[str, Role]],
 ) -> AppUser:
     agencies = [(_managed_agency(session, principal, code), role) for code, role in memberships]
-    return create_user(session, username, display_name, password, agencies)
+    return create_user(session, username, display_name, password, agencies, actor=principal.actor)
 
 
 def managed_users(session: Session, principal: Principal) -> list[AppUser]:
@@ -110,7 +148,7 @@ def managed_users(session: Session, principal: Principal) -> list[AppUser]:
 
 def set_membership(session: Session, principal: Principal, user_id: int, agency_code: str, role: Role) -> AppUser:
     user = _managed_user(session, principal, user_id)
-    grant(session, user, _managed_agency(session, principal, agency_code), role)
+    grant(session, user, _managed_agency(session, principal, agency_code), role, actor=principal.actor)
     return user
 
 
@@ -120,17 +158,19 @@ def remove_membership(session: Session, principal: Principal, user_id: int, agen
     membership = next((m for m in user.memberships if m.agency_id == agency.id), None)
     if membership is None:
         raise NotFound("membership_not_found", f"该用户在机关「{agency_code}」没有角色。")
+    before = _state(user)
     user.memberships.remove(membership)
-    session.flush()
+    _audit(session, user, "user.revoke_role", before, principal.actor)
     return user
 
 
 def unlock(session: Session, principal: Principal, user_id: int) -> AppUser:
     """Lift a lock-out after failed logins before it ends by itself."""
     user = _managed_user(session, principal, user_id)
+    before = _state(user)
     user.failed_attempts = 0
     user.locked_until = None
-    session.flush()
+    _audit(session, user, "user.unlock", before, principal.actor)
     return user
 
 
@@ -139,7 +179,8 @@ def deactivate(session: Session, principal: Principal, user_id: int) -> AppUser:
     user = _managed_user(session, principal, user_id)
     if not {m.agency_id for m in user.memberships} <= principal.agency_ids(Permission.USER_MANAGE):
         raise Forbidden("user_in_other_agencies", "该用户还属于您无权管理的机关，请由上级管理员停用。")
+    before = _state(user)
     user.is_active = False
     auth_repository.end_sessions(session, user.id)
-    session.flush()
+    _audit(session, user, "user.deactivate", before, principal.actor)
     return user

@@ -15,7 +15,12 @@ def test_policy_change_recomputes_open_cases(api, make_case):
     body = response.json()
     assert body["agency"]["reply_days"] == 10
     assert body["changed_cases"] == [
-        {"case_id": case["id"], "number": case["number"], "old": {"due_date": "2026-03-23"}, "new": {"due_date": "2026-03-16"}}
+        {
+            "case_id": case["id"],
+            "number": case["number"],
+            "old": {"due_date": "2026-03-23"},
+            "new": {"due_date": "2026-03-16"},
+        }
     ]
     after = api.client.get(f"/api/v1/cases/{case['id']}", headers=admin).json()
     assert after["deadline"]["due_date"] == "2026-03-16"
@@ -24,7 +29,9 @@ def test_policy_change_recomputes_open_cases(api, make_case):
 
 def test_policy_is_bounded_by_the_statute_and_needs_an_administrator(api, make_case):
     make_case()
-    too_long = api.client.put("/api/v1/agencies/a1/policy", json={"reply_days": 21}, headers=api.headers("a1", Role.ADMIN))
+    too_long = api.client.put(
+        "/api/v1/agencies/a1/policy", json={"reply_days": 21}, headers=api.headers("a1", Role.ADMIN)
+    )
     assert too_long.status_code == 422
     clerk = api.client.put("/api/v1/agencies/a1/policy", json={"reply_days": 10}, headers=api.headers("a1", Role.CLERK))
     assert clerk.status_code == 403
@@ -44,7 +51,5 @@ def test_sub_agencies_are_created_under_ones_own(api, make_case):
     listed = api.client.get("/api/v1/agencies", headers=admin).json()
     assert {a["code"] for a in listed} == {"a1", "a1-x"}
     api.agency("b1")
-    elsewhere = api.client.post(
-        "/api/v1/agencies", json={"code": "b1-x", "name": "x", "parent": "b1"}, headers=admin
-    )
+    elsewhere = api.client.post("/api/v1/agencies", json={"code": "b1-x", "name": "x", "parent": "b1"}, headers=admin)
     assert elsewhere.status_code == 404

@@ -27,7 +27,7 @@ PASSWORD = "correct-horse-battery"
 def make_user(api, username="zhang", agency="a1", role=Role.CLERK):
     with transaction(api.factory) as session:
         user = user_service.create_user(
-            session, username, "张三", PASSWORD, [(agencies.get_agency(session, agency), role)]
+            session, username, "张三", PASSWORD, [(agencies.get_agency(session, agency), role)], actor="test"
         )
     return user.id
 
@@ -65,7 +65,7 @@ def test_cookie_is_secure_outside_development(settings, factory):
     production = Settings(database_url=settings.database_url, environment="production")
     with transaction(factory) as session:
         agency = agency_service.create_agency(session, code="x", name="X 机关")
-        user_service.create_user(session, "li", "李四", PASSWORD, [(agency, Role.CLERK)])
+        user_service.create_user(session, "li", "李四", PASSWORD, [(agency, Role.CLERK)], actor="test")
     with TestClient(create_app(production), base_url="https://testserver") as client:
         response = login(client, "li")
     assert response.status_code == 200
@@ -242,5 +242,5 @@ def test_users_are_managed_within_the_admins_agencies(api, a1):
 
 
 def test_docs_permission_table_matches_the_code():
-    docs = (Path(__file__).resolve().parents[2] / "docs" / "auth.md").read_text(encoding="utf-8")
-    assert permission_table() in docs, "regenerate the table in docs/auth.md from app.domain.roles.permission_table()"
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert permission_table() in readme, "regenerate the table in README.md from app.domain.roles.permission_table()"

@@ -77,7 +77,7 @@ class World:
         api.agency("b")
         with transaction(api.factory) as session:
             user_service.create_user(
-                session, "matrix", "矩阵", PASSWORD, [(agencies.get_agency(session, "a"), Role.CLERK)]
+                session, "matrix", "矩阵", PASSWORD, [(agencies.get_agency(session, "a"), Role.CLERK)], actor="test"
             )
 
     def step(self, case_id: int, path: str, body: dict[str, object]) -> dict[str, object]:
@@ -102,7 +102,9 @@ class World:
     def user(self) -> int:
         with transaction(self.api.factory) as session:
             agency = agencies.get_agency(session, "a")
-            user = user_service.create_user(session, f"obj{next(_serial)}", "对象", PASSWORD, [(agency, Role.CLERK)])
+            user = user_service.create_user(
+                session, f"obj{next(_serial)}", "对象", PASSWORD, [(agency, Role.CLERK)], actor="test"
+            )
         return user.id
 
 

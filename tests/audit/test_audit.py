@@ -151,3 +151,29 @@ def test_audit_endpoints_filter_and_stay_in_scope(api, make_case):
     assert api.client.get(f"/api/v1/cases/{case['id']}/audit", headers=other).status_code == 404
     assert api.client.get("/api/v1/audit", params={"agency": "a1"}, headers=other).status_code == 404
     assert api.client.get("/api/v1/audit", headers=api.headers("a1", Role.CLERK)).status_code == 403
+
+
+def test_accounts_tokens_and_policies_are_audited_without_secrets(api, make_case):
+    make_case()
+    admin = api.headers("a1", Role.ADMIN)
+    memberships = [{"agency": "a1", "role": "clerk"}]
+    body = {"username": "wang", "display_name": "王五", "password": "a-long-password", "memberships": memberships}
+    user = api.client.post("/api/v1/users", json=body, headers=admin).json()
+    api.client.put(f"/api/v1/users/{user['id']}/memberships/a1", json={"role": "supervisor"}, headers=admin)
+    api.client.post(f"/api/v1/users/{user['id']}/unlock", headers=admin)
+    api.client.post(f"/api/v1/users/{user['id']}/deactivation", headers=admin)
+    token = api.client.post("/api/v1/tokens", json={"agency": "a1", "role": "integration", "name": "oa"}, headers=admin)
+    rotated = api.client.post(f"/api/v1/tokens/{token.json()['id']}/rotation", headers=admin).json()
+    api.client.post(f"/api/v1/tokens/{rotated['id']}/revocation", headers=admin)
+    api.client.put("/api/v1/agencies/a1/policy", json={"reply_days": 10}, headers=admin)
+
+    users = _records(api, entity_type="user", entity_id=str(user["id"]))
+    assert [r.action for r in users] == ["user.create", "user.grant", "user.unlock", "user.deactivate"]
+    assert users[1].before["memberships"] != users[1].after["memberships"]
+    assert all("password_hash" not in r.after for r in users)
+    assert users[-1].after["is_active"] is False
+    tokens = _records(api, entity_type="api_token")
+    assert {"token.create", "token.rotate", "token.revoke"} <= {r.action for r in tokens}
+    assert all("token_hash" not in r.after for r in tokens)
+    policy = _records(api, action="agency.policy")
+    assert (policy[0].before["reply_days"], policy[0].after["reply_days"]) == (15, 10)
