@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -101,6 +101,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StaleDataError)
     def stale(request: Request, exc: StaleDataError) -> JSONResponse:
         return problem(request, 409, "concurrent_update", "该申请刚被他人修改，请刷新后再操作。")
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    def out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # A number the database cannot hold (e.g. a 30-digit id or page in the URL): the input's fault, not ours.
+        return problem(request, 422, "value_out_of_range", "请求中的数值超出允许范围，请检查编号、页码或年份。")
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -300,3 +300,17 @@ def test_codes_carry_the_official_labels(api, make_case):
         "法律服务机构",
         "其他",
     ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cases/92602858758713727848022016",
+        "/api/v1/cases/1/audit?page=9536921882401481687040",
+        "/api/v1/cases?page=9536921882401481687040",
+    ],
+)
+def test_numbers_too_large_for_the_database_are_refused_not_crashed(api, make_case, path):
+    make_case()
+    response = api.client.get(path, headers=api.headers("a1", Role.ADMIN))
+    assert response.status_code in (404, 422), response.text
