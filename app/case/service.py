@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,8 +19,8 @@ from app.clock import utcnow
 from app.domain.calendar import WorkingCalendar
 from app.domain.clock import Explanation, Projection, explain, project
 from app.domain.codes import Disposition, ReviewOutcome
-from app.domain.errors import InvalidInput, NotFound, StaleVersion, WrongState
-from app.domain.lifecycle import CONCLUDING_EVENTS, CaseEvent, EventType, check_event
+from app.domain.errors import NotFound, StaleVersion, WrongState
+from app.domain.lifecycle import CONCLUDING_EVENTS, CaseEvent, EventType, check_event, check_review_decision
 from app.domain.receipt import ReceiptFacts, legal_receipt_date
 from app.domain.report_integrity import year_altered
 from app.domain.roles import READ_PERMISSIONS, Permission
@@ -215,6 +217,20 @@ def _step(
         emit(session, case.agency_id, WebhookEvent.CASE_DEADLINE_CHANGED, case_payload(case))
 
 
+@contextmanager
+def _changing(
+    session: Session, principal: Principal, case_id: int, permission: Permission, expected_version: int | None
+) -> Iterator[DisclosureCase]:
+    """The frame of every change to a case: find it in scope, locked, at the version the caller saw; let the block
+    change it; then write the audit record (before and after) in the same transaction. A block that raises leaves
+    no record, and the request's transaction rolls the change back."""
+    case = get_case(session, principal, case_id, permission)
+    check_version(case, expected_version)
+    before = audit.snapshot(case)
+    yield case
+    _audit_step(session, case, before, principal.actor)
+
+
 def _audit_step(session: Session, case: DisclosureCase, before: dict[str, Any], actor: str) -> None:
     event = case.events[-1]
     audit.record(
@@ -240,12 +256,11 @@ def record_step(
     override: str | None = None,
 ) -> DisclosureCase:
     """Append a procedural step after the lifecycle rules accept it, then re-derive the deadlines."""
-    case = get_case(session, principal, case_id, STEP_PERMISSION.get(event.type, Permission.CASE_STEP))
-    check_version(case, expected_version)
-    guard_published(session, principal, case, year_altered(event.type, event.on), f"case.step.{event.type}", override)
-    before = audit.snapshot(case)
-    _step(session, case, event, data, principal.actor, today)
-    _audit_step(session, case, before, principal.actor)
+    permission = STEP_PERMISSION.get(event.type, Permission.CASE_STEP)
+    with _changing(session, principal, case_id, permission, expected_version) as case:
+        year = year_altered(event.type, event.on)
+        guard_published(session, principal, case, year, f"case.step.{event.type}", override)
+        _step(session, case, event, data, principal.actor, today)
     return case
 
 
@@ -259,26 +274,23 @@ def file_review(
     override: str | None = None,
 ) -> DisclosureCase:
     """Record an administrative review or lawsuit against the handling of a concluded case."""
-    case = get_case(session, principal, case_id, Permission.CASE_STEP)
-    check_version(case, expected_version)
-    year = year_altered(EventType.REVIEW_FILED, body.filed_on)
-    guard_published(session, principal, case, year, "case.review.file", override)
-    before = audit.snapshot(case)
-    _step(
-        session,
-        case,
-        CaseEvent(type=EventType.REVIEW_FILED, on=body.filed_on),
-        {"kind": body.kind.value, "outcome": body.outcome.value, "note": body.note},
-        principal.actor,
-        today,
-    )
-    review = CaseReview(kind=body.kind.value, filed_on=body.filed_on, outcome=body.outcome.value)
-    if body.outcome is not ReviewOutcome.PENDING:
-        review.decided_on = body.filed_on
-    case.reviews.append(review)
-    session.flush()
-    case.events[-1].data = {**case.events[-1].data, "review_id": review.id}
-    _audit_step(session, case, before, principal.actor)
+    with _changing(session, principal, case_id, Permission.CASE_STEP, expected_version) as case:
+        year = year_altered(EventType.REVIEW_FILED, body.filed_on)
+        guard_published(session, principal, case, year, "case.review.file", override)
+        _step(
+            session,
+            case,
+            CaseEvent(type=EventType.REVIEW_FILED, on=body.filed_on),
+            {"kind": body.kind.value, "outcome": body.outcome.value, "note": body.note},
+            principal.actor,
+            today,
+        )
+        review = CaseReview(kind=body.kind.value, filed_on=body.filed_on, outcome=body.outcome.value)
+        if body.outcome is not ReviewOutcome.PENDING:
+            review.decided_on = body.filed_on
+        case.reviews.append(review)
+        session.flush()
+        case.events[-1].data = {**case.events[-1].data, "review_id": review.id}
     return case
 
 
@@ -293,32 +305,25 @@ def decide_review(
     expected_version: int | None = None,
     override: str | None = None,
 ) -> DisclosureCase:
-    case = get_case(session, principal, case_id, Permission.CASE_STEP)
-    check_version(case, expected_version)
-    review = next((r for r in case.reviews if r.id == review_id), None)
-    if review is None:
-        raise NotFound("review_not_found", f"该申请下没有编号为 {review_id} 的复议或诉讼记录。")
-    if review.outcome != ReviewOutcome.PENDING.value:
-        raise WrongState("review_already_decided", "该复议或诉讼已有结果，不能重复记录。")
-    if outcome is ReviewOutcome.PENDING:
-        raise InvalidInput("review_outcome_pending", "请记录复议或诉讼的结果（维持、纠正或其他）。")
-    if on < review.filed_on:
-        raise InvalidInput("review_decided_before_filed", "审结日期不能早于立案日期。")
-    year = year_altered(EventType.REVIEW_DECIDED, on, review.filed_on)
-    guard_published(session, principal, case, year, "case.review.decide", override)
-    before = audit.snapshot(case)
-    _step(
-        session,
-        case,
-        CaseEvent(type=EventType.REVIEW_DECIDED, on=on),
-        {"review_id": review.id, "outcome": outcome.value},
-        principal.actor,
-        today,
-    )
-    review.outcome = outcome.value
-    review.decided_on = on
-    session.flush()
-    _audit_step(session, case, before, principal.actor)
+    """Record the outcome of a pending review or lawsuit."""
+    with _changing(session, principal, case_id, Permission.CASE_STEP, expected_version) as case:
+        review = next((r for r in case.reviews if r.id == review_id), None)
+        if review is None:
+            raise NotFound("review_not_found", f"该申请下没有编号为 {review_id} 的复议或诉讼记录。")
+        check_review_decision(review.filed_on, ReviewOutcome(review.outcome), on, outcome)
+        year = year_altered(EventType.REVIEW_DECIDED, on, review.filed_on)
+        guard_published(session, principal, case, year, "case.review.decide", override)
+        _step(
+            session,
+            case,
+            CaseEvent(type=EventType.REVIEW_DECIDED, on=on),
+            {"review_id": review.id, "outcome": outcome.value},
+            principal.actor,
+            today,
+        )
+        review.outcome = outcome.value
+        review.decided_on = on
+        session.flush()
     return case
 
 

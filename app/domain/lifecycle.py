@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
 from app.domain.calendar import WorkingCalendar
-from app.domain.codes import Disposition
+from app.domain.codes import Disposition, ReviewOutcome
 from app.domain.errors import InvalidInput, WrongState
 
 if TYPE_CHECKING:
@@ -279,3 +279,14 @@ def _check_rules(
             decided = sum(e.type is EventType.REVIEW_DECIDED for e in history)
             if decided >= filed:
                 raise WrongState("no_open_review", "该申请没有尚未审结的复议或诉讼。")
+
+
+def check_review_decision(filed_on: date, current: ReviewOutcome, on: date, outcome: ReviewOutcome) -> None:
+    """A review or lawsuit is decided once, with a real outcome, not before it was filed: the reviews table of the
+    annual report counts each by its outcome on 31 December (国办公开办函〔2021〕30号 表五)."""
+    if current is not ReviewOutcome.PENDING:
+        raise WrongState("review_already_decided", "该复议或诉讼已有结果，不能重复记录。")
+    if outcome is ReviewOutcome.PENDING:
+        raise InvalidInput("review_outcome_pending", "请记录复议或诉讼的结果（维持、纠正或其他）。")
+    if on < filed_on:
+        raise InvalidInput("review_decided_before_filed", "审结日期不能早于立案日期。")

@@ -7,9 +7,16 @@ import pytest
 
 from app.domain.calendar import WorkingCalendar
 from app.domain.clock import DeadlinePolicy
-from app.domain.codes import Disposition
+from app.domain.codes import Disposition, ReviewOutcome
 from app.domain.errors import DomainError, InvalidInput, WrongState
-from app.domain.lifecycle import CASE_STATUS_LABELS, EVENT_TYPE_LABELS, CaseEvent, CaseStatus, check_event
+from app.domain.lifecycle import (
+    CASE_STATUS_LABELS,
+    EVENT_TYPE_LABELS,
+    CaseEvent,
+    CaseStatus,
+    check_event,
+    check_review_decision,
+)
 from app.domain.lifecycle import EventType as T
 
 D = date.fromisoformat
@@ -236,3 +243,23 @@ def test_extension_limit(
 def test_every_event_and_status_has_a_label() -> None:
     assert set(EVENT_TYPE_LABELS) == set(T)
     assert set(CASE_STATUS_LABELS) == set(CaseStatus)
+
+
+@pytest.mark.parametrize(
+    ("current", "on", "outcome", "error", "code"),
+    [
+        (ReviewOutcome.PENDING, "2025-06-01", ReviewOutcome.UPHELD, None, None),
+        (ReviewOutcome.PENDING, "2025-05-06", ReviewOutcome.CORRECTED, None, None),  # decided the day it was filed
+        (ReviewOutcome.UPHELD, "2025-06-01", ReviewOutcome.CORRECTED, WrongState, "review_already_decided"),
+        (ReviewOutcome.PENDING, "2025-06-01", ReviewOutcome.PENDING, InvalidInput, "review_outcome_pending"),
+        (ReviewOutcome.PENDING, "2025-05-05", ReviewOutcome.OTHER, InvalidInput, "review_decided_before_filed"),
+    ],
+)
+def test_review_decision(current, on, outcome, error, code):
+    filed = date(2025, 5, 6)
+    if error is None:
+        check_review_decision(filed, current, date.fromisoformat(on), outcome)
+        return
+    with pytest.raises(error) as raised:
+        check_review_decision(filed, current, date.fromisoformat(on), outcome)
+    assert raised.value.code == code
