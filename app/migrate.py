@@ -26,7 +26,7 @@ def _run(engine: Engine, action: str, target: str) -> None:
         getattr(command, action)(config, target)
 
 
-def upgrade(engine: Engine, target: str = "heads") -> None:
+def upgrade(engine: Engine, target: str = "head") -> None:
     _run(engine, "upgrade", target)
 
 

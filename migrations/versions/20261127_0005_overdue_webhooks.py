@@ -2,7 +2,7 @@
 indexes on the case projection for the report's candidate predicates.
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-27
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
