@@ -66,15 +66,21 @@ def classify(
     as_of: date,
     calendar: WorkingCalendar,
     due_within: int = DEFAULT_DUE_WITHIN,
+    edge: date | None = None,
 ) -> list[Finding]:
     """Every finding of one case on ``as_of``, most serious first.
 
     The correction notice (Art. 30) is listed only for an *open* case with no correction requested yet and its
     notice day not passed: the lifecycle admits a correction request only then, and only once, so any other case
     has nothing the clerk could still send.
+
+    ``edge`` is ``horizon(as_of, calendar, due_within)``, passed by a caller classifying many cases on one day so
+    that it is computed once rather than per case (it is the one costly calendar query here).
     """
     if case.status is CaseStatus.CONCLUDED:
         return []
+    if edge is None:
+        edge = horizon(as_of, calendar, due_within)
     findings: list[Finding] = []
 
     def add(kind: FindingKind, day: date) -> None:
@@ -85,16 +91,12 @@ def classify(
     if case.due_date is not None and case.status is not CaseStatus.AWAITING_CORRECTION:
         if case.overdue(as_of):
             add(FindingKind.OVERDUE, case.due_date)
-        elif case.due_date < horizon(as_of, calendar, due_within):
+        elif case.due_date < edge:
             add(FindingKind.DUE_SOON, case.due_date)
     lapse = _LAPSES.get(case.status)
     if lapse is not None and case.pending_until is not None and as_of > case.pending_until:
         add(lapse, case.pending_until)
     notice_due = case.correction_notice_due
-    if (
-        case.status is CaseStatus.OPEN
-        and not correction_requested
-        and as_of <= notice_due < horizon(as_of, calendar, due_within)
-    ):
+    if case.status is CaseStatus.OPEN and not correction_requested and as_of <= notice_due < edge:
         add(FindingKind.CORRECTION_NOTICE_DUE, notice_due)
     return findings

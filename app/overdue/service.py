@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from app.agency import repository as agencies
 from app.agency.repository import get_agency
-from app.case.views import stored_projection
 from app.clock import utcnow
-from app.domain.codes import ApplicantType
+from app.domain.clock import Projection
+from app.domain.codes import ApplicantType, Disposition
 from app.domain.errors import NotFound, WrongState
 from app.domain.lifecycle import CASE_STATUS_LABELS, CaseStatus
 from app.domain.overdue import FINDING_LABELS, FindingKind, classify, horizon
@@ -61,34 +61,46 @@ class RunExists(WrongState):
 def items_for(session: Session, agency_ids: Collection[int], as_of: date, due_within: int) -> list[OverdueItem]:
     """Every finding of the cases in ``agency_ids`` on ``as_of``, by agency, handler, severity and date."""
     calendar = load_calendar(session)
+    edge = horizon(as_of, calendar, due_within)
     items: list[OverdueItem] = []
-    for case, correction_requested in repository.candidates(
-        session, agency_ids, as_of, horizon(as_of, calendar, due_within)
-    ):
+    for row in repository.candidates(session, agency_ids, as_of, edge):
+        status = CaseStatus(row.status)
         findings = classify(
-            stored_projection(case),
-            correction_requested=correction_requested,
+            Projection(
+                status=status,
+                start=row.clock_start,
+                due_date=row.due_date,
+                statutory_due_date=row.statutory_due_date,
+                correction_notice_due=row.correction_notice_due,
+                paused=row.paused,
+                pending_until=row.pending_until,
+                provisional=row.provisional,
+                disposition=Disposition(row.disposition) if row.disposition else None,
+                concluded_on=row.concluded_on,
+                calendar_version=row.calendar_version,
+            ),
+            correction_requested=bool(row.correction_requested),
             as_of=as_of,
             calendar=calendar,
             due_within=due_within,
+            edge=edge,
         )
-        status = CaseStatus(case.status)
         items.extend(
             OverdueItem(
-                case_id=case.id,
-                case_number=case.number,
-                external_ref=case.external_ref,
-                agency=case.agency.code,
+                case_id=row.id,
+                case_number=row.number,
+                external_ref=row.external_ref,
+                agency=row.agency,
                 kind=f.kind,
                 kind_label=FINDING_LABELS[f.kind],
                 due_date=f.due_date,
                 working_days=f.working_days,
-                applicant_type=ApplicantType(case.applicant_type),
-                received_date=case.received_date,
+                applicant_type=ApplicantType(row.applicant_type),
+                received_date=row.received_date,
                 status=status,
                 status_label=CASE_STATUS_LABELS[status],
-                handler=case.handler,
-                provisional=case.provisional,
+                handler=row.handler,
+                provisional=row.provisional,
             )
             for f in findings
         )
