@@ -24,6 +24,7 @@ from app.overdue.router import router as overdue_router
 from app.report.router import router as report_router
 from app.settings import Settings
 from app.user.router import router as user_router
+from app.web import router as web
 from app.webhook.router import router as webhook_router
 
 API_PREFIX = "/api/v1"
@@ -97,4 +98,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     app.include_router(api)
+    web.install(app)
     return app

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth.principal import Principal
-from app.auth.service import authenticate_session, authenticate_token
+from app.auth.service import authenticate_session, authenticate_token, csrf_matches
 from app.deps import SessionDep, SettingsDep
 from app.errors import ApiError
+from app.settings import Settings
 
 SESSION_COOKIE = "gongkai_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -49,11 +49,26 @@ def current_principal(
     identity = authenticate_session(session, cookie, timedelta(hours=settings.session_idle_hours))
     if identity is None:
         raise ApiError(401, "session_expired", "登录已过期，请重新登录。", UNAUTHENTICATED)
-    if request.method not in SAFE_METHODS and not hmac.compare_digest(
-        (csrf or "").encode(), identity.csrf_token.encode()
-    ):
+    if request.method not in SAFE_METHODS and not csrf_matches(identity, csrf):
         raise ApiError(403, "csrf_failed", f"请求缺少有效的 {CSRF_HEADER}，请刷新页面后重试。")
     return identity.principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def set_session_cookie(response: Response, cookie: str, idle: timedelta, settings: Settings) -> None:
+    """The session cookie of a signed-in person, set alike by the API login and the web login page."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=int(idle.total_seconds()),
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=settings.secure_cookies, httponly=True, samesite="strict")

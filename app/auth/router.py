@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from app.auth import service
-from app.auth.dependencies import SESSION_COOKIE, PrincipalDep
+from app.auth.dependencies import PrincipalDep, clear_session_cookie, set_session_cookie
 from app.auth.principal import Principal
 from app.auth.schemas import LoginIn, MeRead, TokenCreate, TokenIssued, TokenRead
 from app.auth.views import membership_views, token_view, user_view
@@ -54,15 +54,7 @@ def login(body: LoginIn, request: Request, session: SessionDep, settings: Settin
         status_code, detail = REFUSALS[result]
         return problem(request, status_code, result.value, detail)
     response = JSONResponse(_me(session, result.identity.principal).model_dump(mode="json"))
-    response.set_cookie(
-        SESSION_COOKIE,
-        result.cookie,
-        max_age=int(idle.total_seconds()),
-        path="/",
-        secure=settings.secure_cookies,
-        httponly=True,
-        samesite="strict",
-    )
+    set_session_cookie(response, result.cookie, idle, settings)
     return response
 
 
@@ -70,7 +62,7 @@ def login(body: LoginIn, request: Request, session: SessionDep, settings: Settin
 def logout(session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
     service.logout(session, principal)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=settings.secure_cookies, httponly=True, samesite="strict")
+    clear_session_cookie(response, settings)
     return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -257,6 +258,12 @@ def authenticate_session(session: Session, cookie: str, idle: timedelta) -> Sess
         return None
     row.expires_at = now + idle
     return SessionIdentity(_user_principal(session, row.user, row.id), row.csrf_token)
+
+
+def csrf_matches(identity: SessionIdentity, token: str | None) -> bool:
+    """Whether ``token`` is the session's CSRF token (constant-time): the API's ``X-CSRF-Token`` header and the web
+    pages' ``csrf_token`` form field are both checked here."""
+    return hmac.compare_digest((token or "").encode(), identity.csrf_token.encode())
 
 
 def logout(session: Session, principal: Principal) -> None:

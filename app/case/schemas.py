@@ -45,6 +45,21 @@ class DeliveryMethod(StrEnum):
     FAX = "fax"
 
 
+REQUEST_FORM_LABELS: dict[RequestForm, str] = {
+    RequestForm.PAPER: "纸质",
+    RequestForm.ELECTRONIC: "电子",
+    RequestForm.ANY: "不限",
+}
+
+DELIVERY_METHOD_LABELS: dict[DeliveryMethod, str] = {
+    DeliveryMethod.MAIL: "邮寄",
+    DeliveryMethod.EMAIL: "电子邮件",
+    DeliveryMethod.PICKUP: "自行领取",
+    DeliveryMethod.ONLINE: "网上获取",
+    DeliveryMethod.FAX: "传真",
+}
+
+
 class Applicant(Strict):
     type: ApplicantType
     name: Text200

@@ -118,6 +118,13 @@ _ALLOWED: dict[EventType, frozenset[CaseStatus]] = {
 }
 """The statuses each event may be recorded in; RECEIVED and DEADLINES_RECOMPUTED are checked apart."""
 
+
+def allowed_events(status: CaseStatus) -> frozenset[EventType]:
+    """The events that may be recorded on a case in ``status``, before each event's own rules are checked (what a
+    client offers the clerk; ``check_event`` still decides)."""
+    return frozenset(event for event, statuses in _ALLOWED.items() if status in statuses)
+
+
 _NOT_IN: dict[CaseStatus, tuple[str, str]] = {
     CaseStatus.AWAITING_CORRECTION: ("not_awaiting_correction", "该申请当前不在等待补正"),
     CaseStatus.IN_CONSULTATION: ("no_open_consultation", "该申请当前没有进行中的征求意见"),

@@ -1,0 +1,1 @@
+"""The clerks' web client: server-rendered pages over the same services as the API."""
