@@ -40,7 +40,7 @@ from app.domain.codes import (
     disposition_label,
 )
 from app.domain.errors import DomainError
-from app.domain.lifecycle import EventType
+from app.domain.lifecycle import EVENT_TYPE_LABELS, EventType
 from app.domain.receipt import deciding_fact
 
 ENUM_LABELS: dict[type[StrEnum], Mapping[Any, str]] = {
@@ -164,7 +164,9 @@ def widgets_of(model: type[BaseModel]) -> tuple[Widget, ...]:
 
 
 def step_forms() -> dict[EventType, StepForm]:
-    return {event: StepForm(kind.path, kind.summary, widgets_of(kind.body)) for event, kind in STEPS.items()}
+    return {
+        event: StepForm(kind.path, EVENT_TYPE_LABELS[event], widgets_of(kind.body)) for event, kind in STEPS.items()
+    }
 
 
 REVIEW_FILING_FORM = StepForm("reviews", "登记行政复议或行政诉讼", widgets_of(ReviewFiling))
