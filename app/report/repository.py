@@ -11,7 +11,22 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Boolean, ColumnElement, Row, and_, case, func, literal_column, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Result,
+    Row,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from app.domain.codes import ApplicantType, Disposition, ReviewKind, ReviewOutcome
@@ -19,14 +34,23 @@ from app.domain.lifecycle import EventType
 from app.domain.report_integrity import DataFault, FaultyCase, row_dispositions
 from app.domain.statistics import CARRIED_FORWARD, CARRIED_OVER, RECEIVED, TOTAL, ReportFormat
 from app.models import ActiveDisclosure, Agency, CaseEvent, CaseReview, DisclosureCase, ReportSnapshot
-from app.models.report import CONCLUDED_BEFORE_RECEIVED, DISPOSITION_MISMATCH
+from app.models.report import (
+    CASE_FAULT,
+    CONCLUDED_BEFORE_RECEIVED,
+    DISPOSITION_MISMATCH,
+    REVIEW_DECIDED_BEFORE_FILED,
+    REVIEW_DECIDED_WITHOUT_DATE,
+    REVIEW_FAULT,
+)
 
 Case = DisclosureCase
 
 
 def _sql(predicate: str) -> ColumnElement[bool]:
-    """A partial-index predicate of ``app.models.report``, verbatim, so that the planner matches the index."""
-    return literal_column(predicate, Boolean)
+    """A partial-index predicate of ``app.models.report``, verbatim, so that the planner matches the index:
+    parenthesised (it may contain ``OR``) and untyped (a ``Boolean`` would be rendered ``(…) = 1`` on SQLite, which no
+    longer matches the index's WHERE clause)."""
+    return literal_column(f"({predicate})")
 
 
 @dataclass(frozen=True)
@@ -86,36 +110,60 @@ class Tally:
     carried_over: Counter[ApplicantType] = field(default_factory=Counter)
     concluded: Counter[tuple[Disposition, ApplicantType]] = field(default_factory=Counter)
     carried_forward: Counter[ApplicantType] = field(default_factory=Counter)
-
-
-def _window(p: Period) -> tuple[ColumnElement[bool], ...]:
-    """Disjoint, index-friendly slices whose union holds every case any row of the year counts: cases still open,
-    cases concluded on or after 1 Jan (one range of ``ix_disclosure_case_report_concluded``), and cases concluded
-    before they were received (a fault, found through its partial index)."""
-    return (
-        Case.concluded_on.is_(None),
-        Case.concluded_on >= p.start,
-        and_(_sql(CONCLUDED_BEFORE_RECEIVED), Case.concluded_on < p.start),
-    )
+    reviews: Counter[tuple[ReviewKind, ReviewOutcome]] = field(default_factory=Counter)
+    """The reviews table: reviews and lawsuits filed in the year, by kind and outcome on 31 Dec."""
 
 
 def tally(session: Session, agency_ids: Collection[int], p: Period) -> Tally:
-    counted = (
+    """The counts of both tables in one round trip (a UNION ALL, whose branches PostgreSQL may run in parallel): for
+    the applications table one GROUP BY applicant type × disposition per slice, each slice an index range, the slices
+    disjoint and together holding every case some row of the year counts; then the reviews (:func:`_reviews`).
+
+    * the year's conclusions, ``concluded_on`` in [1 Jan, 31 Dec]: the same index-only range as the bare GROUP BY
+      (``ix_disclosure_case_report_concluded``), and nearly all the rows. Only two rows are tested per case here: 一
+      (:func:`received_in`) and 二 (:func:`open_at` 31 Dec of the year before). 三 is the group's count (the slice is
+      :func:`concluded_in` but for the disposition, which is a group key: a group without one is a data fault and is
+      not counted), and 四 (:func:`open_at` 31 Dec) cannot hold for a case concluded by 31 Dec;
+    * cases still open (``concluded_on IS NULL``) and cases concluded after 31 Dec: two more ranges of the same index,
+      small, where every row's predicate is tested;
+    * faulty cases concluded before 1 Jan (received in the year but concluded before it): through the partial index
+      ``ix_disclosure_case_report_fault``, normally empty. Its date test is deliberately not sargable (``coalesce``): a
+      plain ``concluded_on < :start`` would make the planners prefer the covering index and read every older case.
+
+    Rows are counted by the same predicates (:func:`row_predicate`) that :func:`trace` lists a cell's cases with.
+    """
+    every_row = (
         func.count().filter(received_in(p)),
         func.count().filter(open_at(p.previous_end)),
         func.count().filter(concluded_in(p)),
         func.count().filter(open_at(p.end)),
     )
+    year = (
+        func.count().filter(received_in(p)),
+        func.count().filter(open_at(p.previous_end)),
+        func.count(),
+        literal(0),
+    )
+    slices = (
+        (Case.concluded_on.between(p.start, p.end), year),
+        (Case.concluded_on.is_(None), every_row),
+        (Case.concluded_on > p.end, every_row),
+        (and_(_sql(CASE_FAULT), func.coalesce(Case.concluded_on, p.start) < p.start), every_row),
+    )
     branches = [
-        select(Case.applicant_type, Case.disposition, *counted)
+        select(literal(False).label("review"), Case.applicant_type, Case.disposition, *counted)
         .where(Case.agency_id.in_(agency_ids), slice_)
         .group_by(Case.applicant_type, Case.disposition)
-        for slice_ in _window(p)
+        for slice_, counted in slices
     ]
     result = Tally()
-    for applicant, disposition, received, carried_over, concluded, carried_forward in session.execute(
-        union_all(*branches)
-    ):
+    rows: Result[bool, str, str | None, int, int, int, int] = session.execute(
+        union_all(*branches, _reviews(agency_ids, p))
+    )
+    for review, applicant, disposition, received, carried_over, concluded, carried_forward in rows:
+        if review:  # kind, outcome, count
+            result.reviews[ReviewKind(applicant), ReviewOutcome(str(disposition))] += received
+            continue
         who = ApplicantType(applicant)
         result.received[who] += received
         result.carried_over[who] += carried_over
@@ -125,19 +173,23 @@ def tally(session: Session, agency_ids: Collection[int], p: Period) -> Tally:
     return result
 
 
-ReviewCounts = Counter[tuple[ReviewKind, ReviewOutcome]]
+def _review_of(agency_ids: Collection[int]) -> ColumnElement[bool]:
+    """The agency test for a query driven by reviews, deliberately not sargable (``agency_id + 0``): reviews are few
+    and found through their own index, then their case by primary key. Offered an index on the agency, SQLite without
+    statistics (no ``ANALYZE``) reads every case of the agency and looks for its reviews instead."""
+    return (Case.agency_id + 0).in_(agency_ids)
 
 
-def review_counts(session: Session, agency_ids: Collection[int], p: Period) -> ReviewCounts:
-    """Reviews and lawsuits filed in the year, by their outcome on 31 Dec: one decided later is still pending."""
+def _reviews(agency_ids: Collection[int], p: Period) -> Select[bool, str, str, int, int, int, int]:
+    """Reviews and lawsuits filed in the year, by their outcome on 31 Dec: one decided later is still pending. Shaped
+    like the applications branches of :func:`tally` (kind, outcome, count), flagged ``review``."""
     outcome = case((CaseReview.decided_on <= p.end, CaseReview.outcome), else_=ReviewOutcome.PENDING.value)
-    rows = session.execute(
-        select(CaseReview.kind, outcome, func.count())
+    return (
+        select(literal(True), CaseReview.kind, outcome, func.count(), literal(0), literal(0), literal(0))
         .join(Case, Case.id == CaseReview.case_id)
-        .where(Case.agency_id.in_(agency_ids), CaseReview.filed_on.between(p.start, p.end))
+        .where(_review_of(agency_ids), CaseReview.filed_on.between(p.start, p.end))
         .group_by(CaseReview.kind, outcome)
     )
-    return Counter({(ReviewKind(kind), ReviewOutcome(result)): count for kind, result, count in rows})
 
 
 @dataclass(frozen=True)
@@ -162,44 +214,79 @@ def fees(session: Session, agency_ids: Collection[int], p: Period) -> Fees:
 
 
 def _relevant(p: Period) -> ColumnElement[bool]:
-    """A case some row of the year could count."""
-    return and_(
-        Case.received_date <= p.end,
-        or_(Case.concluded_on.is_(None), Case.concluded_on >= p.start, Case.received_date >= p.start),
-    )
+    """A case the year's table counts in some row, or one concluded in the year that it cannot count (no
+    disposition). A case concluded before it was received concerns both years (its 一 and its 三)."""
+    return or_(received_in(p), open_at(p.previous_end), Case.concluded_on.between(p.start, p.end), open_at(p.end))
 
 
-def _case_faults(p: Period) -> dict[DataFault, ColumnElement[bool]]:
-    mismatch = _sql(DISPOSITION_MISMATCH)
-    return {
-        DataFault.CONCLUDED_BEFORE_RECEIVED: _sql(CONCLUDED_BEFORE_RECEIVED),
-        DataFault.CONCLUDED_WITHOUT_DISPOSITION: and_(mismatch, Case.concluded_on.is_not(None)),
-        DataFault.DISPOSITION_WITHOUT_CONCLUSION: and_(mismatch, Case.concluded_on.is_(None)),
-    }
-
-
-def _review_faults() -> dict[DataFault, ColumnElement[bool]]:
-    return {
-        DataFault.REVIEW_DECIDED_BEFORE_FILED: CaseReview.decided_on < CaseReview.filed_on,
-        DataFault.REVIEW_DECIDED_WITHOUT_DATE: and_(
-            CaseReview.outcome != ReviewOutcome.PENDING.value, CaseReview.decided_on.is_(None)
-        ),
-    }
+def _flag(predicate: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A fault test as a selected column: it classifies the rows the partial index found, without entering the WHERE
+    clause (where it would steer the planner away from that index)."""
+    return case((predicate, True), else_=False)
 
 
 def faults(session: Session, agency_ids: Collection[int], p: Period) -> dict[DataFault, list[FaultyCase]]:
-    """Records of the year that a table cannot count correctly, each kind with the cases at fault."""
-    found: dict[DataFault, list[FaultyCase]] = {}
-    base = select(Case.id, Case.number, Agency.code).join(Agency, Agency.id == Case.agency_id)
-    for fault, predicate in _case_faults(p).items():
-        stmt = base.where(Case.agency_id.in_(agency_ids), predicate, _relevant(p))
-        found[fault] = [FaultyCase(*row) for row in session.execute(stmt.order_by(Case.id))]
-    for fault, predicate in _review_faults().items():
-        stmt = base.join(CaseReview, CaseReview.case_id == Case.id).where(
-            Case.agency_id.in_(agency_ids), CaseReview.filed_on.between(p.start, p.end), predicate
+    """Records of the year that a table cannot count correctly, each kind with the cases at fault.
+
+    Normally one round trip reading two partial indexes that hold only faulty rows (``CASE_FAULT`` on cases,
+    ``REVIEW_FAULT`` on reviews), so the cost does not grow with the number of cases. Each row says which faults it has
+    and whether the year is concerned. Faulty reviews are read without their case (every agency's: there are normally
+    none): joined to it, PostgreSQL, which cannot estimate the predicate, plans a parallel scan of every review. Their
+    cases, if any, are then looked up by id within the agencies."""
+    mismatch = _sql(DISPOSITION_MISMATCH)
+    cases = (
+        select(
+            Case.id,
+            Case.number,
+            Agency.code,
+            _flag(_sql(CONCLUDED_BEFORE_RECEIVED)),
+            _flag(and_(mismatch, Case.concluded_on.is_not(None))),
+            _flag(and_(mismatch, Case.concluded_on.is_(None))),
+            false(),
+            false(),
+            _flag(_relevant(p)),
         )
-        found[fault] = [FaultyCase(*row) for row in session.execute(stmt.distinct().order_by(Case.id))]
-    return found
+        .join(Agency, Agency.id == Case.agency_id)
+        .where(Case.agency_id.in_(agency_ids), _sql(CASE_FAULT))
+    )
+    reviews = select(
+        CaseReview.case_id,
+        null(),
+        null(),
+        false(),
+        false(),
+        false(),
+        _flag(_sql(REVIEW_DECIDED_BEFORE_FILED)),
+        _flag(_sql(REVIEW_DECIDED_WITHOUT_DATE)),
+        _flag(CaseReview.filed_on.between(p.start, p.end)),
+    ).where(_sql(REVIEW_FAULT))
+    kinds = (
+        DataFault.CONCLUDED_BEFORE_RECEIVED,
+        DataFault.CONCLUDED_WITHOUT_DISPOSITION,
+        DataFault.DISPOSITION_WITHOUT_CONCLUSION,
+        DataFault.REVIEW_DECIDED_BEFORE_FILED,
+        DataFault.REVIEW_DECIDED_WITHOUT_DATE,
+    )
+    found: dict[DataFault, set[int]] = {fault: set() for fault in DataFault}
+    named: dict[int, FaultyCase] = {}
+    rows: Result[int, str | None, str | None, bool, bool, bool, bool, bool, bool] = session.execute(
+        union_all(cases, reviews)
+    )
+    for case_id, number, code, *flags, relevant in rows:
+        if number is not None and code is not None:
+            named[case_id] = FaultyCase(case_id, number, code)
+        if relevant:
+            for fault, flag in zip(kinds, flags, strict=True):
+                if flag:
+                    found[fault].add(case_id)
+    if unnamed := set().union(*found.values()) - named.keys():
+        stmt = (
+            select(Case.id, Case.number, Agency.code)
+            .join(Agency, Agency.id == Case.agency_id)
+            .where(Case.id.in_(sorted(unnamed)), Case.agency_id.in_(agency_ids))
+        )
+        named |= {case_id: FaultyCase(case_id, number, code) for case_id, number, code in session.execute(stmt)}
+    return {fault: [named[i] for i in sorted(ids) if i in named] for fault, ids in found.items()}
 
 
 def trace(

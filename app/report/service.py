@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from app.agency import repository as agencies
-from app.agency.repository import get_agency
+from app.audit import service as audit
 from app.auth.principal import Principal
 from app.clock import utcnow
 from app.domain.errors import InvalidInput, NotFound, WrongState
@@ -53,6 +53,20 @@ def _not_found(code: str) -> NotFound:
     return NotFound("agency_not_found", f"机关代码「{code}」不存在或不在您的权限范围内。")
 
 
+def _readable(session: Session, principal: Principal, code: str) -> Agency:
+    """An agency whose reports the principal may read: outside its scope (or missing) 404, inside it without
+    ``report.read`` (an integration token) 403, like every other object (``Principal.check``)."""
+    return _agency(session, principal, code, Permission.REPORT_READ)
+
+
+def _agency(session: Session, principal: Principal, code: str, permission: Permission) -> Agency:
+    agency = agencies.by_code(session, code)
+    if agency is None:
+        raise _not_found(code)
+    principal.check(permission, agency.id, _not_found(code))
+    return agency
+
+
 def resolve_scope(
     session: Session,
     principal: Principal,
@@ -64,17 +78,12 @@ def resolve_scope(
     """One agency; with ``consolidated`` its sub-agencies at every depth too (a people's government's consolidated
     table); ``also`` adds chosen agencies. Every one must be readable by the principal (``report.read``)."""
     readable = principal.agency_ids(Permission.REPORT_READ)
-    agency = agencies.by_code(session, agency_code)
-    if agency is None or agency.id not in readable:
-        raise _not_found(agency_code)
+    agency = _readable(session, principal, agency_code)
     ids = {agency.id}
     if consolidated:
         ids |= agencies.descendants(session, [agency.id])[agency.id]
     for code in also:
-        other = agencies.by_code(session, code)
-        if other is None or other.id not in readable:
-            raise _not_found(code)
-        ids.add(other.id)
+        ids.add(_readable(session, principal, code).id)
     if not ids <= readable:
         raise NotFound("agency_not_found", f"「{agency_code}」的下属机关不全在您的权限范围内，无法生成汇总报表。")
     return Scope(agency, frozenset(ids))
@@ -118,7 +127,7 @@ def build_annual(session: Session, scope: Scope, year: int, fmt: ReportFormat | 
         applications=build_applications_table(
             fmt, counts.received, counts.carried_over, counts.concluded, counts.carried_forward
         ),
-        reviews=build_reviews_table(repository.review_counts(session, scope.agency_ids, period)),
+        reviews=build_reviews_table(counts.reviews),
         active_disclosure=_stored_active(repository.active_disclosure(session, scope.agency.id, year)),
     )
     extra = fault_checks(repository.faults(session, scope.agency_ids, period))
@@ -197,14 +206,14 @@ def put_active_disclosure(
 ) -> tuple[ActiveDisclosureRow, ActiveDisclosure]:
     """Enter or replace 「主动公开政府信息情况」 (validated against the year's layout). Refused once the year is
     published, like any change to its cells."""
-    agency = get_agency(session, agency_code)
-    principal.check(Permission.REPORT_PUBLISH, agency.id, _not_found(agency_code))
+    agency = _agency(session, principal, agency_code, Permission.REPORT_PUBLISH)
     fmt = format_for_year(year)
     table = validate_active_disclosure(fmt, values)
     published = repository.snapshot(session, agency.id, year)
     if published is not None:
         raise WrongState("report_published", f"{year}年度报告已发布，主动公开政府信息情况不能再修改。")
     row = repository.active_disclosure(session, agency.id, year)
+    before = audit.snapshot(row) if row is not None else None
     if row is None:
         row = ActiveDisclosureRow(agency_id=agency.id, year=year)
         session.add(row)
@@ -213,14 +222,23 @@ def put_active_disclosure(
     row.entered_by = principal.actor
     row.updated_at = utcnow()
     session.flush()
+    audit.record(
+        session,
+        agency=agency,
+        actor=principal.actor,
+        action="report.active_disclosure",
+        entity="active_disclosure",
+        entity_id=row.id,
+        before=before,
+        after=audit.snapshot(row),
+    )
     return row, table
 
 
 def publish(session: Session, principal: Principal, year: int, agency_code: str, today: date) -> ReportSnapshot:
     """Freeze the agency's report for ``year``: from now on a change that would alter one of its cells is refused
     unless an administrator forces it with a reason (:func:`guard_published`)."""
-    agency = get_agency(session, agency_code)
-    principal.check(Permission.REPORT_PUBLISH, agency.id, _not_found(agency_code))
+    agency = _agency(session, principal, agency_code, Permission.REPORT_PUBLISH)
     if year >= today.year:
         raise WrongState("report_year_not_ended", f"{year}年度尚未结束，不能发布年度报告。")
     if repository.snapshot(session, agency.id, year) is not None:
@@ -236,6 +254,16 @@ def publish(session: Session, principal: Principal, year: int, agency_code: str,
     )
     session.add(snapshot)
     session.flush()
+    audit.record(
+        session,
+        agency=agency,
+        actor=principal.actor,
+        action="report.publish",
+        entity="report_snapshot",
+        entity_id=snapshot.id,
+        before=None,
+        after=audit.snapshot(snapshot),
+    )
     return snapshot
 
 
@@ -265,7 +293,16 @@ def guard_published(
         return
     may_override = principal.can(Permission.REPORT_PUBLISH, case.agency_id)
     reason = check_override(year, snapshot.published_at.date(), override, may_override)
-    snapshot.changes.append(
-        ReportSnapshotChange(case_id=case.id, action=action, reason=reason, actor=principal.actor, at=utcnow())
-    )
+    change = ReportSnapshotChange(case_id=case.id, action=action, reason=reason, actor=principal.actor, at=utcnow())
+    snapshot.changes.append(change)
     session.flush()
+    audit.record(
+        session,
+        agency=case.agency,
+        actor=principal.actor,
+        action="report.override",
+        entity="report_snapshot",
+        entity_id=snapshot.id,
+        before=None,
+        after={"year": year, **audit.snapshot(change, exclude=("snapshot_id",))},
+    )

@@ -1,9 +1,10 @@
 """Annual report: the hand-entered 主动公开 table, published snapshots and the changes forced after publication, and
-the indexes of the report's counting queries (a covering index over concluded_on, partial indexes of the data faults,
-fee events by type and date).
+the indexes of the report's counting queries (a covering index over concluded_on, partial indexes holding only the
+faulty cases and reviews, covering indexes of reviews by filing date and of cases' agency by id, fee events by type
+and date).
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-27
 """
 
@@ -13,12 +14,12 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-CONCLUDED_BEFORE_RECEIVED = "concluded_on < received_date"
-DISPOSITION_MISMATCH = "(concluded_on IS NULL) <> (disposition IS NULL)"
+CASE_FAULT = "(concluded_on < received_date) OR ((concluded_on IS NULL) <> (disposition IS NULL))"
+REVIEW_FAULT = "(decided_on < filed_on) OR (outcome <> 'pending' AND decided_on IS NULL)"
 
 
 def upgrade() -> None:
@@ -74,30 +75,25 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_report_snapshot_change_snapshot_id"), "report_snapshot_change", ["snapshot_id"], unique=False
     )
-    op.create_index(
-        "ix_disclosure_case_report_concluded",
-        "disclosure_case",
-        ["agency_id", "concluded_on", "received_date", "applicant_type", "disposition"],
-    )
-    for name, predicate in (
-        ("ix_disclosure_case_concluded_before_received", CONCLUDED_BEFORE_RECEIVED),
-        ("ix_disclosure_case_disposition_mismatch", DISPOSITION_MISMATCH),
+    covering = ["agency_id", "concluded_on", "received_date", "applicant_type", "disposition"]
+    op.create_index("ix_disclosure_case_report_concluded", "disclosure_case", covering)
+    for name, table, columns, predicate in (
+        ("ix_disclosure_case_report_fault", "disclosure_case", [*covering, "id", "number"], CASE_FAULT),
+        ("ix_case_review_report_fault", "case_review", ["case_id", "filed_on", "outcome", "decided_on"], REVIEW_FAULT),
     ):
-        op.create_index(
-            name,
-            "disclosure_case",
-            ["agency_id", "received_date"],
-            sqlite_where=sa.text(predicate),
-            postgresql_where=sa.text(predicate),
-        )
+        op.create_index(name, table, columns, sqlite_where=sa.text(predicate), postgresql_where=sa.text(predicate))
+    op.create_index("ix_case_review_report", "case_review", ["filed_on", "case_id", "kind", "outcome", "decided_on"])
+    op.create_index("ix_disclosure_case_report_agency", "disclosure_case", ["id", "agency_id"])
     op.create_index("ix_case_event_type_on", "case_event", ["type", "on"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_case_event_type_on", table_name="case_event")
+    op.drop_index("ix_case_review_report", table_name="case_review")
+    op.drop_index("ix_case_review_report_fault", table_name="case_review")
     for name in (
-        "ix_disclosure_case_disposition_mismatch",
-        "ix_disclosure_case_concluded_before_received",
+        "ix_disclosure_case_report_agency",
+        "ix_disclosure_case_report_fault",
         "ix_disclosure_case_report_concluded",
     ):
         op.drop_index(name, table_name="disclosure_case")

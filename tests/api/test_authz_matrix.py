@@ -167,6 +167,38 @@ def new_user(_world: World) -> Call:
     return Call("/users", body)
 
 
+ACTIVE_DISCLOSURE = {
+    "regulations.issued": 0,
+    "regulations.repealed": 0,
+    "regulations.in_force": 3,
+    "normative_documents.issued": 1,
+    "normative_documents.repealed": 0,
+    "normative_documents.in_force": 5,
+    "licensing.decisions": 14,
+    "penalties.decisions": 171,
+    "coercion.decisions": 0,
+    "fees.amount": "12.5",
+}
+
+
+def published(world: World) -> Call:
+    """Agency a's report for 2025 (the test clock is 2026-11-27), published once by its administrator."""
+    path = "/reports/annual/2025/publication?agency=a"
+    if world.api.client.get(API + path, headers=world.api.headers("a", Role.ADMIN)).status_code == 404:
+        response = world.api.client.post(API + path, headers=world.api.headers("a", Role.ADMIN))
+        assert response.status_code == 201, response.text
+    return Call(path)
+
+
+def entered(world: World) -> Call:
+    """Agency a's 「主动公开政府信息情况」 for 2025, entered once by its administrator."""
+    path = "/reports/active-disclosure/2025?agency=a"
+    body = {"values": ACTIVE_DISCLOSURE}
+    response = world.api.client.put(API + path, json=body, headers=world.api.headers("a", Role.ADMIN))
+    assert response.status_code == 200, response.text
+    return Call(path)
+
+
 P = Permission
 ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/cases"): Spec(Scope.AGENCY, P.CASE_CREATE, fixed("/cases", case_body())),
@@ -259,6 +291,23 @@ ROUTES: dict[tuple[str, str], Spec] = {
         Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/deactivation")
     ),
     ("GET", "/reports/overdue"): Spec(Scope.ANYWHERE, P.CASE_READ, fixed("/reports/overdue")),
+    ("GET", "/reports/annual"): Spec(Scope.AGENCY, P.REPORT_READ, fixed("/reports/annual?year=2025&agency=a")),
+    ("GET", "/reports/annual/cases"): Spec(
+        Scope.AGENCY, P.REPORT_READ, fixed("/reports/annual/cases?year=2025&agency=a&row=received&column=total")
+    ),
+    ("GET", "/reports/annual/fees"): Spec(
+        Scope.AGENCY, P.REPORT_READ, fixed("/reports/annual/fees?year=2025&agency=a")
+    ),
+    ("GET", "/reports/annual/{year}/publication"): Spec(Scope.AGENCY, P.REPORT_READ, published),
+    ("POST", "/reports/annual/{year}/publication"): Spec(
+        Scope.AGENCY, P.REPORT_PUBLISH, fixed("/reports/annual/2025/publication?agency=a")
+    ),
+    ("GET", "/reports/active-disclosure/{year}"): Spec(Scope.AGENCY, P.REPORT_READ, entered),
+    ("PUT", "/reports/active-disclosure/{year}"): Spec(
+        Scope.AGENCY,
+        P.REPORT_PUBLISH,
+        fixed("/reports/active-disclosure/2025?agency=a", {"values": ACTIVE_DISCLOSURE}),
+    ),
     ("POST", "/webhooks"): Spec(
         Scope.AGENCY, P.TOKEN_MANAGE, fixed("/webhooks", {"agency": "a", "url": "http://127.0.0.1:9/hook"})
     ),

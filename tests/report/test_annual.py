@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from app.agency import repository as agencies
@@ -22,7 +22,7 @@ from app.cli import cli
 from app.db import transaction
 from app.domain.codes import ApplicantType, Disposition
 from app.domain.roles import Role
-from app.models import DisclosureCase
+from app.models import AuditRecord, CaseReview, DisclosureCase
 from tests.conftest import Api
 
 ANNUAL = "/api/v1/reports/annual"
@@ -343,3 +343,105 @@ def test_cli_annual_check_and_publish(api: Api, runner: CliRunner, tmp_path: Pat
 
     assert runner.invoke(cli, ["report", "publish", "--year", "2022", "--agency", "a1"]).exit_code == 0
     assert runner.invoke(cli, ["report", "publish", "--year", "2022", "--agency", "a1"]).exit_code == 2
+
+
+def audit_actions(api: Api, prefix: str) -> list[tuple[str, str, str]]:
+    with transaction(api.factory) as session:
+        rows = session.scalars(
+            select(AuditRecord).where(AuditRecord.action.startswith(prefix)).order_by(AuditRecord.id)
+        )
+        return [(r.action, r.entity_type, r.actor) for r in rows]
+
+
+def test_faulty_records_every_cell_equals_its_trace(api: Api) -> None:
+    """Faults written outside the application (legacy SQL, manual fixes) in every slice the counting reads: each cell
+    still equals the cases its trace lists, and each fault is reported once, only in the years it concerns."""
+    api.agency("a1")
+    load(
+        api,
+        [
+            case("2022-03-01", concluded="2022-03-10", disposition="disclosed"),  # 0001: concluded before received
+            case("2022-04-01", concluded="2022-04-10", disposition="disclosed"),  # 0002: no disposition
+            case("2022-05-01"),  # 0003: disposition without conclusion
+            case("2022-12-20", concluded="2023-01-05", disposition="disclosed"),  # 0004: concluded after 31 Dec
+            case("2022-06-01", concluded="2022-06-10", disposition="disclosed", applicant=ApplicantType.OTHER_ORG),
+            case(
+                "2022-02-01",
+                concluded="2022-02-10",
+                disposition="disclosed",
+                reviews=[{"kind": "review", "filed_date": "2022-03-01"}],
+            ),  # 0006: review outcome without decision date
+            case("2021-11-01", concluded="2021-11-20", disposition="disclosed"),  # 2021-0001: fault in 2021 only
+        ],
+    )
+    n = DisclosureCase.number
+    with transaction(api.factory) as session:
+        session.execute(update(DisclosureCase).where(n == "2022-0001").values(concluded_on=date(2021, 12, 15)))
+        session.execute(update(DisclosureCase).where(n == "2022-0002").values(disposition=None))
+        session.execute(update(DisclosureCase).where(n == "2022-0003").values(disposition="disclosed"))
+        session.execute(update(DisclosureCase).where(n == "2021-0001").values(concluded_on=date(2021, 10, 1)))
+        session.execute(update(CaseReview).values(outcome="upheld"))
+    report = annual(api, 2022)
+    table = cells(report)
+    assert table["received"][6] == 6
+    for key, values in table.items():
+        for column, value in zip(report["applications"]["columns"], values, strict=True):
+            response = api.client.get(
+                f"{ANNUAL}/cases",
+                params={"year": 2022, "agency": "a1", "row": key, "column": column},
+                headers=api.headers("a1"),
+            )
+            assert response.json()["count"] == value, (key, column)
+    faults = {rule: [c["number"] for c in check["cases"]] for rule, check in failed(report).items() if "cases" in check}
+    assert faults == {
+        "data.concluded_before_received": ["2022-0001"],
+        "data.concluded_without_disposition": ["2022-0002"],
+        "data.disposition_without_conclusion": ["2022-0003"],
+        "data.review_decided_without_date": ["2022-0006"],
+    }
+    faults_2021 = {
+        r: [c["number"] for c in c_["cases"]] for r, c_ in failed(annual(api, 2021)).items() if "cases" in c_
+    }
+    assert faults_2021 == {"data.concluded_before_received": ["2022-0001", "2021-0001"]}
+
+
+def test_report_access_and_audit(api: Api) -> None:
+    api.agency("a1")
+    api.agency("b1")
+    load(api, [case("2024-03-04"), case("2024-05-06", concluded="2024-05-20", disposition="disclosed")])
+    for agency, role, status in (("a1", Role.INTEGRATION, 403), ("b1", Role.ADMIN, 404)):
+        response = api.client.get(ANNUAL, params={"year": 2024, "agency": "a1"}, headers=api.headers(agency, role))
+        assert response.status_code == status, response.text
+        assert response.json()["code"] == ("forbidden" if status == 403 else "agency_not_found")
+
+    admin = api.headers("a1", Role.ADMIN)
+    url = "/api/v1/reports/active-disclosure/2024"
+    values = {
+        "regulations.issued": 0,
+        "regulations.repealed": 0,
+        "regulations.in_force": 3,
+        "normative_documents.issued": 1,
+        "normative_documents.repealed": 0,
+        "normative_documents.in_force": 5,
+        "licensing.decisions": 14,
+        "penalties.decisions": 171,
+        "coercion.decisions": 0,
+        "fees.amount": "1.5",
+    }
+    for _ in range(2):
+        assert api.client.put(url, params={"agency": "a1"}, json={"values": values}, headers=admin).status_code == 200
+    publication = f"{ANNUAL}/2024/publication"
+    assert api.client.post(publication, params={"agency": "a1"}, headers=admin).status_code == 201
+    open_case = api.client.get("/api/v1/cases", params={"status": "open"}, headers=admin).json()["items"][0]
+    forced = api.client.post(
+        f"/api/v1/cases/{open_case['id']}/conclusion",
+        json={"on": "2024-12-20", "disposition": "disclosed"},
+        headers=admin | {"X-Override-Published": quote("补录")},
+    )
+    assert forced.status_code == 200, forced.text
+    assert [a for a, _, _ in audit_actions(api, "report.")] == [
+        "report.active_disclosure",
+        "report.active_disclosure",
+        "report.publish",
+        "report.override",
+    ]
