@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -13,6 +12,8 @@ from app.domain.codes import (
     ApplicantType,
     Channel,
     ConsultationParty,
+    DeliveryMethod,
+    RequestForm,
     ReviewKind,
     ReviewOutcome,
     parse_disposition,
@@ -25,39 +26,6 @@ OptText = Annotated[str | None, StringConstraints(strip_whitespace=True, max_len
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class RequestForm(StrEnum):
-    """载体形式 asked for (条例 Art. 29 ¶2(3))."""
-
-    PAPER = "paper"
-    ELECTRONIC = "electronic"
-    ANY = "any"
-
-
-class DeliveryMethod(StrEnum):
-    """获取方式 asked for (条例 Art. 29 ¶2(3))."""
-
-    MAIL = "mail"
-    EMAIL = "email"
-    PICKUP = "pickup"
-    ONLINE = "online"
-    FAX = "fax"
-
-
-REQUEST_FORM_LABELS: dict[RequestForm, str] = {
-    RequestForm.PAPER: "纸质",
-    RequestForm.ELECTRONIC: "电子",
-    RequestForm.ANY: "不限",
-}
-
-DELIVERY_METHOD_LABELS: dict[DeliveryMethod, str] = {
-    DeliveryMethod.MAIL: "邮寄",
-    DeliveryMethod.EMAIL: "电子邮件",
-    DeliveryMethod.PICKUP: "自行领取",
-    DeliveryMethod.ONLINE: "网上获取",
-    DeliveryMethod.FAX: "传真",
-}
 
 
 class Applicant(Strict):

@@ -23,7 +23,7 @@ from app.domain.errors import NotFound, StaleVersion, WrongState
 from app.domain.lifecycle import CONCLUDING_EVENTS, CaseEvent, EventType, check_event, check_review_decision
 from app.domain.receipt import ReceiptFacts, legal_receipt_date
 from app.domain.report_integrity import year_altered
-from app.domain.roles import READ_PERMISSIONS, Permission
+from app.domain.roles import READ_PERMISSIONS, Permission, step_permission
 from app.holiday.repository import load_calendar
 from app.models import CaseEvent as EventRow
 from app.models import CaseReview, DisclosureCase
@@ -31,12 +31,6 @@ from app.report.service import guard_published
 from app.webhook.events import EventType as WebhookEvent
 from app.webhook.events import case_payload
 from app.webhook.outbox import emit
-
-STEP_PERMISSION: dict[EventType, Permission] = {
-    EventType.EXTENSION_GRANTED: Permission.CASE_EXTEND,
-    EventType.CONCLUDED: Permission.CASE_CONCLUDE,
-}
-"""Steps that need more than ``case.step`` (the permission table itself is ``app.domain.roles``)."""
 
 PROJECTED_DATES = ("due_date", "statutory_due_date", "correction_notice_due", "pending_until")
 
@@ -256,7 +250,7 @@ def record_step(
     override: str | None = None,
 ) -> DisclosureCase:
     """Append a procedural step after the lifecycle rules accept it, then re-derive the deadlines."""
-    permission = STEP_PERMISSION.get(event.type, Permission.CASE_STEP)
+    permission = step_permission(event.type)
     with _changing(session, principal, case_id, permission, expected_version) as case:
         year = year_altered(event.type, event.on)
         guard_published(session, principal, case, year, f"case.step.{event.type}", override)

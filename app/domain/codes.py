@@ -56,6 +56,39 @@ CHANNEL_LABELS: dict[Channel, str] = {
 }
 
 
+class RequestForm(StrEnum):
+    """载体形式 asked for (条例 Art. 29 ¶2(3))."""
+
+    PAPER = "paper"
+    ELECTRONIC = "electronic"
+    ANY = "any"
+
+
+class DeliveryMethod(StrEnum):
+    """获取方式 asked for (条例 Art. 29 ¶2(3))."""
+
+    MAIL = "mail"
+    EMAIL = "email"
+    PICKUP = "pickup"
+    ONLINE = "online"
+    FAX = "fax"
+
+
+REQUEST_FORM_LABELS: dict[RequestForm, str] = {
+    RequestForm.PAPER: "纸质",
+    RequestForm.ELECTRONIC: "电子",
+    RequestForm.ANY: "不限",
+}
+
+DELIVERY_METHOD_LABELS: dict[DeliveryMethod, str] = {
+    DeliveryMethod.MAIL: "邮寄",
+    DeliveryMethod.EMAIL: "电子邮件",
+    DeliveryMethod.PICKUP: "自行领取",
+    DeliveryMethod.ONLINE: "网上获取",
+    DeliveryMethod.FAX: "传真",
+}
+
+
 class Disposition(StrEnum):
     """How an application was concluded: the leaf rows of 三、本年度办理结果.
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.domain.lifecycle import EventType
+
 
 class Role(StrEnum):
     CLERK = "clerk"
@@ -64,6 +66,17 @@ READ_DOWN: frozenset[Role] = frozenset({Role.AUDITOR, Role.ADMIN})
 READ_PERMISSIONS: frozenset[Permission] = frozenset(
     {Permission.CASE_READ, Permission.REPORT_READ, Permission.AUDIT_READ}
 )
+
+
+SUPERVISED_STEPS: dict[EventType, Permission] = {
+    EventType.EXTENSION_GRANTED: Permission.CASE_EXTEND,  # approved by the head of the disclosure office, Art. 33 ¶2
+    EventType.CONCLUDED: Permission.CASE_CONCLUDE,
+}
+"""Procedural steps that need more than ``case.step``."""
+
+
+def step_permission(event: EventType) -> Permission:
+    return SUPERVISED_STEPS.get(event, Permission.CASE_STEP)
 
 
 def allows(role: Role, permission: Permission) -> bool:

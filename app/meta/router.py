@@ -34,6 +34,8 @@ class Codes(BaseModel):
     review_kinds: list[Code]
     review_outcomes: list[Code]
     consultation_parties: list[Code]
+    request_forms: list[Code]
+    delivery_methods: list[Code]
     fee_wait_rules: list[Code]
     event_types: list[Code]
     statuses: list[Code]
@@ -63,6 +65,8 @@ def list_codes(_principal: PrincipalDep) -> Codes:
         review_kinds=_codes(codes.REVIEW_KIND_LABELS),
         review_outcomes=_codes(codes.REVIEW_OUTCOME_LABELS),
         consultation_parties=_codes(codes.CONSULTATION_PARTY_LABELS),
+        request_forms=_codes(codes.REQUEST_FORM_LABELS),
+        delivery_methods=_codes(codes.DELIVERY_METHOD_LABELS),
         fee_wait_rules=_codes(codes.FEE_WAIT_RULE_LABELS),
         event_types=_codes(EVENT_TYPE_LABELS),
         statuses=_codes(CASE_STATUS_LABELS),

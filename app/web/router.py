@@ -38,12 +38,8 @@ from app.auth.service import SessionIdentity
 from app.case import repository, views
 from app.case import service as case_service
 from app.case.schemas import (
-    DELIVERY_METHOD_LABELS,
-    REQUEST_FORM_LABELS,
     STEPS,
     CaseCreate,
-    DeliveryMethod,
-    RequestForm,
     ReviewDecision,
     ReviewFiling,
 )
@@ -53,17 +49,21 @@ from app.domain.clock import DAY_NOTE_LABELS, ExplanationStep
 from app.domain.codes import (
     APPLICANT_TYPE_LABELS,
     CHANNEL_LABELS,
+    DELIVERY_METHOD_LABELS,
+    REQUEST_FORM_LABELS,
     REVIEW_KIND_LABELS,
     REVIEW_OUTCOME_LABELS,
     ApplicantType,
     Channel,
+    DeliveryMethod,
+    RequestForm,
     ReviewOutcome,
 )
 from app.domain.errors import DomainError, ErrorKind, NotFound
 from app.domain.lifecycle import CASE_STATUS_LABELS, CaseStatus, EventType, allowed_events
 from app.domain.overdue import DEFAULT_DUE_WITHIN
 from app.domain.receipt import RECEIPT_FACT_LABELS, deciding_fact
-from app.domain.roles import Permission
+from app.domain.roles import SUPERVISED_STEPS, Permission, step_permission
 from app.errors import STATUS_BY_KIND
 from app.holiday.repository import load_calendar
 from app.models import DisclosureCase
@@ -382,10 +382,8 @@ def _step_forms(principal: Principal, case: DisclosureCase) -> list[forms.StepFo
     allowed = allowed_events(CaseStatus(case.status))
     shown = []
     for event in STEPS:
-        permission = case_service.STEP_PERMISSION.get(event, Permission.CASE_STEP)
-        if event in allowed and principal.can(permission, case.agency_id):
-            step = STEP_FORMS[event]
-            shown.append(replace(step, supervisor=event in case_service.STEP_PERMISSION))
+        if event in allowed and principal.can(step_permission(event), case.agency_id):
+            shown.append(replace(STEP_FORMS[event], supervisor=event in SUPERVISED_STEPS))
     return shown
 
 
