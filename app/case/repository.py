@@ -102,7 +102,9 @@ def open_cases(session: Session, agency_id: int | None = None) -> list[Disclosur
         stmt = stmt.where(DisclosureCase.agency_id == agency_id)
     return list(
         session.scalars(
-            stmt.options(selectinload(DisclosureCase.events)).order_by(DisclosureCase.id).with_for_update(of=DisclosureCase)
+            stmt.options(selectinload(DisclosureCase.events))
+            .order_by(DisclosureCase.id)
+            .with_for_update(of=DisclosureCase)
         )
     )
 
