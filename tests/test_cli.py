@@ -172,3 +172,48 @@ def test_first_run_creates_an_administrator_once(api):
     assert api.client.get("/api/v1/agencies", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     with transaction(api.factory) as session:
         assert first_run(session) is None
+
+
+def test_import_takes_histories_as_older_registers_kept_them(run, tmp_path, api):
+    run("agency", "create", "--code", "nrb", "--name", "自然资源局")
+    line = {
+        "agency": "nrb",
+        "applicant_type": "legal_service_org",
+        "applicant_name": "某律师事务所",
+        "channel": "email",
+        "received_date": "2025-09-26",
+        "events": [
+            {"type": "correction_requested", "date": "2025-09-29", "until": "2025-10-20"},
+            {"type": "correction_received", "date": "2025-10-13"},
+            {"type": "consultation", "date": "2025-10-14"},
+            {"type": "consultation_ended", "date": "2025-10-16"},
+            {"type": "extension", "date": "2025-10-20", "days": 10},
+            {"type": "concluded", "date": "2025-11-05", "disposition": "partially_disclosed"},
+        ],
+        "concluded_date": "2025-11-05",
+        "disposition": "partially_disclosed",
+    }
+    path = tmp_path / "history.jsonl"
+    path.write_text(json.dumps(line, ensure_ascii=False), encoding="utf-8")
+    result = run("cases", "import", str(path))
+    assert result.exit_code == 0, result.output
+    token = run("token", "create", "--agency", "nrb", "--role", "auditor").stdout.strip().splitlines()[-1]
+    case = api.client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}).json()["items"][0]
+    full = api.client.get(f"/api/v1/cases/{case['id']}", headers={"Authorization": f"Bearer {token}"}).json()
+    assert [e["type"] for e in full["timeline"]][1:] == [
+        "correction_requested",
+        "correction_received",
+        "consultation_started",
+        "consultation_ended",
+        "extension_granted",
+        "concluded",
+    ]
+    extension = full["timeline"][5]["data"]
+    assert (extension["approver"], extension["notice_on"]) == ("（迁移前的记录未载明）", "2025-10-20")
+    assert full["disposition"]["code"] == "partially_disclosed"
+
+    conflicting = {**line, "external_ref": "X", "concluded_date": "2025-11-06"}
+    path.write_text(json.dumps(conflicting, ensure_ascii=False), encoding="utf-8")
+    refused = run("cases", "import", str(path))
+    assert refused.exit_code == 1
+    assert "conclusion_conflict" in refused.output

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.case import service
 from app.case.schemas import STEPS, Applicant, CaseCreate, ReceiptFactsIn, RequestIn, ReviewFiling
-from app.domain.codes import ApplicantType, Channel, ReviewKind, ReviewOutcome
+from app.domain.codes import ApplicantType, Channel, ConsultationParty, ReviewKind, ReviewOutcome
 from app.domain.errors import DomainError, InvalidInput
-from app.domain.lifecycle import EventType
+from app.domain.lifecycle import CONCLUDING_EVENTS, EventType
 from app.domain.receipt import deciding_fact
 
 
@@ -61,22 +61,50 @@ class ImportReport:
     errors: list[LineError]
 
 
+UNRECORDED = "（迁移前的记录未载明）"
+IMPORT_DEFAULTS: dict[str, str] = {"approver": UNRECORDED, "items": UNRECORDED, "addressee": UNRECORDED}
+"""Descriptive fields that older registers often lack. They are required when a step is recorded today, but a
+history is imported as it was kept; fields that move a deadline (days, until, disposition) are never filled in."""
+
+_BY_NAME: dict[str, EventType] = {
+    **{event.value: event for event in STEPS},
+    **{kind.path.replace("-", "_"): event for event, kind in STEPS.items()},
+}
+"""An event type by its code (``fee_notice_sent``) or by its endpoint's name (``fee_notice``)."""
+
+
+def _event(raw: dict[str, Any]) -> tuple[EventType, dict[str, Any]]:
+    fields = dict(raw)
+    name = str(fields.pop("type", "")).replace("-", "_")
+    event_type = _BY_NAME.get(name)
+    if event_type is None:
+        choices = "、".join(sorted(e.value for e in STEPS))
+        raise InvalidInput("event_type_unknown", f"事件类型「{raw.get('type')}」不存在或不能导入；可用：{choices}。")
+    fields["on"] = fields.pop("date", None)
+    body = STEPS[event_type].body
+    for key, value in IMPORT_DEFAULTS.items():
+        if key in body.model_fields and key not in fields:
+            fields[key] = value
+    if "notice_on" in body.model_fields:
+        fields.setdefault("notice_on", fields["on"])  # an extension is notified the day it is granted unless told
+    if "party" in body.model_fields:
+        fields.setdefault("party", ConsultationParty.THIRD_PARTY.value)
+    return event_type, fields
+
+
 def _steps(line: CaseLine) -> list[tuple[EventType, dict[str, Any]]]:
-    steps: list[tuple[EventType, dict[str, Any]]] = []
-    for raw in line.events:
-        fields = dict(raw)
-        try:
-            event_type = EventType(fields.pop("type", None))
-        except ValueError:
-            raise InvalidInput("event_type_unknown", f"事件类型「{raw.get('type')}」不存在。") from None
-        if event_type not in STEPS:
-            raise InvalidInput("event_type_not_importable", f"事件类型「{event_type}」不能导入。")
-        fields["on"] = fields.pop("date", None)
-        steps.append((event_type, fields))
+    steps = [_event(raw) for raw in line.events]
     if (line.concluded_date is None) != (line.disposition is None):
         raise InvalidInput("conclusion_incomplete", "concluded_date 与 disposition 须同时填写。")
+    concluded_in_events = [fields for event, fields in steps if event in CONCLUDING_EVENTS]
     if line.concluded_date is not None:
-        steps.append((EventType.CONCLUDED, {"on": line.concluded_date, "disposition": line.disposition}))
+        if not concluded_in_events:
+            steps.append((EventType.CONCLUDED, {"on": line.concluded_date, "disposition": line.disposition}))
+        else:
+            last = concluded_in_events[-1]
+            same_day = str(last["on"]) == line.concluded_date.isoformat()
+            if not same_day or last.get("disposition", line.disposition) != line.disposition:
+                raise InvalidInput("conclusion_conflict", "concluded_date、disposition 与 events 中的办结记录不一致。")
     return steps
 
 
