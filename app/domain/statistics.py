@@ -29,7 +29,7 @@ official rows, every total, and the arithmetic the formats require (勾稽关系
 
 :meth:`AnnualReport.to_dict` produces the JSON contract integrations read::
 
-    {"year": 2020, "format": "2019", "agency": {"code": ..., "name": ...},
+    {"year": 2020, "format": "2019", "agency": "nrb", "agency_name": "…自然资源局",
      "applications": {"columns": [six applicant codes, "total"],
                       "rows": [{"key": ..., "label": ..., "values": [7 ints]}, ...]},
      "reviews": {"review.upheld": 0, ...},
@@ -639,7 +639,8 @@ class AnnualReport:
         return {
             "year": self.year,
             "format": self.format.value,
-            "agency": {"code": self.agency_code, "name": self.agency_name},
+            "agency": self.agency_code,
+            "agency_name": self.agency_name,
             "applications": {
                 "columns": list(COLUMNS),
                 "rows": [{"key": r.key, "label": r.label, "values": list(r.values)} for r in self.applications.rows],

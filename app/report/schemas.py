@@ -42,11 +42,6 @@ class Output(StrEnum):
     HTML = "html"
 
 
-class AgencyRef(BaseModel):
-    code: str
-    name: str
-
-
 class TableRowRead(BaseModel):
     key: str
     label: str
@@ -84,7 +79,8 @@ class AnnualReportRead(BaseModel):
 
     year: int
     format: ReportFormat
-    agency: AgencyRef
+    agency: str = Field(description="The agency's code (for a consolidated table, the parent's)")
+    agency_name: str
     applications: ApplicationsRead
     reviews: dict[str, int]
     active_disclosure: dict[str, int | str] | None

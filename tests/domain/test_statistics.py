@@ -710,9 +710,18 @@ def test_report_formats_must_agree() -> None:
 def test_report_to_dict_contract() -> None:
     report = replace(sample_report(2021), active_disclosure=validate_active_disclosure(F2021, ACTIVE_2021))
     doc = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
-    assert list(doc) == ["year", "format", "agency", "applications", "reviews", "active_disclosure", "checks"]
+    assert list(doc) == [
+        "year",
+        "format",
+        "agency",
+        "agency_name",
+        "applications",
+        "reviews",
+        "active_disclosure",
+        "checks",
+    ]
     assert (doc["year"], doc["format"]) == (2021, "2021")
-    assert doc["agency"] == {"code": "150600-zrzy", "name": "鄂尔多斯市自然资源局"}
+    assert (doc["agency"], doc["agency_name"]) == ("150600-zrzy", "鄂尔多斯市自然资源局")
     assert doc["applications"]["columns"] == [*(a.value for a in ApplicantType), "total"]
     assert doc["applications"]["rows"][0] == {
         "key": "received",
