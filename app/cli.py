@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from fastapi import FastAPI
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -101,12 +102,15 @@ def _fail(exc: DomainError) -> None:
 
 
 def prepare_database(settings: Settings) -> sessionmaker[Session]:
-    """Migrate to the latest schema and seed the calendar when the database is new."""
+    """Migrate to the latest schema, seed the calendar when the database is new, and (SQLite) refresh the planner's
+    statistics, which SQLite keeps only when asked."""
     factory = _factory(settings)
     engine = factory.kw["bind"]
     migrate.upgrade(engine)
     with transaction(factory) as session:
         seeded = calendar_service.seed_from_package(session)
+        if settings.is_sqlite:
+            session.execute(text("PRAGMA optimize"))
     if seeded:
         typer.echo(f"已载入 {seeded} 年的节假日安排（chinesecalendar）。")
     return factory
