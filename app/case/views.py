@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
 
 from app.case.schemas import (
     ApplicantRead,
@@ -33,7 +34,23 @@ from app.domain.privacy import PersonalField, mask
 from app.models import DisclosureCase
 
 
-def stored_projection(case: DisclosureCase) -> Projection:
+class ProjectionColumns(Protocol):
+    """The projection columns of ``disclosure_case``, on an ORM row or a plain result row."""
+
+    status: str
+    clock_start: date
+    due_date: date | None
+    statutory_due_date: date | None
+    correction_notice_due: date
+    paused: bool
+    pending_until: date | None
+    provisional: bool
+    disposition: str | None
+    concluded_on: date | None
+    calendar_version: int
+
+
+def stored_projection(case: ProjectionColumns) -> Projection:
     return Projection(
         status=CaseStatus(case.status),
         start=case.clock_start,

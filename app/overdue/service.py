@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from app.agency import repository as agencies
 from app.agency.repository import get_agency
+from app.case.views import stored_projection
 from app.clock import utcnow
-from app.domain.clock import Projection
-from app.domain.codes import ApplicantType, Disposition
+from app.domain.codes import ApplicantType
 from app.domain.errors import NotFound, WrongState
 from app.domain.lifecycle import CASE_STATUS_LABELS, CaseStatus
 from app.domain.overdue import FINDING_LABELS, FindingKind, classify, horizon
@@ -63,23 +63,13 @@ def items_for(session: Session, agency_ids: Collection[int], as_of: date, due_wi
     calendar = load_calendar(session)
     edge = horizon(as_of, calendar, due_within)
     items: list[OverdueItem] = []
-    for row in repository.candidates(session, agency_ids, as_of, edge):
+    rows = repository.candidates(session, agency_ids, as_of, edge)
+    corrected = repository.corrections_requested(session, [r.id for r in rows if r.status == CaseStatus.OPEN.value])
+    for row in rows:
         status = CaseStatus(row.status)
         findings = classify(
-            Projection(
-                status=status,
-                start=row.clock_start,
-                due_date=row.due_date,
-                statutory_due_date=row.statutory_due_date,
-                correction_notice_due=row.correction_notice_due,
-                paused=row.paused,
-                pending_until=row.pending_until,
-                provisional=row.provisional,
-                disposition=Disposition(row.disposition) if row.disposition else None,
-                concluded_on=row.concluded_on,
-                calendar_version=row.calendar_version,
-            ),
-            correction_requested=bool(row.correction_requested),
+            stored_projection(row),
+            correction_requested=row.id in corrected,
             as_of=as_of,
             calendar=calendar,
             due_within=due_within,
