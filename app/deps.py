@@ -67,3 +67,9 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TodayDep = Annotated[date, Depends(get_today)]
 IfMatchDep = Annotated[int | None, Depends(get_if_match)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it. Behind a reverse proxy, start uvicorn with ``--proxy-headers`` and
+    ``--forwarded-allow-ips`` so that this is the browser's address, not the proxy's."""
+    return request.client.host if request.client else "unknown"

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import ApiToken, AppUser, UserSession
+from app.models import ApiToken, AppUser, FailedLogin, UserSession
 
 
 def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
@@ -38,3 +39,14 @@ def session_by_hash(session: Session, session_hash: str) -> UserSession | None:
 def end_sessions(session: Session, user_id: int) -> None:
     for row in session.scalars(select(UserSession).where(UserSession.user_id == user_id)):
         session.delete(row)
+
+
+def failed_logins_since(session: Session, client: str, since: datetime) -> int:
+    stmt = select(func.count()).select_from(FailedLogin).where(FailedLogin.client == client, FailedLogin.at >= since)
+    return session.scalar(stmt) or 0
+
+
+def record_failed_login(session: Session, client: str, at: datetime, prune_before: datetime) -> None:
+    session.execute(delete(FailedLogin).where(FailedLogin.at < prune_before))
+    session.add(FailedLogin(client=client[:64], at=at))
+    session.flush()

@@ -13,7 +13,7 @@ from app.auth.dependencies import PrincipalDep, clear_session_cookie, set_sessio
 from app.auth.principal import Principal
 from app.auth.schemas import LoginIn, MeRead, TokenCreate, TokenIssued, TokenRead
 from app.auth.views import membership_views, token_view, user_view
-from app.deps import SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep, client_address
 from app.errors import problem
 from app.models import ApiToken
 
@@ -22,6 +22,10 @@ tokens_router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 REFUSALS = {
     service.Refusal.FAILED: (401, "用户名或密码错误。"),
+    service.Refusal.THROTTLED: (
+        429,
+        f"此地址登录失败次数过多，请 {service.CLIENT_WINDOW.seconds // 60} 分钟后再试。",
+    ),
     service.Refusal.LOCKED: (
         423,
         f"连续 {service.MAX_FAILED_LOGINS} 次登录失败，账户已锁定 {service.LOCKOUT.seconds // 60} 分钟，"
@@ -48,11 +52,12 @@ def _me(session: Session, principal: Principal) -> MeRead:
 def login(body: LoginIn, request: Request, session: SessionDep, settings: SettingsDep) -> Response | MeRead:
     """Sign in with a password. Sets the session cookie and returns the CSRF token the web client must echo."""
     idle = timedelta(hours=settings.session_idle_hours)
-    result = service.login(session, body.username, body.password, idle)
+    result = service.login(session, body.username, body.password, idle, client_address(request))
     if isinstance(result, service.Refusal):
         # Returned, not raised: the failed attempt is counted in this request's transaction, which must commit.
         status_code, detail = REFUSALS[result]
-        return problem(request, status_code, result.value, detail)
+        headers = {"Retry-After": str(int(service.CLIENT_WINDOW.total_seconds()))} if status_code == 429 else None
+        return problem(request, status_code, result.value, detail, headers=headers)
     response = JSONResponse(_me(session, result.identity.principal).model_dump(mode="json"))
     set_session_cookie(response, result.cookie, idle, settings)
     return response

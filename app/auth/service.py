@@ -32,6 +32,11 @@ LOCKOUT = timedelta(minutes=15)
 """After ``MAX_FAILED_LOGINS`` consecutive failures the account is locked for ``LOCKOUT`` (登录失败处理, GB/T
 22239-2019 等级保护 8.1.4.1 a): enough to stop password guessing, short enough not to need an administrator."""
 
+MAX_FAILED_PER_CLIENT = 20
+CLIENT_WINDOW = timedelta(minutes=10)
+"""At most ``MAX_FAILED_PER_CLIENT`` refused sign-ins from one address within ``CLIENT_WINDOW``: the lock-out stops
+guessing one account's password, this stops trying one password on many accounts."""
+
 TOKEN_GRACE = timedelta(hours=24)
 """How long a rotated token keeps working, so that the systems using it can switch to the new one."""
 
@@ -198,6 +203,7 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiTo
 class Refusal(StrEnum):
     FAILED = "login_failed"
     LOCKED = "account_locked"
+    THROTTLED = "too_many_logins"
 
 
 @dataclass(frozen=True)
@@ -213,29 +219,68 @@ class SignIn:
     identity: SessionIdentity
 
 
-def _user_principal(session: Session, user: AppUser, session_id: int) -> Principal:
-    memberships = {m.agency_id: Role(m.role) for m in user.memberships}
-    return _principal(session, f"user:{user.username}", memberships, user.id, session_id)
-
-
-def login(session: Session, username: str, password: str, idle: timedelta) -> SignIn | Refusal:
-    """Check a password and open a session. A refusal is returned, not raised: the failed attempt must be saved.
-
-    An unknown or deactivated user gets the same answer as a wrong password, after the same work."""
-    now = utcnow()
+def _check_password(session: Session, username: str, password: str, now: datetime) -> Refusal | None:
     user = repository.user_by_username(session, username)
     if user is None or not user.is_active:
         _verify_password(_dummy_hash(), password)
         return Refusal.FAILED
     if user.locked_until is not None and user.locked_until > now:
         return Refusal.LOCKED
-    if not _verify_password(user.password_hash, password):
-        if repository.count_failed_login(session, user.id) < MAX_FAILED_LOGINS:
-            return Refusal.FAILED
-        user.failed_attempts = 0
-        user.locked_until = now + LOCKOUT
-        session.flush()
-        return Refusal.LOCKED
+    if _verify_password(user.password_hash, password):
+        return None
+    if repository.count_failed_login(session, user.id) < MAX_FAILED_LOGINS:
+        return Refusal.FAILED
+    before = user_state(user)
+    user.failed_attempts = 0
+    user.locked_until = now + LOCKOUT
+    audit_user(session, user, "user.locked", before, "system:login")
+    return Refusal.LOCKED
+
+
+def user_state(user: AppUser) -> dict[str, Any]:
+    """What the audit trail keeps of an account: never the password hash."""
+    roles = {str(m.agency_id): m.role for m in user.memberships}
+    return {**audit.snapshot(user, exclude=("password_hash",)), "memberships": roles}
+
+
+def audit_user(session: Session, user: AppUser, action: str, before: dict[str, Any] | None, actor: str) -> None:
+    """One record in the chain of every agency the account belonged to before or belongs to after the change, so
+    each agency's auditors see every change to its people."""
+    session.flush()
+    after = user_state(user)
+    involved = set(after["memberships"]) | set(before["memberships"] if before else ())
+    for agency_id in sorted(int(a) for a in involved):
+        audit.record(
+            session,
+            agency=agencies.by_id(session, agency_id),
+            actor=actor,
+            action=action,
+            entity="user",
+            entity_id=user.id,
+            before=before,
+            after=after,
+        )
+
+
+def _user_principal(session: Session, user: AppUser, session_id: int) -> Principal:
+    memberships = {m.agency_id: Role(m.role) for m in user.memberships}
+    return _principal(session, f"user:{user.username}", memberships, user.id, session_id)
+
+
+def login(session: Session, username: str, password: str, idle: timedelta, client: str) -> SignIn | Refusal:
+    """Check a password and open a session. A refusal is returned, not raised: the failed attempt must be saved.
+
+    An unknown or deactivated user gets the same answer as a wrong password, after the same work. ``client`` is the
+    caller's address, for the per-address limit."""
+    now = utcnow()
+    if repository.failed_logins_since(session, client, now - CLIENT_WINDOW) >= MAX_FAILED_PER_CLIENT:
+        return Refusal.THROTTLED
+    refusal = _check_password(session, username, password, now)
+    if refusal is not None:
+        repository.record_failed_login(session, client, now, prune_before=now - CLIENT_WINDOW)
+        return refusal
+    user = repository.user_by_username(session, username)
+    assert user is not None
     user.failed_attempts = 0
     user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.roles import Role
@@ -58,3 +58,15 @@ class UserSession(Base):
     expires_at: Mapped[datetime]
 
     user: Mapped[AppUser] = relationship()
+
+
+class FailedLogin(Base):
+    """A refused sign-in from one client address: counted to slow down guessing across many accounts (the
+    per-account lock-out stops guessing one password). Rows older than the counting window are pruned."""
+
+    __tablename__ = "failed_login"
+    __table_args__ = (Index("ix_failed_login_client_at", "client", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.agency import repository as agencies
 from app.agency.repository import get_agency
-from app.audit import service as audit
 from app.auth import repository as auth_repository
 from app.auth.principal import Principal
-from app.auth.service import hash_password
+from app.auth.service import audit_user, hash_password, user_state
 from app.clock import utcnow
 from app.domain.errors import Forbidden, InvalidInput, NotFound, WrongState
 from app.domain.roles import Permission, Role
@@ -26,31 +23,6 @@ MIN_PASSWORD_LENGTH = 10
 
 def _agency_missing(code: str) -> NotFound:
     return NotFound("agency_not_found", f"机关代码「{code}」不存在。")
-
-
-def _state(user: AppUser) -> dict[str, Any]:
-    """What the audit trail keeps of an account: never the password hash."""
-    roles = {str(m.agency_id): m.role for m in user.memberships}
-    return {**audit.snapshot(user, exclude=("password_hash",)), "memberships": roles}
-
-
-def _audit(session: Session, user: AppUser, action: str, before: dict[str, Any] | None, actor: str) -> None:
-    """One record in the chain of every agency the account belonged to before or belongs to after the change, so
-    each agency's auditors see every change to its people."""
-    session.flush()
-    after = _state(user)
-    involved = set(after["memberships"]) | set(before["memberships"] if before else ())
-    for agency_id in sorted(int(a) for a in involved):
-        audit.record(
-            session,
-            agency=agencies.by_id(session, agency_id),
-            actor=actor,
-            action=action,
-            entity="user",
-            entity_id=user.id,
-            before=before,
-            after=after,
-        )
 
 
 def create_user(
@@ -79,21 +51,21 @@ def create_user(
     session.add(user)
     for agency, role in memberships:
         grant(session, user, agency, role)
-    _audit(session, user, "user.create", None, actor)
+    audit_user(session, user, "user.create", None, actor)
     return user
 
 
 def grant(session: Session, user: AppUser, agency: Agency, role: Role, *, actor: str | None = None) -> None:
     """Give the user ``role`` in ``agency``, replacing the role held there before; audited when ``actor`` is given
     (a new account's first roles are part of its ``user.create`` record)."""
-    before = _state(user) if actor else None
+    before = user_state(user) if actor else None
     existing = next((m for m in user.memberships if m.agency_id == agency.id), None)
     if existing is None:
         user.memberships.append(Membership(agency_id=agency.id, role=role.value))
     else:
         existing.role = role.value
     if actor:
-        _audit(session, user, "user.grant", before, actor)
+        audit_user(session, user, "user.grant", before, actor)
     session.flush()
 
 
@@ -158,19 +130,19 @@ def remove_membership(session: Session, principal: Principal, user_id: int, agen
     membership = next((m for m in user.memberships if m.agency_id == agency.id), None)
     if membership is None:
         raise NotFound("membership_not_found", f"该用户在机关「{agency_code}」没有角色。")
-    before = _state(user)
+    before = user_state(user)
     user.memberships.remove(membership)
-    _audit(session, user, "user.revoke_role", before, principal.actor)
+    audit_user(session, user, "user.revoke_role", before, principal.actor)
     return user
 
 
 def unlock(session: Session, principal: Principal, user_id: int) -> AppUser:
     """Lift a lock-out after failed logins before it ends by itself."""
     user = _managed_user(session, principal, user_id)
-    before = _state(user)
+    before = user_state(user)
     user.failed_attempts = 0
     user.locked_until = None
-    _audit(session, user, "user.unlock", before, principal.actor)
+    audit_user(session, user, "user.unlock", before, principal.actor)
     return user
 
 
@@ -179,8 +151,8 @@ def deactivate(session: Session, principal: Principal, user_id: int) -> AppUser:
     user = _managed_user(session, principal, user_id)
     if not {m.agency_id for m in user.memberships} <= principal.agency_ids(Permission.USER_MANAGE):
         raise Forbidden("user_in_other_agencies", "该用户还属于您无权管理的机关，请由上级管理员停用。")
-    before = _state(user)
+    before = user_state(user)
     user.is_active = False
     auth_repository.end_sessions(session, user.id)
-    _audit(session, user, "user.deactivate", before, principal.actor)
+    audit_user(session, user, "user.deactivate", before, principal.actor)
     return user

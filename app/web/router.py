@@ -43,7 +43,7 @@ from app.case.schemas import (
     ReviewDecision,
     ReviewFiling,
 )
-from app.deps import SessionDep, SettingsDep, TodayDep
+from app.deps import SessionDep, SettingsDep, TodayDep, client_address
 from app.domain.calendar import DAY_KIND_LABELS
 from app.domain.clock import DAY_NOTE_LABELS, ExplanationStep
 from app.domain.codes import (
@@ -237,7 +237,7 @@ def login(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
     that the failed attempt is counted (lock-out)."""
     idle = timedelta(hours=settings.session_idle_hours)
     username = form.get("username", "").strip()
-    result = auth_service.login(session, username, form.get("password", ""), idle)
+    result = auth_service.login(session, username, form.get("password", ""), idle, client_address(request))
     target = _safe_next(form.get("next"))
     if isinstance(result, auth_service.Refusal):
         status, detail = REFUSALS[result]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.agency import repository as agencies
 from app.agency import service as agency_service
@@ -16,7 +16,7 @@ from app.clock import utcnow
 from app.db import transaction
 from app.domain.roles import Role, permission_table
 from app.main import create_app
-from app.models import ApiToken, AppUser, UserSession
+from app.models import ApiToken, AppUser, AuditRecord, FailedLogin, UserSession
 from app.settings import Settings
 from app.user import service as user_service
 
@@ -89,10 +89,30 @@ def test_five_failures_lock_the_account_until_unlocked(api, a1):
     locked = login(api.client)  # even the right password
     assert locked.status_code == 423
     assert "锁定" in locked.json()["detail"]
+    with transaction(api.factory) as session:
+        lock = session.scalars(select(AuditRecord).where(AuditRecord.action == "user.locked")).one()
+        assert (lock.entity_id, lock.actor, lock.after["locked_until"] is not None) == (
+            str(user_id),
+            "system:login",
+            True,
+        )
     other_admin = api.headers("a2", Role.ADMIN)
     assert api.client.post(f"{URL}/users/{user_id}/unlock", headers=other_admin).status_code == 404
     unlocked = api.client.post(f"{URL}/users/{user_id}/unlock", headers=api.headers("a1", Role.ADMIN))
     assert unlocked.status_code == 200
+    assert login(api.client).status_code == 200
+
+
+def test_many_failures_from_one_address_are_throttled_across_accounts(api, a1):
+    make_user(api)
+    for n in range(auth_service.MAX_FAILED_PER_CLIENT):
+        assert login(api.client, f"nobody{n}", "guess-password").status_code == 401
+    throttled = login(api.client)  # a real account with its right password, from the same address
+    assert throttled.status_code == 429
+    assert throttled.json()["code"] == "too_many_logins"
+    assert throttled.headers["Retry-After"] == str(int(auth_service.CLIENT_WINDOW.total_seconds()))
+    with transaction(api.factory) as session:
+        session.execute(update(FailedLogin).values(at=utcnow() - auth_service.CLIENT_WINDOW))
     assert login(api.client).status_code == 200
 
 
