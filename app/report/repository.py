@@ -180,14 +180,24 @@ def _review_of(agency_ids: Collection[int]) -> ColumnElement[bool]:
     return (Case.agency_id + 0).in_(agency_ids)
 
 
+def review_outcome(p: Period) -> ColumnElement[str]:
+    """A review's outcome on 31 Dec of the report year: one decided later is still pending (表五 counts by status at
+    year end)."""
+    return case((CaseReview.decided_on <= p.end, CaseReview.outcome), else_=ReviewOutcome.PENDING.value)
+
+
+def review_filed_in(p: Period) -> ColumnElement[bool]:
+    return CaseReview.filed_on.between(p.start, p.end)
+
+
 def _reviews(agency_ids: Collection[int], p: Period) -> Select[bool, str, str, int, int, int, int]:
-    """Reviews and lawsuits filed in the year, by their outcome on 31 Dec: one decided later is still pending. Shaped
-    like the applications branches of :func:`tally` (kind, outcome, count), flagged ``review``."""
-    outcome = case((CaseReview.decided_on <= p.end, CaseReview.outcome), else_=ReviewOutcome.PENDING.value)
+    """Reviews and lawsuits filed in the year, by their outcome on 31 Dec. Shaped like the applications branches of
+    :func:`tally` (kind, outcome, count), flagged ``review``."""
+    outcome = review_outcome(p)
     return (
         select(literal(True), CaseReview.kind, outcome, func.count(), literal(0), literal(0), literal(0))
         .join(Case, Case.id == CaseReview.case_id)
-        .where(_review_of(agency_ids), CaseReview.filed_on.between(p.start, p.end))
+        .where(_review_of(agency_ids), review_filed_in(p))
         .group_by(CaseReview.kind, outcome)
     )
 
@@ -289,26 +299,48 @@ def faults(session: Session, agency_ids: Collection[int], p: Period) -> dict[Dat
     return {fault: [named[i] for i in sorted(ids) if i in named] for fault, ids in found.items()}
 
 
+TRACED = (
+    Case.id,
+    Case.number,
+    Agency.code,
+    Case.applicant_type,
+    Case.received_date,
+    Case.concluded_on,
+    Case.disposition,
+)
+TracedRow = Row[int, str, str, str, date, date | None, str | None]
+
+
 def trace(
     session: Session, agency_ids: Collection[int], fmt: ReportFormat, p: Period, row: str, column: str
-) -> Sequence[Row[int, str, str, str, date, date | None, str | None]]:
-    """The cases behind one cell, by the same predicates that count it."""
+) -> Sequence[TracedRow]:
+    """The cases behind one cell of the applications table, by the same predicates that count it."""
     stmt = (
-        select(
-            Case.id,
-            Case.number,
-            Agency.code,
-            Case.applicant_type,
-            Case.received_date,
-            Case.concluded_on,
-            Case.disposition,
-        )
+        select(*TRACED)
         .join(Agency, Agency.id == Case.agency_id)
         .where(Case.agency_id.in_(agency_ids), row_predicate(fmt, p, row))
         .order_by(Case.received_date, Case.id)
     )
     if (by_column := column_predicate(column)) is not None:
         stmt = stmt.where(by_column)
+    return session.execute(stmt).all()
+
+
+def trace_reviews(
+    session: Session, agency_ids: Collection[int], p: Period, kind: ReviewKind, outcome: ReviewOutcome | None
+) -> Sequence[TracedRow]:
+    """The cases behind one cell of the reviews table (one line per review: a case reviewed twice is listed
+    twice, as it is counted twice), by the same predicates as :func:`_reviews`; ``outcome`` None is the 总计."""
+    stmt = (
+        select(*TRACED)
+        .select_from(CaseReview)
+        .join(Case, Case.id == CaseReview.case_id)
+        .join(Agency, Agency.id == Case.agency_id)
+        .where(_review_of(agency_ids), review_filed_in(p), CaseReview.kind == kind.value)
+        .order_by(CaseReview.filed_on, CaseReview.id)
+    )
+    if outcome is not None:
+        stmt = stmt.where(review_outcome(p) == outcome.value)
     return session.execute(stmt).all()
 
 

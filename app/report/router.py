@@ -84,12 +84,18 @@ def trace_annual_cell(
     principal: PrincipalDep,
     year: Year,
     agency: AgencyCode,
-    row: Annotated[str, Query(description="Row key, e.g. `received`, `unavailable.not_held`, `total`")],
-    column: Annotated[str, Query(description="Applicant type code or `total`")] = "total",
+    row: Annotated[
+        str,
+        Query(
+            description="A row key of the applications table (`received`, `unavailable.not_held`, `total`, …) or a "
+            "key of the reviews table (`review.upheld`, `lawsuit_after_review.total`, …)"
+        ),
+    ],
+    column: Annotated[str, Query(description="Applicant type code or `total` (applications table only)")] = "total",
     consolidated: Consolidated = False,
     agencies: Agencies = None,
 ) -> CellTrace:
-    """The cases behind one cell of the applications table, selected by the same predicate that counts it."""
+    """The cases behind one cell of either table, selected by the same predicate that counts it."""
     cases = service.trace_cell(
         session, principal, year, agency, row, column, consolidated=consolidated, also=_codes(agencies)
     )

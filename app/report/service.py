@@ -16,10 +16,13 @@ from app.agency import repository as agencies
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.clock import utcnow
+from app.domain.codes import ReviewKind, ReviewOutcome
 from app.domain.errors import InvalidInput, NotFound, WrongState
 from app.domain.report_integrity import check_override, fault_checks
 from app.domain.roles import Permission
 from app.domain.statistics import (
+    REVIEW_KEYS,
+    TOTAL,
     ActiveDisclosure,
     AnnualReport,
     ApplicationsTable,
@@ -173,9 +176,20 @@ def trace_cell(
     consolidated: bool = False,
     also: Collection[str] = (),
 ) -> list[TracedCase]:
-    """The cases counted in one cell of the applications table (``column`` an applicant type or ``total``)."""
+    """The cases counted in one cell: of the applications table (``row`` a row key, ``column`` an applicant type or
+    ``total``), or of the reviews table (``row`` one of its keys such as ``review.upheld``; ``column`` unused)."""
     where = resolve_scope(session, principal, agency_code, consolidated=consolidated, also=also)
     fmt = format_for_year(year)
+    if row in REVIEW_KEYS:
+        kind, _, outcome = row.partition(".")
+        rows = repository.trace_reviews(
+            session,
+            where.agency_ids,
+            Period(year),
+            ReviewKind(kind),
+            None if outcome == TOTAL else ReviewOutcome(outcome),
+        )
+        return [TracedCase(*r) for r in rows]
     try:
         rows = repository.trace(session, where.agency_ids, fmt, Period(year), row, column)
     except (KeyError, ValueError):

@@ -454,3 +454,39 @@ def test_report_access_and_audit(api: Api) -> None:
         "report.publish",
         "report.override",
     ]
+
+
+def test_every_reviews_cell_equals_its_trace(api: Api) -> None:
+    """The reviews table traces like the applications table; a review decided after 31 Dec is pending in its year."""
+    api.agency("a1")
+    concluded = {"concluded": "2024-02-01", "disposition": "withheld.third_party_rights"}
+    load(
+        api,
+        [
+            case(
+                "2024-01-08", **concluded, reviews=[{"kind": "review", "filed_date": "2024-03-01", "outcome": "upheld"}]
+            ),
+            case(
+                "2024-01-09",
+                **concluded,
+                reviews=[
+                    {"kind": "review", "filed_date": "2024-03-04"},
+                    {"kind": "lawsuit_after_review", "filed_date": "2024-06-03", "outcome": "corrected"},
+                ],
+            ),
+            case("2024-01-10", **concluded, reviews=[{"kind": "lawsuit", "filed_date": "2025-01-06"}]),
+        ],
+    )
+    with transaction(api.factory) as session:
+        pending = session.scalars(select(CaseReview).where(CaseReview.outcome == "pending")).all()
+        for review in pending:  # the 2024 review decided in 2025: still pending at the end of 2024
+            if review.filed_on.year == 2024:
+                review.outcome, review.decided_on = "upheld", date(2025, 2, 1)
+    report = annual(api, 2024)
+    assert (report["reviews"]["review.upheld"], report["reviews"]["review.pending"]) == (1, 1)
+    for key, value in report["reviews"].items():
+        response = api.client.get(
+            f"{ANNUAL}/cases", params={"year": 2024, "agency": "a1", "row": key}, headers=api.headers("a1")
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["count"] == value, key
