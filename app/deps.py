@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.db import transaction
 from app.errors import ApiError
 from app.idempotency import SESSION_SCOPE_KEY
 from app.settings import Settings
@@ -34,15 +35,8 @@ def get_session(request: Request) -> Iterator[Session]:
             borrowed.rollback()
             raise
         return
-    session: Session = request.app.state.session_factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_today(settings: Annotated[Settings, Depends(get_settings)]) -> date:
