@@ -53,8 +53,8 @@ BATCH = 20_000
 
 def _cases(
     agency_ids: dict[str, int], n: int, rng: random.Random
-) -> Iterator[tuple[list[dict[str, object]], list[tuple[int, date]]]]:
-    """Batches of case rows, with (case id, concluded_on) of the cases that get a review."""
+) -> Iterator[tuple[list[dict[str, object]], list[tuple[int, int, date]]]]:
+    """Batches of case rows, with (case id, agency id, concluded_on) of the cases that get a review."""
     codes = list(AGENCIES)
     types, type_weights = zip(*APPLICANTS, strict=True)
     dispositions, disposition_weights = zip(*DISPOSITION_WEIGHTS.items(), strict=True)
@@ -62,7 +62,7 @@ def _cases(
     seq: dict[tuple[str, int], int] = {}
     now = datetime.now(UTC)
     batch: list[dict[str, object]] = []
-    reviews: list[tuple[int, date]] = []
+    reviews: list[tuple[int, int, date]] = []
     for case_id in range(1, n + 1):
         code = rng.choices(codes, weights=list(AGENCIES.values()))[0]
         received = first + timedelta(days=rng.randrange(days))
@@ -100,7 +100,7 @@ def _cases(
             }
         )
         if concluded and rng.random() < 0.01:
-            reviews.append((case_id, concluded))
+            reviews.append((case_id, agency_ids[code], concluded))
         if len(batch) == BATCH:
             yield batch, reviews
             batch, reviews = [], []
@@ -108,15 +108,16 @@ def _cases(
         yield batch, reviews
 
 
-def _review_rows(reviews: list[tuple[int, date]], rng: random.Random) -> list[dict[str, object]]:
+def _review_rows(reviews: list[tuple[int, int, date]], rng: random.Random) -> list[dict[str, object]]:
     rows = []
-    for case_id, concluded in reviews:
+    for case_id, agency_id, concluded in reviews:
         filed = concluded + timedelta(days=rng.randrange(5, 60))
         decided = filed + timedelta(days=rng.randrange(30, 120))
         outcome = rng.choice([ReviewOutcome.UPHELD, ReviewOutcome.CORRECTED, ReviewOutcome.OTHER]).value
         rows.append(
             {
                 "case_id": case_id,
+                "agency_id": agency_id,
                 "kind": rng.choice(list(ReviewKind)).value,
                 "filed_on": filed,
                 "outcome": outcome if decided <= AS_OF else ReviewOutcome.PENDING.value,

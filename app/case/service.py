@@ -279,7 +279,9 @@ def file_review(
             principal.actor,
             today,
         )
-        review = CaseReview(kind=body.kind.value, filed_on=body.filed_on, outcome=body.outcome.value)
+        review = CaseReview(
+            agency_id=case.agency_id, kind=body.kind.value, filed_on=body.filed_on, outcome=body.outcome.value
+        )
         if body.outcome is not ReviewOutcome.PENDING:
             review.decided_on = body.filed_on
         case.reviews.append(review)

@@ -120,6 +120,9 @@ class CaseReview(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("disclosure_case.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    """The case's agency, copied when the review is filed (a case never changes agency), so that the reviews table
+    is counted by agency without reading the cases (``app.report.repository``)."""
     kind: Mapped[str] = mapped_column(String(24))
     filed_on: Mapped[date]
     outcome: Mapped[str] = mapped_column(String(16))
