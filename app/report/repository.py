@@ -301,7 +301,7 @@ def faults(session: Session, agency_ids: Collection[int], p: Period) -> dict[Dat
 TRACED = (
     Case.id,
     Case.number,
-    Agency.code,
+    Agency.code.label("agency"),
     Case.applicant_type,
     Case.received_date,
     Case.concluded_on,

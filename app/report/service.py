@@ -6,7 +6,7 @@ SQL counts (``app.report.repository``); ``app.domain.statistics`` classifies and
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -154,17 +154,6 @@ def annual_report(
     return build_annual(session, scope, year, fmt)
 
 
-@dataclass(frozen=True)
-class TracedCase:
-    id: int
-    number: str
-    agency: str
-    applicant_type: str
-    received_date: date
-    concluded_on: date | None
-    disposition: str | None
-
-
 def trace_cell(
     session: Session,
     principal: Principal,
@@ -175,28 +164,26 @@ def trace_cell(
     *,
     consolidated: bool = False,
     also: Collection[str] = (),
-) -> list[TracedCase]:
+) -> Sequence[repository.TracedRow]:
     """The cases counted in one cell: of the applications table (``row`` a row key, ``column`` an applicant type or
     ``total``), or of the reviews table (``row`` one of its keys such as ``review.upheld``; ``column`` unused)."""
     where = resolve_scope(session, principal, agency_code, consolidated=consolidated, also=also)
     fmt = format_for_year(year)
     if row in REVIEW_KEYS:
         kind, _, outcome = row.partition(".")
-        rows = repository.trace_reviews(
+        return repository.trace_reviews(
             session,
             where.agency_ids,
             Period(year),
             ReviewKind(kind),
             None if outcome == TOTAL else ReviewOutcome(outcome),
         )
-        return [TracedCase(*r) for r in rows]
     try:
-        rows = repository.trace(session, where.agency_ids, fmt, Period(year), row, column)
+        return repository.trace(session, where.agency_ids, fmt, Period(year), row, column)
     except (KeyError, ValueError):
         raise InvalidInput(
             "report_cell_unknown", f"{year}年度报表（{fmt.value}年格式）中没有「{row}」行「{column}」列。"
         ) from None
-    return [TracedCase(*r) for r in rows]
 
 
 def annual_fees(session: Session, principal: Principal, year: int, agency_code: str) -> Fees:
