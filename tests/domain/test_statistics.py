@@ -50,6 +50,7 @@ from app.domain.statistics import (
     format_for_year,
     validate_active_disclosure,
 )
+from tests.seed import SEED_ACTIVE
 
 NP = ApplicantType.NATURAL_PERSON
 CE = ApplicantType.COMMERCIAL_ENTERPRISE
@@ -585,30 +586,6 @@ def test_review_check_fails_on_wrong_total() -> None:
     assert checks[Rule.NON_NEGATIVE].ok
 
 
-SEED_ACTIVE = {
-    "regulations.made": 0,
-    "regulations.published": 0,
-    "regulations.total_published": 0,
-    "normative_documents.made": 1,
-    "normative_documents.published": 1,
-    "normative_documents.total_published": 0,
-    "licensing.previous_items": 16,
-    "licensing.change": "减2",
-    "licensing.decisions": 14,
-    "other_services.previous_items": 0,
-    "other_services.change": 0,
-    "other_services.decisions": 0,
-    "penalties.previous_items": 144,
-    "penalties.change": "增27",
-    "penalties.decisions": 171,
-    "coercion.previous_items": 0,
-    "coercion.change": 0,
-    "coercion.decisions": 0,
-    "fees.previous_items": 2,
-    "fees.change": 0,
-    "procurement.projects": 11,
-    "procurement.amount": "199.19561万元",
-}
 ACTIVE_2021 = {
     "regulations.issued": 0,
     "regulations.repealed": 0,

@@ -25,33 +25,10 @@ from app.domain.statistics import (
     validate_active_disclosure,
 )
 from app.report.export import to_csv, to_html, to_xlsx
+from tests.seed import SEED_ACTIVE
 
 NP = ApplicantType.NATURAL_PERSON
 CE = ApplicantType.COMMERCIAL_ENTERPRISE
-ACTIVE_2019 = {
-    "regulations.made": 0,
-    "regulations.published": 0,
-    "regulations.total_published": 0,
-    "normative_documents.made": 1,
-    "normative_documents.published": 1,
-    "normative_documents.total_published": 0,
-    "licensing.previous_items": 16,
-    "licensing.change": "减2",
-    "licensing.decisions": 14,
-    "other_services.previous_items": 0,
-    "other_services.change": 0,
-    "other_services.decisions": 0,
-    "penalties.previous_items": 144,
-    "penalties.change": "增27",
-    "penalties.decisions": 171,
-    "coercion.previous_items": 0,
-    "coercion.change": 0,
-    "coercion.decisions": 0,
-    "fees.previous_items": 2,
-    "fees.change": 0,
-    "procurement.projects": 11,
-    "procurement.amount": "199.19561",
-}
 ACTIVE_2021 = {
     "regulations.issued": 0,
     "regulations.repealed": 0,
@@ -71,7 +48,7 @@ def report(year: int, agency: str = "鄂尔多斯市自然资源局", active: bo
     concluded = {(Disposition.UNAVAILABLE_NOT_HELD, NP): 2, (Disposition.OTHER_FEE_UNPAID, CE): 1}
     table = build_applications_table(fmt, {NP: 2, CE: 1}, {NP: 1}, concluded, {NP: 1})
     reviews = build_reviews_table({(ReviewKind.REVIEW, ReviewOutcome.OTHER): 1})
-    ad = validate_active_disclosure(fmt, ACTIVE_2019 if fmt is ReportFormat.F2019 else ACTIVE_2021) if active else None
+    ad = validate_active_disclosure(fmt, SEED_ACTIVE if fmt is ReportFormat.F2019 else ACTIVE_2021) if active else None
     return AnnualReport(year, fmt, "150600", agency, table, reviews, ad)
 
 
