@@ -33,6 +33,8 @@ from app.domain.roles import Role
 from app.holiday import service as calendar_service
 from app.overdue import render as overdue_render
 from app.overdue import service as overdue_service
+from app.report import cli as report_commands
+from app.report import document_service
 from app.report import service as annual_service
 from app.report.files import render as render_annual
 from app.report.schemas import Output
@@ -66,6 +68,7 @@ for sub, name in (
     (webhooks_cli, "webhooks"),
 ):
     cli.add_typer(sub, name=name)
+report_commands.register(report_cli)
 
 
 @cli.callback()
@@ -488,7 +491,7 @@ def report_publish(
     settings = Settings()
     try:
         with transaction(_factory(settings)) as session:
-            snapshot = annual_service.publish(session, _operator(session), year, agency, clock.today(settings.tz))
+            snapshot = document_service.publish(session, _operator(session), year, agency, clock.today(settings.tz))
             typer.echo(f"已发布「{agency}」{snapshot.year}年度报告（{snapshot.format}年格式），快照 #{snapshot.id}。")
     except DomainError as exc:
         _fail(exc)

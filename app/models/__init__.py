@@ -7,7 +7,7 @@ from app.models.calendar import CalendarDay, CalendarYear
 from app.models.case import CaseEvent, CaseReview, DisclosureCase
 from app.models.idempotency import IdempotencyKey
 from app.models.overdue import OverdueRun
-from app.models.report import ActiveDisclosure, ReportSnapshot, ReportSnapshotChange
+from app.models.report import ActiveDisclosure, AnnualReportText, ReportSnapshot, ReportSnapshotChange
 from app.models.token import ApiToken
 from app.models.user import AppUser, FailedLogin, Membership, UserSession
 from app.models.webhook import OutboxEvent, WebhookDelivery, WebhookSubscription
@@ -15,6 +15,7 @@ from app.models.webhook import OutboxEvent, WebhookDelivery, WebhookSubscription
 __all__ = [
     "ActiveDisclosure",
     "Agency",
+    "AnnualReportText",
     "ApiToken",
     "AppUser",
     "AuditChainHead",

@@ -29,6 +29,21 @@ class ActiveDisclosure(Base):
     updated_at: Mapped[datetime]
 
 
+class AnnualReportText(Base):
+    """The agency's own passages of its annual report for one year (``annual_document.TEXT_FIELDS`` key → text):
+    what only people know (the work done, problems, improvements). Locked once the year is published."""
+
+    __tablename__ = "annual_report_text"
+    __table_args__ = (UniqueConstraint("agency_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    year: Mapped[int]
+    texts: Mapped[dict[str, Any]]
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+
+
 class ReportSnapshot(Base):
     """An agency's annual report as published: the JSON contract frozen. Its existence locks the year's cells."""
 

@@ -4,7 +4,7 @@ The layouts follow the formats 国办公开办函〔2019〕60号 and 国办公�
 header cell, 「申请人情况」 over all seven columns, 「法人或其他组织」 over its five, 「自然人」 and 「总计」 merged
 vertically; 「三、本年度办理结果」 spanning its rows, each disposition group spanning its numbered rows, the rows that
 are groups themselves (（一）（二）（七）) spanning two label columns. Each table is laid out once as a list of cells
-with spans (:func:`_applications_cells` …); the XLSX and HTML writers only draw those cells.
+with spans (:func:`applications_cells` …); the XLSX and HTML writers only draw those cells.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ from app.domain.statistics import (
     format_active_value,
 )
 
-_LABEL_COLUMNS = 3
+LABEL_COLUMNS = 3
 """三、本年度办理结果 | （三）不予公开 | 1.属于国家秘密."""
 _HEADER_ROWS = 3
 
 
 @dataclass(frozen=True)
-class _Cell:
+class Cell:
     """One printed cell of a table, 0-based within the table, with its spans."""
 
     row: int
@@ -72,91 +72,91 @@ class _Cell:
         return self.shown or str(self.value)
 
 
-def _applications_cells(report: AnnualReport) -> list[_Cell]:
+def applications_cells(report: AnnualReport) -> list[Cell]:
     legal_persons = [a for a in ApplicantType if a is not ApplicantType.NATURAL_PERSON]
-    last = _LABEL_COLUMNS + len(COLUMNS) - 1
+    last = LABEL_COLUMNS + len(COLUMNS) - 1
     cells = [
-        _Cell(0, 0, BALANCE_NOTE, rowspan=_HEADER_ROWS, colspan=_LABEL_COLUMNS, header=True),
-        _Cell(0, _LABEL_COLUMNS, APPLICANT_HEADER, colspan=len(COLUMNS), header=True),
-        _Cell(1, _LABEL_COLUMNS, COLUMN_LABELS[ApplicantType.NATURAL_PERSON], rowspan=2, header=True),
-        _Cell(1, _LABEL_COLUMNS + 1, LEGAL_PERSON_GROUP_LABEL, colspan=len(legal_persons), header=True),
-        _Cell(1, last, COLUMN_LABELS[COLUMNS[-1]], rowspan=2, header=True),
-        *(_Cell(2, _LABEL_COLUMNS + 1 + i, COLUMN_LABELS[a], header=True) for i, a in enumerate(legal_persons)),
+        Cell(0, 0, BALANCE_NOTE, rowspan=_HEADER_ROWS, colspan=LABEL_COLUMNS, header=True),
+        Cell(0, LABEL_COLUMNS, APPLICANT_HEADER, colspan=len(COLUMNS), header=True),
+        Cell(1, LABEL_COLUMNS, COLUMN_LABELS[ApplicantType.NATURAL_PERSON], rowspan=2, header=True),
+        Cell(1, LABEL_COLUMNS + 1, LEGAL_PERSON_GROUP_LABEL, colspan=len(legal_persons), header=True),
+        Cell(1, last, COLUMN_LABELS[COLUMNS[-1]], rowspan=2, header=True),
+        *(Cell(2, LABEL_COLUMNS + 1 + i, COLUMN_LABELS[a], header=True) for i, a in enumerate(legal_persons)),
     ]
     rows = report.applications.rows
     cells += _row_label_cells(rows)
     for r, row in enumerate(rows, start=_HEADER_ROWS):
-        cells += (_Cell(r, _LABEL_COLUMNS + i, value) for i, value in enumerate(row.values))
+        cells += (Cell(r, LABEL_COLUMNS + i, value) for i, value in enumerate(row.values))
     return cells
 
 
-def _row_label_cells(rows: Sequence[TableRow]) -> Iterator[_Cell]:
+def _row_label_cells(rows: Sequence[TableRow]) -> Iterator[Cell]:
     """一、二、四 span the three label columns; 三 spans its rows in the first; a group spans its numbered rows in the
     second; a row that is a group itself spans the second and third."""
     r = _HEADER_ROWS
     for in_results, section in groupby(rows, key=lambda row: bool(row.group)):
         section_rows = list(section)
         if in_results:
-            yield _Cell(r, 0, RESULTS_LABEL, rowspan=len(section_rows))
+            yield Cell(r, 0, RESULTS_LABEL, rowspan=len(section_rows))
         for group, members in groupby(section_rows, key=lambda row: row.group):
             group_rows = list(members)
             if group and group != RESULTS_LABEL:
-                yield _Cell(r, 1, group, rowspan=len(group_rows))
+                yield Cell(r, 1, group, rowspan=len(group_rows))
             for row in group_rows:
                 if not group:
-                    yield _Cell(r, 0, row.label, colspan=_LABEL_COLUMNS)
+                    yield Cell(r, 0, row.label, colspan=LABEL_COLUMNS)
                 elif group == RESULTS_LABEL:
-                    yield _Cell(r, 1, row.label, colspan=_LABEL_COLUMNS - 1)
+                    yield Cell(r, 1, row.label, colspan=LABEL_COLUMNS - 1)
                 else:
-                    yield _Cell(r, 2, row.label)
+                    yield Cell(r, 2, row.label)
                 r += 1
 
 
-def _reviews_cells(report: AnnualReport) -> list[_Cell]:
+def reviews_cells(report: AnnualReport) -> list[Cell]:
     """行政复议 over its five columns (merged two rows down); 行政诉讼 over 未经复议直接起诉 and 复议后起诉."""
     width = len(REVIEW_COLUMNS)
-    cells: list[_Cell] = []
+    cells: list[Cell] = []
     col = 0
     for head, kinds in groupby(ReviewKind, key=lambda kind: REVIEW_HEADERS[kind][0]):
         kind_list = list(kinds)
-        cells.append(_Cell(0, col, head, colspan=width * len(kind_list), header=True))
+        cells.append(Cell(0, col, head, colspan=width * len(kind_list), header=True))
         for kind in kind_list:
             sub = REVIEW_HEADERS[kind][1]
             if sub:
-                cells.append(_Cell(1, col, sub, colspan=width, header=True))
+                cells.append(Cell(1, col, sub, colspan=width, header=True))
             cells += (
-                _Cell(2 if sub else 1, col + i, REVIEW_COLUMN_LABELS[c], rowspan=1 if sub else 2, header=True)
+                Cell(2 if sub else 1, col + i, REVIEW_COLUMN_LABELS[c], rowspan=1 if sub else 2, header=True)
                 for i, c in enumerate(REVIEW_COLUMNS)
             )
             col += width
     values = report.reviews.to_dict()
-    cells += (_Cell(3, i, values[key]) for i, key in enumerate(REVIEW_KEYS))
+    cells += (Cell(3, i, values[key]) for i, key in enumerate(REVIEW_KEYS))
     return cells
 
 
 _NUMBER_FORMATS = {ValueKind.CHANGE: '"增"0;"减"0;0'}
 
 
-def _active_cells(active: ActiveDisclosure) -> list[_Cell]:
+def active_cells(active: ActiveDisclosure) -> list[Cell]:
     """Each Art. 20 item as printed: its heading, then 信息内容 and its columns, then its rows; the last column of a
     narrower item spans the remainder so that the items line up."""
     sections = ACTIVE_LAYOUTS[active.format]
     width = 1 + max(len(section.fields) for section in sections)
-    cells: list[_Cell] = []
+    cells: list[Cell] = []
     r = 0
     for section in sections:
         spans = [1] * (len(section.fields) - 1) + [width - len(section.fields)]
-        cells.append(_Cell(r, 0, section.heading, colspan=width, header=True))
-        cells.append(_Cell(r + 1, 0, ACTIVE_ITEM_HEADER, header=True))
-        cells += (_Cell(r + 1, 1 + i, f.label, colspan=spans[i], header=True) for i, f in enumerate(section.fields))
+        cells.append(Cell(r, 0, section.heading, colspan=width, header=True))
+        cells.append(Cell(r + 1, 0, ACTIVE_ITEM_HEADER, header=True))
+        cells += (Cell(r + 1, 1 + i, f.label, colspan=spans[i], header=True) for i, f in enumerate(section.fields))
         for item, label in section.items:
             r += 1
-            cells.append(_Cell(r + 1, 0, label))
+            cells.append(Cell(r + 1, 0, label))
             for i, field in enumerate(section.fields):
                 value = active.value(f"{item}.{field.key}")
                 number_format = _NUMBER_FORMATS.get(field.kind, f'General"{field.unit}"' if field.unit else "")
                 shown = format_active_value(field, value)
-                cells.append(_Cell(r + 1, 1 + i, value, colspan=spans[i], shown=shown, number_format=number_format))
+                cells.append(Cell(r + 1, 1 + i, value, colspan=spans[i], shown=shown, number_format=number_format))
         r += 2
     return cells
 
@@ -173,7 +173,7 @@ _WIDTH_PER_CHAR = 2.1
 """Excel width units taken by one CJK character, to estimate wrapped row heights (Excel does not fit merged cells)."""
 
 
-def _write_sheet(ws: Worksheet, title: str, subtitle: str, cells: Sequence[_Cell], widths: Sequence[float]) -> None:
+def _write_sheet(ws: Worksheet, title: str, subtitle: str, cells: Sequence[Cell], widths: Sequence[float]) -> None:
     """Title and subtitle above the table, every cell bordered and wrapped, landscape A4 fitted to one page wide."""
     top = 3
     ncols = max(c.col + c.colspan for c in cells)
@@ -218,14 +218,12 @@ def to_xlsx(report: AnnualReport) -> bytes:
     subtitle = _subtitle(report)
     sheet = workbook.active
     sheet.title = "收到和处理申请"
-    _write_sheet(sheet, APPLICATIONS_TITLE, subtitle, _applications_cells(report), [10, 16, 34, *[10] * len(COLUMNS)])
+    _write_sheet(sheet, APPLICATIONS_TITLE, subtitle, applications_cells(report), [10, 16, 34, *[10] * len(COLUMNS)])
     sheet = workbook.create_sheet("行政复议、行政诉讼")
-    _write_sheet(sheet, REVIEWS_TITLE, subtitle, _reviews_cells(report), [9] * len(REVIEW_KEYS))
+    _write_sheet(sheet, REVIEWS_TITLE, subtitle, reviews_cells(report), [9] * len(REVIEW_KEYS))
     if report.active_disclosure is not None:
         sheet = workbook.create_sheet("主动公开")
-        _write_sheet(
-            sheet, ACTIVE_DISCLOSURE_TITLE, subtitle, _active_cells(report.active_disclosure), [24, 18, 18, 18]
-        )
+        _write_sheet(sheet, ACTIVE_DISCLOSURE_TITLE, subtitle, active_cells(report.active_disclosure), [24, 18, 18, 18])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -246,9 +244,10 @@ _TABLE_STYLE = "border-collapse:collapse;font-family:'宋体',SimSun,serif;font-
 _CELL_STYLE = "border:1px solid #000;padding:3px 6px;vertical-align:middle;text-align:"
 
 
-def _html_table(cells: Sequence[_Cell]) -> str:
-    """Styles inline on every cell, so that the borders survive pasting into a word processor."""
-    lines = [f'<table style="{_TABLE_STYLE}">']
+def html_table(cells: Sequence[Cell], *, inline_styles: bool = True) -> str:
+    """Styles inline on every cell, so that the borders survive pasting into a word processor; without them
+    (``inline_styles=False``, for pages whose CSP forbids inline styles) the table has the class ``report-table``."""
+    lines = [f'<table style="{_TABLE_STYLE}">' if inline_styles else '<table class="report-table">']
     for _, row_cells in groupby(sorted(cells, key=lambda c: (c.row, c.col)), key=lambda c: c.row):
         lines.append("<tr>")
         for c in row_cells:
@@ -257,7 +256,8 @@ def _html_table(cells: Sequence[_Cell]) -> str:
             spans = (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "") + (
                 f' colspan="{c.colspan}"' if c.colspan > 1 else ""
             )
-            lines.append(f'<{tag}{spans} style="{_CELL_STYLE}{align}">{escape(c.text)}</{tag}>')
+            style = f' style="{_CELL_STYLE}{align}"' if inline_styles else f' class="{align}"'
+            lines.append(f"<{tag}{spans}{style}>{escape(c.text)}</{tag}>")
         lines.append("</tr>")
     lines.append("</table>")
     return "\n".join(lines)
@@ -273,11 +273,11 @@ def to_html(report: AnnualReport) -> str:
         "<body style=\"font-family:'宋体',SimSun,serif\">",
         f"<p>{escape(_subtitle(report))}</p>",
         f"<h2>{escape(APPLICATIONS_TITLE)}</h2>",
-        _html_table(_applications_cells(report)),
+        html_table(applications_cells(report)),
         f"<h2>{escape(REVIEWS_TITLE)}</h2>",
-        _html_table(_reviews_cells(report)),
+        html_table(reviews_cells(report)),
     ]
     if report.active_disclosure is not None:
-        parts += [f"<h2>{escape(ACTIVE_DISCLOSURE_TITLE)}</h2>", _html_table(_active_cells(report.active_disclosure))]
+        parts += [f"<h2>{escape(ACTIVE_DISCLOSURE_TITLE)}</h2>", html_table(active_cells(report.active_disclosure))]
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"

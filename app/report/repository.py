@@ -29,11 +29,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.domain.codes import ApplicantType, Disposition, ReviewKind, ReviewOutcome
+from app.domain.codes import ApplicantType, Channel, Disposition, ReviewKind, ReviewOutcome
 from app.domain.lifecycle import EventType
 from app.domain.report_integrity import DataFault, FaultyCase, row_dispositions
 from app.domain.statistics import CARRIED_FORWARD, CARRIED_OVER, RECEIVED, TOTAL, ReportFormat
-from app.models import ActiveDisclosure, Agency, CaseEvent, CaseReview, DisclosureCase, ReportSnapshot
+from app.models import (
+    ActiveDisclosure,
+    Agency,
+    AnnualReportText,
+    CaseEvent,
+    CaseReview,
+    DisclosureCase,
+    ReportSnapshot,
+)
 from app.models.report import (
     CASE_FAULT,
     CONCLUDED_BEFORE_RECEIVED,
@@ -354,3 +362,66 @@ def snapshot(session: Session, agency_id: int, year: int, *, for_update: bool = 
     if for_update:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).one_or_none()
+
+
+def channels(session: Session, agency_ids: Collection[int], p: Period) -> Counter[Channel]:
+    """一 by the channel the applications came in (Art. 31): one GROUP BY over the year's receipts."""
+    rows: Result[str, int] = session.execute(
+        select(Case.channel, func.count()).where(Case.agency_id.in_(agency_ids), received_in(p)).group_by(Case.channel)
+    )
+    return Counter({Channel(channel): count for channel, count in rows})
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """The year's replies as counts: cases per conclusion day and per start day of their reply period (the
+    working days between are summed by ``annual_document.total_working_days``), and the late ones."""
+
+    ended: dict[date, int]
+    started: dict[date, int]
+    concluded: int
+    overdue: int
+    statutory_overdue: int
+    open_overdue: int
+
+
+def timeliness(session: Session, agency_ids: Collection[int], p: Period) -> Timeliness:
+    """Two GROUP BYs over the year's conclusions (by conclusion day, by the reply period's start) and one row of
+    counts: concluded after the agency's deadline, after the statutory one, and still open on 31 Dec past the agency's
+    deadline. The due dates are the projection stored on each case (``app.domain.clock``)."""
+    mine = Case.agency_id.in_(agency_ids)
+    ended: dict[date, int] = {}
+    started: dict[date, int] = {}
+    rows: Result[str, date, int] = session.execute(
+        union_all(
+            select(literal("end"), Case.concluded_on, func.count())
+            .where(mine, concluded_in(p))
+            .group_by(Case.concluded_on),
+            select(literal("start"), Case.clock_start, func.count())
+            .where(mine, concluded_in(p))
+            .group_by(Case.clock_start),
+        )
+    )
+    for what, day, count in rows:
+        (ended if what == "end" else started)[day] = count
+    open_overdue = and_(open_at(p.end), Case.due_date < p.end)
+    concluded, overdue, statutory, still_open = session.execute(
+        select(
+            func.count().filter(concluded_in(p)),
+            func.count().filter(concluded_in(p), Case.concluded_on > Case.due_date),
+            func.count().filter(concluded_in(p), Case.concluded_on > Case.statutory_due_date),
+            func.count().filter(open_overdue),
+        ).where(mine, or_(concluded_in(p), open_overdue))
+    ).one()
+    return Timeliness(ended, started, concluded, overdue, statutory, still_open)
+
+
+def first_receipt(session: Session, agency_ids: Collection[int]) -> date | None:
+    """The earliest legal receipt date on record: before it the records say nothing (not even that nothing came)."""
+    return session.scalar(select(func.min(Case.received_date)).where(Case.agency_id.in_(agency_ids)))
+
+
+def document_texts(session: Session, agency_id: int, year: int) -> AnnualReportText | None:
+    return session.scalars(
+        select(AnnualReportText).where(AnnualReportText.agency_id == agency_id, AnnualReportText.year == year)
+    ).one_or_none()

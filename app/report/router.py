@@ -9,20 +9,30 @@ from fastapi.responses import JSONResponse
 
 from app.auth.dependencies import PrincipalDep
 from app.deps import SessionDep, TodayDep
-from app.domain.statistics import ActiveDisclosure, ReportFormat
+from app.domain import annual_document as document_rules
+from app.domain.roles import Permission
+from app.domain.statistics import ActiveDisclosure, ReportFormat, format_for_year
 from app.models import ActiveDisclosure as ActiveDisclosureRow
-from app.models import ReportSnapshot
-from app.report import service
-from app.report.files import render
+from app.models import AnnualReportText, ReportSnapshot
+from app.report import document_service, service
+from app.report.files import DOCUMENT_MEDIA_TYPES, render, render_document
 from app.report.schemas import (
     ActiveDisclosureIn,
     ActiveDisclosureRead,
+    AnnualDocumentRead,
     AnnualReportRead,
+    AnnualTextIn,
+    AnnualTextRead,
     CellTrace,
+    DocumentOutput,
     FeesRead,
+    FindingRead,
     Output,
+    ProseCheckIn,
+    ProseCheckRead,
     PublicationRead,
     SnapshotChangeRead,
+    TextFieldRead,
     TracedCaseRead,
 )
 
@@ -131,9 +141,10 @@ def _publication(snapshot: ReportSnapshot, agency: str) -> PublicationRead:
 def publish_annual_report(
     year: int, session: SessionDep, principal: PrincipalDep, today: TodayDep, agency: AgencyCode
 ) -> PublicationRead:
-    """Publish the agency's report for a finished year (administrators): the tables are frozen, and later changes to
-    cases that would alter them are refused unless forced with `X-Override-Published: <reason>`."""
-    return _publication(service.publish(session, principal, year, agency, today), agency)
+    """Publish the agency's report for a finished year (administrators), once every blocking check of the document
+    holds (409 `report_checks_failed` names each failing paragraph): the tables and the document are frozen, and
+    later changes to cases that would alter them are refused unless forced with `X-Override-Published: <reason>`."""
+    return _publication(document_service.publish(session, principal, year, agency, today), agency)
 
 
 @router.get("/annual/{year}/publication", responses=REPORT_ERRORS)
@@ -166,3 +177,78 @@ def put_active_disclosure(
 ) -> ActiveDisclosureRead:
     """Enter 「主动公开政府信息情况」 for the year (its layout depends on the format of the year)."""
     return _active(agency, *service.put_active_disclosure(session, principal, year, agency, dict(body.values)))
+
+
+@router.get(
+    "/annual/document",
+    responses={
+        **REPORT_ERRORS,
+        200: {
+            "model": AnnualDocumentRead,
+            "content": {DOCUMENT_MEDIA_TYPES[o].split(";")[0]: {} for o in (DocumentOutput.HTML, DocumentOutput.DOCX)},
+            "description": "The whole report as JSON, or as a file (`output`: DOCX for Word/WPS, HTML for the website)",
+        },
+    },
+)
+def annual_document(
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    year: Year,
+    agency: AgencyCode,
+    consolidated: Consolidated = False,
+    output: DocumentOutput = DocumentOutput.JSON,
+) -> Response:
+    """The whole 政府信息公开工作年度报告 of the year, in the official outline of its format: the prose with its
+    figures counted from the records (and their change on last year), the agency's own passages, the three tables,
+    and the checks before publication, each failure naming its paragraph. Once published, the frozen document.
+    `consolidated=true`: over every sub-agency, with each agency's tables as an annex."""
+    built = document_service.annual_document(session, principal, year, agency, today, consolidated=consolidated)
+    if output is DocumentOutput.JSON:
+        return JSONResponse(built.to_dict())
+    file = render_document(built, output)
+    disposition = f'attachment; filename="{file.filename}"'
+    return Response(file.content, media_type=file.media_type, headers={"Content-Disposition": disposition})
+
+
+def _texts(agency: str, year: int, row: AnnualReportText | None, outline: document_rules.Outline) -> AnnualTextRead:
+    return AnnualTextRead(
+        year=year,
+        agency=agency,
+        format=outline.format,
+        texts=dict(row.texts) if row else {},
+        fields=[
+            TextFieldRead(key=f.key, part=f.part.value, label=f.label, guidance=f.guidance, required=f.required)
+            for f in outline.fields
+        ],
+        updated_by=row.updated_by if row else None,
+        updated_at=row.updated_at if row else None,
+    )
+
+
+@router.get("/annual/{year}/text", responses=REPORT_ERRORS)
+def get_annual_text(year: int, session: SessionDep, principal: PrincipalDep, agency: AgencyCode) -> AnnualTextRead:
+    """The agency's own passages of the year's report (what only people know), and the passages its format has."""
+    row, outline = document_service.get_texts(session, principal, year, agency)
+    return _texts(agency, year, row, outline)
+
+
+@router.put("/annual/{year}/text", responses=REPORT_ERRORS)
+def put_annual_text(
+    year: int, body: AnnualTextIn, session: SessionDep, principal: PrincipalDep, agency: AgencyCode
+) -> AnnualTextRead:
+    """Replace the agency's passages of the year's report (administrators; audited; refused once published)."""
+    row = document_service.put_texts(session, principal, year, agency, body.texts)
+    return _texts(agency, year, row, document_rules.outline_for(format_for_year(year)))
+
+
+@router.post("/annual/prose-check", responses=REPORT_ERRORS)
+def check_annual_prose(body: ProseCheckIn, principal: PrincipalDep) -> ProseCheckRead:
+    """Check a report's text (e.g. a published one) against its tables: every number the text states about a cell
+    and that disagrees with it, named by the heading above it and its line. Pure: nothing is read or stored."""
+    principal.require_anywhere(Permission.REPORT_READ)
+    fees = None
+    if body.fees_count is not None and body.fees_yuan is not None:
+        fees = document_rules.Fees(body.fees_count, body.fees_yuan)
+    findings = document_service.check_published_text(body.text, body.tables, fees)
+    return ProseCheckRead(ok=not findings, findings=[FindingRead(**f.to_dict()) for f in findings])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import unquote
 
 from fastapi import Depends, Header
@@ -143,3 +143,100 @@ class PublicationRead(BaseModel):
     published_at: datetime
     report: AnnualReportRead
     changes: list[SnapshotChangeRead]
+
+
+class DocumentOutput(StrEnum):
+    JSON = "json"
+    DOCX = "docx"
+    HTML = "html"
+
+
+class FindingRead(BaseModel):
+    paragraph: str = Field(description="The paragraph's key (`applications.received`, `text.overview`, …)")
+    where: str = Field(description="Where a reader finds it, e.g. 「三、收到和处理政府信息公开申请情况」第1段")
+    message: str
+
+
+class DocumentCheckRead(BaseModel):
+    rule: str
+    ok: bool
+    blocking: bool = Field(description="Whether a failure stops publication")
+    description: str
+    findings: list[FindingRead]
+
+
+class FigureRead(BaseModel):
+    fact: str = Field(description="The table quantity the number must equal; empty when no cell holds it")
+    value: str
+
+
+class ParagraphRead(BaseModel):
+    key: str
+    text: str
+    agency_text: bool
+    subheading: bool
+    figures: list[FigureRead]
+
+
+class SectionRead(BaseModel):
+    part: str
+    heading: str
+    table: str | None
+    paragraphs: list[ParagraphRead]
+
+
+class DocumentBodyRead(BaseModel):
+    title: str
+    preface: str
+    sections: list[SectionRead]
+    signature: str
+    signed_on: date | None
+
+
+class AnnualDocumentRead(BaseModel):
+    """The whole report: the document, the tables (the JSON contract), the checks before publication and, for a
+    consolidated report, each agency's tables (the annex)."""
+
+    year: int
+    format: ReportFormat
+    agency: str
+    agency_name: str
+    published: bool
+    document: DocumentBodyRead
+    tables: AnnualReportRead
+    checks: list[DocumentCheckRead]
+    annex: list[AnnualReportRead]
+
+
+class TextFieldRead(BaseModel):
+    key: str
+    part: str
+    label: str
+    guidance: str
+    required: bool
+
+
+class AnnualTextIn(BaseModel):
+    texts: dict[str, str] = Field(description="Passage key → text (keys: `fields` of the GET); empty removes it")
+
+
+class AnnualTextRead(BaseModel):
+    year: int
+    agency: str
+    format: ReportFormat
+    texts: dict[str, str]
+    fields: list[TextFieldRead]
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+class ProseCheckIn(BaseModel):
+    text: str = Field(max_length=500_000, description="The report as published: plain text, a paragraph a line")
+    tables: dict[str, Any] = Field(description="Its tables in the JSON contract (at least `applications.rows`)")
+    fees_count: int | None = Field(None, ge=0, description="Fee payments on record, to check the fee section")
+    fees_yuan: int | None = Field(None, ge=0)
+
+
+class ProseCheckRead(BaseModel):
+    ok: bool
+    findings: list[FindingRead]

@@ -6,7 +6,7 @@ SQL counts (``app.report.repository``); ``app.domain.statistics`` classifies and
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,10 +59,11 @@ def _not_found(code: str) -> NotFound:
 def _readable(session: Session, principal: Principal, code: str) -> Agency:
     """An agency whose reports the principal may read: outside its scope (or missing) 404, inside it without
     ``report.read`` (an integration token) 403, like every other object (``Principal.check``)."""
-    return _agency(session, principal, code, Permission.REPORT_READ)
+    return agency_for(session, principal, code, Permission.REPORT_READ)
 
 
-def _agency(session: Session, principal: Principal, code: str, permission: Permission) -> Agency:
+def agency_for(session: Session, principal: Principal, code: str, permission: Permission) -> Agency:
+    """The agency, if the principal holds ``permission`` on it (else 404 outside its scope, 403 inside)."""
     agency = agencies.by_code(session, code)
     if agency is None:
         raise _not_found(code)
@@ -207,7 +208,7 @@ def put_active_disclosure(
 ) -> tuple[ActiveDisclosureRow, ActiveDisclosure]:
     """Enter or replace 「主动公开政府信息情况」 (validated against the year's layout). Refused once the year is
     published, like any change to its cells."""
-    agency = _agency(session, principal, agency_code, Permission.REPORT_PUBLISH)
+    agency = agency_for(session, principal, agency_code, Permission.REPORT_PUBLISH)
     fmt = format_for_year(year)
     table = validate_active_disclosure(fmt, values)
     published = repository.snapshot(session, agency.id, year)
@@ -236,10 +237,19 @@ def put_active_disclosure(
     return row, table
 
 
-def publish(session: Session, principal: Principal, year: int, agency_code: str, today: date) -> ReportSnapshot:
+def publish(
+    session: Session,
+    principal: Principal,
+    year: int,
+    agency_code: str,
+    today: date,
+    *,
+    extra: Mapping[str, object] | None = None,
+) -> ReportSnapshot:
     """Freeze the agency's report for ``year``: from now on a change that would alter one of its cells is refused
-    unless an administrator forces it with a reason (:func:`guard_published`)."""
-    agency = _agency(session, principal, agency_code, Permission.REPORT_PUBLISH)
+    unless an administrator forces it with a reason (:func:`guard_published`). ``extra`` is kept in the snapshot
+    beside the tables (the document's own inputs, ``app.report.document_service``)."""
+    agency = agency_for(session, principal, agency_code, Permission.REPORT_PUBLISH)
     if year >= today.year:
         raise WrongState("report_year_not_ended", f"{year}年度尚未结束，不能发布年度报告。")
     if repository.snapshot(session, agency.id, year) is not None:
@@ -249,7 +259,7 @@ def publish(session: Session, principal: Principal, year: int, agency_code: str,
         agency_id=agency.id,
         year=year,
         format=annual.report.format.value,
-        content=annual.to_dict(),
+        content=annual.to_dict() | dict(extra or {}),
         published_by=principal.actor,
         published_at=utcnow(),
     )

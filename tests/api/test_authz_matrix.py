@@ -308,6 +308,20 @@ ROUTES: dict[tuple[str, str], Spec] = {
         P.REPORT_PUBLISH,
         fixed("/reports/active-disclosure/2025?agency=a", {"values": ACTIVE_DISCLOSURE}),
     ),
+    ("GET", "/reports/annual/document"): Spec(
+        Scope.AGENCY, P.REPORT_READ, fixed("/reports/annual/document?year=2025&agency=a")
+    ),
+    ("GET", "/reports/annual/{year}/text"): Spec(
+        Scope.AGENCY, P.REPORT_READ, fixed("/reports/annual/2025/text?agency=a")
+    ),
+    ("PUT", "/reports/annual/{year}/text"): Spec(
+        Scope.AGENCY, P.REPORT_PUBLISH, fixed("/reports/annual/2025/text?agency=a", {"texts": {"overview": "概述"}})
+    ),
+    ("POST", "/reports/annual/prose-check"): Spec(
+        Scope.ANYWHERE,
+        P.REPORT_READ,
+        fixed("/reports/annual/prose-check", {"text": "收到申请1件", "tables": {"applications": {"rows": []}}}),
+    ),
     ("POST", "/webhooks"): Spec(
         Scope.AGENCY, P.TOKEN_MANAGE, fixed("/webhooks", {"agency": "a", "url": "http://127.0.0.1:9/hook"})
     ),
