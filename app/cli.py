@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock, context, idempotency, migrate
@@ -24,7 +24,7 @@ from app.audit import service as audit_service
 from app.auth import service as auth_service
 from app.auth.principal import Principal
 from app.case import importer
-from app.db import make_engine, make_session_factory, transaction
+from app.db import make_engine, make_session_factory, transaction, unavailable
 from app.domain import statistics
 from app.domain.codes import FeeWaitRule
 from app.domain.errors import DomainError
@@ -384,8 +384,11 @@ def report_overdue(
         return
     except DomainError as exc:
         _fail(exc)
-    except OperationalError as exc:
-        typer.secho(f"错误：无法连接数据库，报告未生成（{exc.orig}）。", fg="red", err=True)
+    except DBAPIError as exc:
+        if (outage := unavailable(exc)) is None:
+            raise
+        message = f"错误：无法连接数据库，报告未生成，下次运行时将重新生成并交付。{outage.detail}"
+        typer.secho(message, fg="red", err=True)
         raise typer.Exit(1) from exc
     try:
         with transaction(factory) as session:
@@ -400,9 +403,16 @@ def report_overdue(
                 path.write_bytes(data)
                 typer.echo(f"已生成 {path}（运行 #{run_id}，{len(result.items)} 项）", err=True)
     except Exception as exc:
-        with transaction(factory) as session:
-            overdue_service.fail_run(session, run_id, repr(exc))
         typer.secho(f"错误：报告未能生成或交付（运行 #{run_id}）：{exc}", fg="red", err=True)
+        try:
+            with transaction(factory) as session:
+                overdue_service.fail_run(session, run_id, repr(exc))
+        except DBAPIError as lost:
+            if unavailable(lost) is None:
+                raise
+            minutes = int(overdue_service.STALE_RUN.total_seconds() // 60)
+            message = f"数据库不可用：运行 #{run_id} 未能标记为失败，{minutes} 分钟后的下次运行将接手交付。"
+            typer.secho(message, fg="red", err=True)
         raise typer.Exit(1) from exc
 
 
@@ -413,10 +423,26 @@ def webhooks_deliver(
 ) -> None:
     """Send due webhook deliveries, retrying failures with backoff (see app/webhook/delivery.py)."""
     factory = _factory(Settings())
+    outages = 0
     with webhook_delivery.http_client() as client:
         while True:
-            with transaction(factory) as session:
-                stats = webhook_delivery.deliver_due(session, client, clock.utcnow())
+            try:
+                with transaction(factory) as session:
+                    stats = webhook_delivery.deliver_due(session, client, clock.utcnow())
+            except DBAPIError as exc:
+                if (outage := unavailable(exc)) is None:
+                    raise
+                if once:
+                    typer.secho(f"错误：{outage.detail}", fg="red", err=True)
+                    raise typer.Exit(1) from exc
+                outages += 1
+                wait = webhook_delivery.outage_backoff(outages, interval)
+                typer.secho(f"数据库不可用（第 {outages} 次），{wait:g} 秒后重试：{outage.detail}", fg="red", err=True)
+                time.sleep(wait)
+                continue
+            if outages:
+                typer.echo("数据库已恢复，继续投递。", err=True)
+                outages = 0
             if stats.attempted:
                 typer.echo(f"delivered {stats.delivered}, retrying {stats.retrying}, failed {stats.failed}")
             if stats.attempted < webhook_delivery.BATCH:

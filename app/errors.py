@@ -11,10 +11,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.db import Outage, unavailable
 from app.domain.errors import DomainError, ErrorKind
 
 log = logging.getLogger("gongkai")
@@ -64,6 +65,13 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def database_unavailable(request: Request, outage: Outage) -> JSONResponse:
+    """503 with ``Retry-After``: the database is down, full, read-only or overloaded (``app.db.unavailable``)."""
+    log.warning("database unavailable (%s) on %s %s", outage.reason, request.method, request.url.path)
+    headers = {"Retry-After": str(outage.retry_after)}
+    return problem(request, 503, "database_unavailable", outage.detail, headers=headers)
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc if part not in ("body", "query", "path", "header"))
 
@@ -108,7 +116,14 @@ def install(app: FastAPI) -> None:
         # A number the database cannot hold (e.g. a 30-digit id or page in the URL): the input's fault, not ours.
         return problem(request, 422, "value_out_of_range", "请求中的数值超出允许范围，请检查编号、页码或年份。")
 
+    @app.exception_handler(DBAPIError)
+    def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        outage = unavailable(exc)
+        return database_unavailable(request, outage) if outage else unexpected(request, exc)
+
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if outage := unavailable(exc):  # raised by a middleware (e.g. app.idempotency), outside the routes
+            return database_unavailable(request, outage)
         log.exception("unexpected error (request %s)", getattr(request.state, "request_id", "-"), exc_info=exc)
         return problem(request, 500, "internal_error", "服务器内部错误，请将请求编号告知管理员。")

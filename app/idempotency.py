@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from anyio import to_thread
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -30,7 +30,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.clock import utcnow
-from app.errors import problem
+from app.db import unavailable
+from app.errors import database_unavailable, problem
 from app.middleware import replaying
 from app.models import IdempotencyKey
 
@@ -142,7 +143,13 @@ class IdempotencyMiddleware:
         factory: sessionmaker[Session] = scope["app"].state.session_factory
         session = factory()
         try:
-            stored = await to_thread.run_sync(_claim, session, claim)
+            try:
+                stored = await to_thread.run_sync(_claim, session, claim)
+            except DBAPIError as exc:
+                if (outage := unavailable(exc)) is None:
+                    raise
+                await database_unavailable(request, outage)(scope, receive, send)
+                return
             if stored is not None:
                 await to_thread.run_sync(session.rollback)
                 if stored.request_hash != claim.request_hash:

@@ -16,6 +16,7 @@ from app.auth.router import router as auth_router
 from app.auth.router import tokens_router
 from app.case.router import router as case_router
 from app.db import make_engine, make_session_factory
+from app.health import router as health_router
 from app.holiday.router import router as calendar_router
 from app.idempotency import IdempotencyMiddleware
 from app.meta.router import router as meta_router
@@ -33,8 +34,8 @@ DESCRIPTION = """
 Case tracker for government information-disclosure applications (政府信息公开申请) under the Regulations on Open
 Government Information (国务院令第711号).
 
-* Every endpoint except `/healthz` and `/api/v1/auth/login` needs `Authorization: Bearer <token>` (systems) or the
-  session cookie from `POST /api/v1/auth/login` plus `X-CSRF-Token` on writes (people).
+* Every endpoint except `/healthz`, `/readyz` and `/api/v1/auth/login` needs `Authorization: Bearer <token>`
+  (systems) or the session cookie from `POST /api/v1/auth/login` plus `X-CSRF-Token` on writes (people).
 * Errors are RFC 9457 `application/problem+json` with a stable `code` and a `detail` a clerk can act on.
 * Legal dates are days in the agency's time zone (`Asia/Shanghai`); deadlines count Chinese working days.
 """
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: no authentication, no database."""
         return {"status": "ok"}
 
+    app.include_router(health_router)
     api = APIRouter(prefix=API_PREFIX)
     for router in (
         case_router,

@@ -22,6 +22,9 @@ def alembic_config(engine: Engine) -> Config:
 def _run(engine: Engine, action: str, target: str) -> None:
     config = alembic_config(engine)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # A migration rewriting a large table may run longer than a request may (``db_statement_timeout``).
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         config.attributes["connection"] = connection
         getattr(command, action)(config, target)
 

@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1, description="Larger request bodies are refused with 413")
     cors_origins: str = Field("", description="Browser origins allowed to call the API, comma-separated; none if empty")
     session_idle_hours: int = Field(8, ge=1, description="A browser session ends after this many idle hours")
+    db_connect_timeout: int = Field(
+        5, ge=1, description="PostgreSQL: seconds to wait for a connection before answering 503 (libpq connect_timeout)"
+    )
+    db_statement_timeout: float = Field(
+        30.0, ge=0, description="PostgreSQL: seconds one SQL statement may run before it is cancelled (0: no limit)"
+    )
 
     @cached_property
     def tz(self) -> ZoneInfo:

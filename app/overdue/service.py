@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,6 +32,8 @@ from app.webhook.events import EventType
 from app.webhook.outbox import emit
 
 ALL_AGENCIES = "*"
+STALE_RUN = timedelta(minutes=10)
+"""A run still ``running`` after this long is taken over by the next run (producing a report takes seconds)."""
 
 _SEVERITY = {kind: rank for rank, kind in enumerate(FindingKind)}
 _EVENT_OF: dict[FindingKind, EventType] = {
@@ -135,8 +137,10 @@ def readable_scope(session: Session, readable: frozenset[int], agency_code: str 
 
 
 def claim_run(session: Session, key: RunKey, actor: str, *, force: bool = False) -> OverdueRun:
-    """Insert the run's row, or take over a failed one (or any, with ``force``); raise :class:`RunExists` when the
-    day's run is delivered or running. Commit it at once: the row is the claim other processes see."""
+    """Insert the run's row, or take over a failed one, one left ``running`` for longer than ``STALE_RUN`` (its
+    process died, or lost the database before it could record the failure), or any with ``force``; raise
+    :class:`RunExists` when the day's run is delivered or running. Commit it at once: the row is the claim other
+    processes see."""
     run = OverdueRun(
         as_of=key.as_of,
         scope=key.scope,
@@ -155,7 +159,8 @@ def claim_run(session: Session, key: RunKey, actor: str, *, force: bool = False)
         pass
     existing = repository.run_for(session, key.as_of, key.scope, key.due_within)
     assert existing is not None
-    if existing.status != "failed" and not force:
+    abandoned = existing.status == "running" and existing.started_at < utcnow() - STALE_RUN
+    if existing.status != "failed" and not abandoned and not force:
         raise RunExists(existing)
     existing.status, existing.started_at, existing.finished_at = "running", utcnow(), None
     existing.started_by, existing.error = actor, None

@@ -43,6 +43,7 @@ from app.case.schemas import (
     ReviewDecision,
     ReviewFiling,
 )
+from app.db import unavailable
 from app.deps import SessionDep, SettingsDep, TodayDep, client_address
 from app.domain.calendar import DAY_KIND_LABELS
 from app.domain.clock import DAY_NOTE_LABELS, ExplanationStep
@@ -101,7 +102,14 @@ templates.env.globals.update(
     event_facts=forms.event_facts,
 )
 
-STATUS_TITLES = {403: "无权访问", 404: "页面不存在", 409: "操作冲突", 412: "内容已被他人修改", 422: "输入有误"}
+STATUS_TITLES = {
+    403: "无权访问",
+    404: "页面不存在",
+    409: "操作冲突",
+    412: "内容已被他人修改",
+    422: "输入有误",
+    503: "暂时无法服务",
+}
 
 
 class LoginRequired(Exception):
@@ -155,7 +163,8 @@ def _login_redirect(request: Request) -> RedirectResponse:
 
 class PageRoute(APIRoute):
     """Every failure of a page is a page in the same layout, never a JSON problem: no session → sign-in form,
-    a bad CSRF token → 403, a rule's refusal → its status, anything unexpected → 500 with the request id. The
+    a bad CSRF token → 403, a rule's refusal → its status, the database unavailable → 503 (暂时无法服务),
+    anything unexpected → 500 with the request id. The
     request's unit of work has already been rolled back when these run."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -175,6 +184,11 @@ class PageRoute(APIRoute):
             except (IntegrityError, StaleDataError):
                 return error_page(request, 409, "数据与已有记录冲突（可能是同时提交），请刷新后重试。")
             except Exception as exc:  # the page's own 500, in the layout, with the request id
+                if outage := unavailable(exc):  # the database is down, full or read-only: 暂时无法服务
+                    log.warning("database unavailable (%s) on page %s", outage.reason, request.url.path)
+                    page = error_page(request, 503, outage.detail)
+                    page.headers["Retry-After"] = str(outage.retry_after)
+                    return page
                 rid = getattr(request.state, "request_id", "-")
                 log.exception("unexpected error on a page (request %s)", rid, exc_info=exc)
                 return error_page(request, 500, "服务器内部错误，请将请求编号告知管理员。")

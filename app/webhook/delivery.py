@@ -28,6 +28,16 @@ TIMEOUT_SECONDS = 5.0
 BATCH = 100
 
 
+OUTAGE_MAX_WAIT = 60.0
+"""Seconds, at most, between the worker's attempts to reach a database that is down."""
+
+
+def outage_backoff(outages: int, interval: float) -> float:
+    """The worker's wait after the ``outages``-th consecutive failure to reach the database: twice the poll
+    interval each time, at most ``OUTAGE_MAX_WAIT``. Deliveries are not touched: their own schedule resumes."""
+    return float(min(interval * 2 ** (outages - 1), OUTAGE_MAX_WAIT))
+
+
 def backoff(failures: int) -> timedelta:
     """The wait after the ``failures``-th failed attempt."""
     delay: timedelta = BASE_DELAY * 2 ** (failures - 1)
