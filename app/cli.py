@@ -23,6 +23,7 @@ from app.agency import service as agency_service
 from app.audit import service as audit_service
 from app.auth import service as auth_service
 from app.auth.principal import Principal
+from app.backup import cli as backup_cli
 from app.case import importer
 from app.db import make_engine, make_session_factory, transaction, unavailable
 from app.domain import statistics
@@ -69,6 +70,7 @@ for sub, name in (
 ):
     cli.add_typer(sub, name=name)
 report_commands.register(report_cli)
+cli.add_typer(backup_cli.cli)
 
 
 @cli.callback()

@@ -1,0 +1,1 @@
+"""Backup and restore: ``gongkai backup FILE`` and ``gongkai restore FILE`` (see ``service``)."""
