@@ -55,6 +55,8 @@ class Built:
     findings: list[doc.Finding]
     annex: list[AnnualReport]
     published: bool
+    figures: doc.YearFigures
+    previous: doc.Previous | None
 
     @property
     def report(self) -> AnnualReport:
@@ -168,7 +170,7 @@ def _assemble(
     )
     problems, carry = _table_problems(annual)
     findings = doc.check_document(document, facts, figures.fees, problems, carry)
-    return Built(annual, document, findings, annex, published)
+    return Built(annual, document, findings, annex, published, figures, previous)
 
 
 def build(session: Session, scope: Scope, year: int, today: date) -> Built:
@@ -314,10 +316,10 @@ def publish(session: Session, principal: Principal, year: int, agency_code: str,
             listed = "；".join(f"{f.where}：{f.message}" for f in failed[:10])
             more = f"（另有{len(failed) - 10}处）" if len(failed) > 10 else ""
             raise WrongState("report_checks_failed", f"年度报告未通过发布前检查，共{len(failed)}处：{listed}{more}")
-        previous = _previous(session, scope, year)
+        previous = built.previous
         frozen = {
             "texts": dict(built.document.texts),
-            "figures": _year_figures(session, scope, Period(year)).to_dict(),
+            "figures": built.figures.to_dict(),
             "previous": {"facts": dict(previous.facts), "figures": previous.figures.to_dict()} if previous else None,
             "signed_on": today.isoformat(),
         }

@@ -528,4 +528,7 @@ def deadline_page(request: Request, case_id: int, session: SessionDep, visitor: 
 def install(app: FastAPI) -> None:
     """The pages and their stylesheet, outside ``/api/v1``."""
     app.include_router(router)
+    from app.web.report_document import router as report_document_pages  # it imports this module's helpers
+
+    app.include_router(report_document_pages)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
