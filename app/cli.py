@@ -260,6 +260,22 @@ def user_grant(
         _fail(exc)
 
 
+@user_cli.command("system-admin")
+def user_system_admin(
+    username: Annotated[str, typer.Option(help="An existing user")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Take the power away")] = False,
+) -> None:
+    """Make a user a system administrator, who may change the national working-day calendar (no agency role may).
+    Granted and revoked only here, on the server; recorded on the system (global) audit chain."""
+    try:
+        with transaction(_factory(Settings())) as session:
+            user = user_service.get_user(session, username)
+            user_service.set_system_admin(session, user, not revoke, actor=_cli_actor())
+    except DomainError as exc:
+        _fail(exc)
+    typer.echo(f"用户 {username} {'已不再是' if revoke else '现在是'}系统管理员。")
+
+
 @calendar_cli.command("import")
 def calendar_import(
     file: Path,

@@ -135,10 +135,14 @@ def unavailable(exc: BaseException) -> Outage | None:
     return _POSTGRESQL_OUTAGES.get(sqlstate) or _POSTGRESQL_OUTAGES.get(sqlstate[:2])
 
 
+def dialect_insert(session: Session) -> Any:
+    """The ``insert`` of the session's dialect, which has ``on_conflict_do_nothing``/``on_conflict_do_update``."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def insert_or_ignore(session: Session, table: Any, **values: Any) -> None:
     """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect: creates a counter or head row if it is missing."""
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing())
+    session.execute(dialect_insert(session)(table).values(**values).on_conflict_do_nothing())
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -37,6 +37,9 @@ from app.models import IdempotencyKey
 
 KEY_TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 200
+UNTRACKED = frozenset({"auth/login"})
+"""POSTs under the prefix that are never tracked: signing in has no effect to repeat, its answer carries a secret
+(the session), and it counts the attempt in a unit of work of its own."""
 SESSION_SCOPE_KEY = "gongkai.idempotent_session"
 """Where the middleware leaves the request's session for ``get_session`` to borrow."""
 
@@ -117,7 +120,13 @@ class IdempotencyMiddleware:
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(self.prefix):
+        path: str = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not path.startswith(self.prefix)
+            or path.removeprefix(self.prefix).rstrip("/") in UNTRACKED
+        ):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

@@ -11,7 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import migrate
 from app.agency import service as agency_service
 from app.auth import service as auth_service
+from app.clock import utcnow
 from app.db import make_engine, make_session_factory, transaction
 from app.deps import get_today
 from app.domain.roles import Role
 from app.holiday import service as calendar_service
 from app.main import create_app
 from app.settings import Settings
+from app.user import service as user_service
 
 BACKEND = os.environ.get("GONGKAI_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("GONGKAI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -143,6 +145,17 @@ class Api:
                 )
             self.tokens[(agency, role)] = plain
         return {"Authorization": f"Bearer {self.tokens[(agency, role)]}"}
+
+    def system_admin(self) -> dict[str, str]:
+        """Headers of a signed-in system administrator (no agency role), the only one who may change the national
+        calendar."""
+        with transaction(self.factory) as session:
+            user = auth_service.repository.user_by_username(session, "sysadmin")
+            if user is None:
+                user = user_service.create_user(session, "sysadmin", "系统管理员", "sysadmin-pass", [], actor="test")
+                user_service.set_system_admin(session, user, True, actor="test")
+            signed_in = auth_service.open_session(session, user, timedelta(hours=1), utcnow())
+        return {"Cookie": f"gongkai_session={signed_in.cookie}", "X-CSRF-Token": signed_in.identity.csrf_token}
 
 
 @pytest.fixture

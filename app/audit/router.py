@@ -12,10 +12,13 @@ from app.agency.repository import by_code
 from app.audit import repository
 from app.audit.schemas import AuditPage, AuditRecordRead
 from app.auth.dependencies import PrincipalDep
+from app.auth.principal import Principal
 from app.case import service as case_service
 from app.deps import SessionDep, SettingsDep
+from app.domain.privacy import mask_document
 from app.domain.roles import Permission
 from app.errors import ApiError
+from app.models import AuditRecord
 from app.settings import Settings
 
 router = APIRouter(tags=["audit"])
@@ -31,9 +34,18 @@ def _page_size(settings: Settings, page_size: int | None) -> int:
     return size
 
 
-def _page(session: SessionDep, f: repository.AuditFilter, page: int, size: int) -> AuditPage:
+def _read(row: AuditRecord, principal: Principal) -> AuditRecordRead:
+    """A record as the principal may see it: personal numbers masked unless it holds ``case.read_personal`` in the
+    record's agency (the stored record, which the chain's hashes cover, is unchanged)."""
+    item = AuditRecordRead.model_validate(row, from_attributes=True)
+    if row.agency_id is not None and principal.can(Permission.CASE_READ_PERSONAL, row.agency_id):
+        return item
+    return item.model_copy(update={"before": mask_document(item.before), "after": mask_document(item.after)})
+
+
+def _page(session: SessionDep, principal: Principal, f: repository.AuditFilter, page: int, size: int) -> AuditPage:
     rows, total = repository.page(session, f, (page - 1) * size, size)
-    items = [AuditRecordRead.model_validate(row, from_attributes=True) for row in rows]
+    items = [_read(row, principal) for row in rows]
     return AuditPage(items=items, total=total, page=page, page_size=size)
 
 
@@ -51,7 +63,7 @@ def case_audit(
     f = repository.AuditFilter(
         agency_ids=[case.agency_id], include_global=False, entity_type="case", entity_id=str(case.id)
     )
-    return _page(session, f, page, _page_size(settings, page_size))
+    return _page(session, principal, f, page, _page_size(settings, page_size))
 
 
 @router.get("/audit")
@@ -86,4 +98,4 @@ def list_audit(
     f = repository.AuditFilter(
         agency_ids=agency_ids, include_global=include_global, actor=actor, action=action, since=since, until=until
     )
-    return _page(session, f, page, _page_size(settings, page_size))
+    return _page(session, principal, f, page, _page_size(settings, page_size))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.domain.errors import DomainError, Forbidden
-from app.domain.roles import READ_DOWN, READ_PERMISSIONS, Permission, Role, allows
+from app.domain.roles import READ_DOWN, READ_PERMISSIONS, Permission, Role, allows, system_allows
 
 
 @dataclass(frozen=True)
@@ -11,7 +11,8 @@ class Principal:
     """Who is acting: a user or a service token, with a role in each agency it belongs to.
 
     ``descendants`` maps each of those agencies to its sub-agencies, for the read-down rule of parent auditors/admins.
-    ``user_id`` and ``session_id`` are set for a user signed in with the session cookie.
+    ``user_id`` and ``session_id`` are set for a user signed in with the session cookie; ``system_admin`` for a
+    system administrator (see ``app.domain.roles``), who alone holds the system permissions.
     """
 
     actor: str
@@ -19,6 +20,7 @@ class Principal:
     descendants: dict[int, frozenset[int]]
     user_id: int | None = None
     session_id: int | None = None
+    system_admin: bool = False
 
     def agency_ids(self, permission: Permission) -> frozenset[int]:
         """The agencies in which this principal holds ``permission``."""
@@ -49,6 +51,11 @@ class Principal:
             raise missing
         if not self.can(permission, agency_id):
             raise Forbidden("forbidden", "您的角色无权进行此项操作。")
+
+    def require_system(self, permission: Permission) -> None:
+        """For what every agency shares (the national calendar): only the system administrator."""
+        if not (self.system_admin and system_allows(permission)):
+            raise Forbidden("forbidden", "只有系统管理员可以进行此项操作（各机关管理员无此权限）。")
 
     def require_anywhere(self, permission: Permission) -> None:
         """For lists and agency-less resources: the permission must be held in at least one agency."""

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.models import ApiToken, AppUser, FailedLogin, UserSession
+from app.db import dialect_insert
+from app.models import ApiToken, AppUser, LoginThrottle, UserSession
 
 
 def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
@@ -21,17 +22,6 @@ def user_by_username(session: Session, username: str) -> AppUser | None:
     return session.scalars(select(AppUser).where(AppUser.username == username)).one_or_none()
 
 
-def count_failed_login(session: Session, user_id: int) -> int:
-    """Add one failed attempt in the database itself, so that concurrent guesses cannot overwrite each other's count."""
-    return session.execute(
-        update(AppUser)
-        .where(AppUser.id == user_id)
-        .values(failed_attempts=AppUser.failed_attempts + 1)
-        .returning(AppUser.failed_attempts)
-        .execution_options(synchronize_session="fetch")
-    ).scalar_one()
-
-
 def session_by_hash(session: Session, session_hash: str) -> UserSession | None:
     return session.scalars(select(UserSession).where(UserSession.session_hash == session_hash)).one_or_none()
 
@@ -41,12 +31,65 @@ def end_sessions(session: Session, user_id: int) -> None:
         session.delete(row)
 
 
-def failed_logins_since(session: Session, client: str, since: datetime) -> int:
-    stmt = select(func.count()).select_from(FailedLogin).where(FailedLogin.client == client, FailedLogin.at >= since)
-    return session.scalar(stmt) or 0
+def count_attempt(session: Session, key: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
+    """Count one attempt under ``key`` in a window of ``window`` that starts afresh once it has passed, in one
+    statement (insert or update, returning the new count), so that parallel attempts each see their own count."""
+    table = LoginThrottle.__table__
+    stale = table.c.window_start <= now - window
+    stmt = (
+        dialect_insert(session)(table)
+        .values(key=key, failures=1, window_start=now, next_at=None)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "failures": case((stale, 1), else_=table.c.failures + 1),
+                "window_start": case((stale, now), else_=table.c.window_start),
+            },
+        )
+        .returning(table.c.failures, table.c.window_start)
+    )
+    failures, start = session.execute(stmt).one()
+    return failures, start
 
 
-def record_failed_login(session: Session, client: str, at: datetime, prune_before: datetime) -> None:
-    session.execute(delete(FailedLogin).where(FailedLogin.at < prune_before))
-    session.add(FailedLogin(client=client[:64], at=at))
-    session.flush()
+def take_turn(session: Session, key: str, now: datetime, interval: timedelta) -> bool:
+    """Whether an attempt under ``key`` may go now: at most one per ``interval``, decided by one conditional UPDATE
+    (of parallel attempts exactly one gets the turn)."""
+    stmt = (
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, or_(LoginThrottle.next_at.is_(None), LoginThrottle.next_at <= now))
+        .values(next_at=now + interval)
+        .returning(LoginThrottle.key)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def uncount(session: Session, key: str) -> None:
+    """Take back one attempt counted under ``key`` (it was not a failure)."""
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+        .values(failures=LoginThrottle.failures - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget(session: Session, keys: Collection[str], prefix: str | None = None) -> None:
+    """Clear the counts under ``keys`` (and every key starting with ``prefix``)."""
+    condition: ColumnElement[bool] = LoginThrottle.key.in_(keys)
+    if prefix is not None:
+        condition = or_(condition, LoginThrottle.key.startswith(prefix, autoescape=True))
+    session.execute(delete(LoginThrottle).where(condition).execution_options(synchronize_session=False))
+
+
+def prune_throttle(session: Session, before: datetime) -> None:
+    """Drop counts whose window started before ``before`` and that hold no slow-down any more."""
+    session.execute(
+        delete(LoginThrottle)
+        .where(
+            LoginThrottle.window_start < before,
+            or_(LoginThrottle.next_at.is_(None), LoginThrottle.next_at < before),
+        )
+        .execution_options(synchronize_session=False)
+    )

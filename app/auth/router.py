@@ -22,16 +22,9 @@ tokens_router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 REFUSALS = {
     service.Refusal.FAILED: (401, "用户名或密码错误。"),
-    service.Refusal.THROTTLED: (
-        429,
-        f"此地址登录失败次数过多，请 {service.CLIENT_WINDOW.seconds // 60} 分钟后再试。",
-    ),
-    service.Refusal.LOCKED: (
-        423,
-        f"连续 {service.MAX_FAILED_LOGINS} 次登录失败，账户已锁定 {service.LOCKOUT.seconds // 60} 分钟，"
-        "请稍后再试或请管理员解锁。",
-    ),
+    service.Refusal.THROTTLED: (429, "登录失败次数过多，请稍后再试（等待时间见 Retry-After，单位为秒）。"),
 }
+"""The same answers for unknown and real user names: neither tells whether an account exists."""
 
 
 def _me(session: Session, principal: Principal) -> MeRead:
@@ -47,17 +40,20 @@ def _me(session: Session, principal: Principal) -> MeRead:
 @router.post(
     "/login",
     response_model=MeRead,
-    responses={401: {"description": "login_failed (problem+json)"}, 423: {"description": "account_locked"}},
+    responses={
+        401: {"description": "login_failed (problem+json)"},
+        429: {"description": "too_many_logins, with Retry-After (problem+json)"},
+    },
 )
 def login(body: LoginIn, request: Request, session: SessionDep, settings: SettingsDep) -> Response | MeRead:
     """Sign in with a password. Sets the session cookie and returns the CSRF token the web client must echo."""
     idle = timedelta(hours=settings.session_idle_hours)
-    result = service.login(session, body.username, body.password, idle, client_address(request))
-    if isinstance(result, service.Refusal):
-        # Returned, not raised: the failed attempt is counted in this request's transaction, which must commit.
-        status_code, detail = REFUSALS[result]
-        headers = {"Retry-After": str(int(service.CLIENT_WINDOW.total_seconds()))} if status_code == 429 else None
-        return problem(request, status_code, result.value, detail, headers=headers)
+    attempts = request.app.state.session_factory
+    result = service.login(session, attempts, body.username, body.password, idle, client_address(request))
+    if isinstance(result, service.Refused):
+        status_code, detail = REFUSALS[result.reason]
+        headers = {"Retry-After": str(result.retry_after)} if result.retry_after else None
+        return problem(request, status_code, result.reason.value, detail, headers=headers)
     response = JSONResponse(_me(session, result.identity.principal).model_dump(mode="json"))
     set_session_cookie(response, result.cookie, idle, settings)
     return response

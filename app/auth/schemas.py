@@ -28,7 +28,7 @@ class UserRead(BaseModel):
     username: str
     display_name: str
     is_active: bool
-    locked_until: datetime | None
+    system_admin: bool = Field(description="A system administrator: may change what every agency shares (the calendar)")
     created_at: datetime
     memberships: list[MembershipRead]
 

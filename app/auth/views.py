@@ -27,7 +27,7 @@ def user_view(session: Session, user: AppUser, visible: frozenset[int] | None = 
         username=user.username,
         display_name=user.display_name,
         is_active=user.is_active,
-        locked_until=user.locked_until,
+        system_admin=user.is_system_admin,
         created_at=user.created_at,
         memberships=membership_views(session, memberships),
     )

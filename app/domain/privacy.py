@@ -7,6 +7,7 @@ Identity-document and phone numbers are shown in full only to whoever needs them
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class PersonalField(StrEnum):
@@ -30,3 +31,31 @@ def mask(value: str | None, field: PersonalField) -> str | None:
     if len(value) <= head + tail:
         return "*" * len(value)
     return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
+
+
+PERSONAL_KEYS: dict[str, PersonalField] = {
+    "applicant_id_number": PersonalField.ID_NUMBER,  # the case's columns, as audit snapshots keep them
+    "applicant_phone": PersonalField.PHONE,
+    "id_number": PersonalField.ID_NUMBER,  # the API's field names, in an applicant object
+    "phone": PersonalField.PHONE,
+}
+"""The keys under which a stored document (an audit record's ``before``/``after``) keeps personal numbers."""
+
+
+def mask_document(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A copy of a stored JSON document with every string under a key of ``PERSONAL_KEYS`` masked by ``mask``, at
+    any depth. The stored document is left as it is (the audit chain's hashes cover it)."""
+    masked = _masked(document)
+    assert masked is None or isinstance(masked, dict)
+    return masked
+
+
+def _masked(value: object) -> object:
+    if isinstance(value, dict):
+        return {
+            key: mask(item, PERSONAL_KEYS[key]) if key in PERSONAL_KEYS and isinstance(item, str) else _masked(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value

@@ -2,6 +2,12 @@
 
 A role is held in an agency; a permission is checked against the agency that owns the object (see ``app/auth``).
 Parent-agency auditors and admins may read their sub-agencies for consolidated reporting (``READ_DOWN``).
+
+Above the agencies stands the **system administrator**: what every agency shares (the national working-day calendar,
+国务院办公厅节假日安排) belongs to no agency, so no agency role may change it — not even an agency's admin, whose
+change would move every other agency's deadlines. The system administrator is a flag on a person's account, granted
+and revoked only on the server (``gongkai user system-admin``), never through the API; the command line itself acts
+with the same power.
 """
 
 from __future__ import annotations
@@ -43,11 +49,14 @@ _CLERK = {
     Permission.REPORT_READ,
 }
 
+SYSTEM_PERMISSIONS: frozenset[Permission] = frozenset({Permission.CALENDAR_MANAGE})
+"""Permissions over what every agency shares: held by the system administrator only, never by an agency role."""
+
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLERK: frozenset(_CLERK),
     Role.SUPERVISOR: frozenset(_CLERK | {Permission.CASE_EXTEND, Permission.CASE_CONCLUDE}),
     Role.AUDITOR: frozenset({Permission.CASE_READ, Permission.REPORT_READ, Permission.AUDIT_READ}),
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: frozenset(Permission) - SYSTEM_PERMISSIONS,
     Role.INTEGRATION: frozenset(
         {
             Permission.CASE_READ,
@@ -83,14 +92,20 @@ def allows(role: Role, permission: Permission) -> bool:
     return permission in PERMISSIONS[role]
 
 
+def system_allows(permission: Permission) -> bool:
+    """Whether the system administrator holds ``permission`` (it holds only the system permissions: its agency
+    powers, if any, come from its roles like everyone's)."""
+    return permission in SYSTEM_PERMISSIONS
+
+
 def permission_table() -> str:
     """The permission table as Markdown, for ``docs/auth.md`` (a test keeps the two equal)."""
     roles = list(Role)
     lines = [
-        "| permission | " + " | ".join(role.value for role in roles) + " |",
-        "|---|" + "---|" * len(roles),
+        "| permission | " + " | ".join(role.value for role in roles) + " | system admin |",
+        "|---|" + "---|" * (len(roles) + 1),
     ]
     for permission in Permission:
         marks = " | ".join("✓" if allows(role, permission) else "" for role in roles)
-        lines.append(f"| `{permission.value}` | {marks} |")
+        lines.append(f"| `{permission.value}` | {marks} | {'✓' if system_allows(permission) else ''} |")
     return "\n".join(lines) + "\n"

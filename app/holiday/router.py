@@ -31,8 +31,7 @@ def import_calendar_year(
     year: int, body: NoticeIn, session: SessionDep, principal: PrincipalDep, today: TodayDep
 ) -> ImportRead:
     """Load or correct a year's arrangement. Open cases are recomputed; those whose dates move are listed."""
-    if not principal.can_anywhere(Permission.CALENDAR_MANAGE):
-        raise ApiError(403, "forbidden", "只有管理员可以导入节假日安排。")
+    principal.require_system(Permission.CALENDAR_MANAGE)
     if body.year != year:
         raise ApiError(422, "calendar_year_mismatch", f"地址中的年份 {year} 与内容中的 {body.year} 不一致。")
     notice = service.parse_json(body.model_dump_json())

@@ -9,7 +9,7 @@ from app.models.idempotency import IdempotencyKey
 from app.models.overdue import OverdueRun
 from app.models.report import ActiveDisclosure, AnnualReportText, ReportSnapshot, ReportSnapshotChange
 from app.models.token import ApiToken
-from app.models.user import AppUser, FailedLogin, Membership, UserSession
+from app.models.user import AppUser, LoginThrottle, Membership, UserSession
 from app.models.webhook import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -27,8 +27,8 @@ __all__ = [
     "CaseEvent",
     "CaseReview",
     "DisclosureCase",
-    "FailedLogin",
     "IdempotencyKey",
+    "LoginThrottle",
     "Membership",
     "OutboxEvent",
     "OverdueRun",

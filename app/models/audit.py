@@ -35,6 +35,9 @@ class AuditRecord(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    """The id of the secret key whose HMAC ``hash`` is; None for a record written before the chain was keyed (a plain
+    SHA-256, see ``app.audit.service``)."""
 
 
 class AuditChainHead(Base):

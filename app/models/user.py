@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.roles import Role
@@ -18,9 +18,9 @@ class AppUser(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
-    failed_attempts: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(default=True)
+    is_system_admin: Mapped[bool] = mapped_column(default=False)
+    """Holds the system permissions (the national calendar); set only on the server (``gongkai user system-admin``)."""
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -60,13 +60,16 @@ class UserSession(Base):
     user: Mapped[AppUser] = relationship()
 
 
-class FailedLogin(Base):
-    """A refused sign-in from one client address: counted to slow down guessing across many accounts (the
-    per-account lock-out stops guessing one password). Rows older than the counting window are pruned."""
+class LoginThrottle(Base):
+    """Refused and pending sign-ins counted per key: an address (``address:…``), an account tried from one address
+    (``pair:…``) or an account from everywhere (``account:…``), for unknown user names alike (the answer must not
+    tell them apart). Updated by single conditional statements in a unit of work of its own (``app.auth.service``),
+    so that parallel guesses cannot all slip under a limit; rows whose window has passed are pruned."""
 
-    __tablename__ = "failed_login"
-    __table_args__ = (Index("ix_failed_login_client_at", "client", "at"),)
+    __tablename__ = "login_throttle"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    client: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(index=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int]
+    window_start: Mapped[datetime] = mapped_column(index=True)
+    next_at: Mapped[datetime | None]
+    """For an account over its limit: the earliest time of its next attempt (slowed down, not locked)."""

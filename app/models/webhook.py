@@ -21,7 +21,7 @@ class WebhookSubscription(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     url: Mapped[str] = mapped_column(String(500))
     event_types: Mapped[list[str]] = mapped_column(JSON)
-    secret: Mapped[str] = mapped_column(String(100))
+    secret: Mapped[str] = mapped_column(String(400))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))

@@ -51,7 +51,7 @@ def remove_membership(user_id: int, agency: str, session: SessionDep, principal:
 
 @router.post("/{user_id}/unlock")
 def unlock_user(user_id: int, session: SessionDep, principal: PrincipalDep) -> UserRead:
-    """End a lock-out after repeated failed logins."""
+    """Lift the sign-in slow-down of the account and every address's block on it (see docs/auth.md)."""
     return user_view(session, service.unlock(session, principal, user_id), principal.agency_ids(Permission.USER_MANAGE))
 
 

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.agency.repository import get_agency
+from app.audit import service as audit
 from app.auth import repository as auth_repository
 from app.auth.principal import Principal
-from app.auth.service import audit_user, hash_password, user_state
+from app.auth.service import audit_user, clear_throttle, hash_password, user_state
 from app.clock import utcnow
 from app.domain.errors import Forbidden, InvalidInput, NotFound, WrongState
 from app.domain.roles import Permission, Role
@@ -44,7 +45,6 @@ def create_user(
         username=username,
         display_name=display_name,
         password_hash=hash_password(password),
-        failed_attempts=0,
         is_active=True,
         created_at=utcnow(),
     )
@@ -137,13 +137,29 @@ def remove_membership(session: Session, principal: Principal, user_id: int, agen
 
 
 def unlock(session: Session, principal: Principal, user_id: int) -> AppUser:
-    """Lift a lock-out after failed logins before it ends by itself."""
+    """Lift the slow-down of an account and every address's block on it before they end by themselves."""
     user = _managed_user(session, principal, user_id)
-    before = user_state(user)
-    user.failed_attempts = 0
-    user.locked_until = None
-    audit_user(session, user, "user.unlock", before, principal.actor)
+    clear_throttle(session, user.username)
+    audit_user(session, user, "user.unlock", user_state(user), principal.actor)
     return user
+
+
+def set_system_admin(session: Session, user: AppUser, value: bool, *, actor: str) -> None:
+    """Grant or revoke the system administrator's flag (only the command line calls this). Recorded on the system
+    (``global``) chain: the power concerns every agency, not the user's own."""
+    before = user_state(user)
+    user.is_system_admin = value
+    session.flush()
+    audit.record(
+        session,
+        agency=None,
+        actor=actor,
+        action="user.system_admin",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=user_state(user),
+    )
 
 
 def deactivate(session: Session, principal: Principal, user_id: int) -> AppUser:

@@ -247,14 +247,15 @@ def login_page(request: Request) -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
-    """The API's sign-in (``app.auth.service.login``) with the API's cookie. A refusal is returned, not raised, so
-    that the failed attempt is counted (lock-out)."""
+    """The API's sign-in (``app.auth.service.login``) with the API's cookie and its answers to a refusal."""
     idle = timedelta(hours=settings.session_idle_hours)
     username = form.get("username", "").strip()
-    result = auth_service.login(session, username, form.get("password", ""), idle, client_address(request))
+    attempts = request.app.state.session_factory
+    password = form.get("password", "")
+    result = auth_service.login(session, attempts, username, password, idle, client_address(request))
     target = _safe_next(form.get("next"))
-    if isinstance(result, auth_service.Refusal):
-        status, detail = REFUSALS[result]
+    if isinstance(result, auth_service.Refused):
+        status, detail = REFUSALS[result.reason]
         return render(request, "login.html", {"next": target, "username": username, "error": detail}, status)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, result.cookie, idle, settings)

@@ -7,7 +7,9 @@ The expected answer follows from ``app.domain.roles`` alone:
 * ``agency`` routes act on an object of agency ``a``: outside the principal's scope (its agencies, plus children for
   read-down roles) the object does not exist (404); inside it, the role must hold the permission there (403 if not;
   read-down grants read permissions only);
-* ``anywhere`` routes (lists, the shared calendar) need the permission in at least one agency (403 if not);
+* ``anywhere`` routes (lists) need the permission in at least one agency (403 if not);
+* ``system`` routes (changing the national calendar) need the system administrator, which no agency role is: 403 for
+  every role here (the system administrator is tested in ``tests/security/test_calendar_system.py``);
 * ``signed_in`` routes need only an identity; ``public`` routes not even that.
 """
 
@@ -40,6 +42,7 @@ class Scope(StrEnum):
     SIGNED_IN = "signed_in"
     ANYWHERE = "anywhere"
     AGENCY = "agency"
+    SYSTEM = "system"
 
 
 class Scenario(StrEnum):
@@ -245,7 +248,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/cases/{case_id}/reviews/{review_id}/decision"): Spec(Scope.AGENCY, P.CASE_STEP, on_review),
     ("GET", "/calendar/{year}"): Spec(Scope.SIGNED_IN, None, fixed("/calendar/2026")),
     ("PUT", "/calendar/{year}"): Spec(
-        Scope.ANYWHERE,
+        Scope.SYSTEM,
         P.CALENDAR_MANAGE,
         fixed("/calendar/2031", {"year": 2031, "source": "测试通知", "holidays": ["2031-01-01"]}),
     ),
@@ -357,6 +360,8 @@ def expected(spec: Spec, role: Role, scenario: Scenario) -> int | None:
     if spec.scope in (Scope.PUBLIC, Scope.SIGNED_IN):
         return None
     assert spec.permission is not None
+    if spec.scope is Scope.SYSTEM:
+        return 403
     if spec.scope is Scope.ANYWHERE:
         return None if allows(role, spec.permission) else 403
     in_scope = scenario is Scenario.OWN or (scenario is Scenario.PARENT and role in READ_DOWN)

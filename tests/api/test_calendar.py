@@ -35,10 +35,9 @@ def test_import_recomputes_open_cases_and_records_it(api, make_case):
         json={"on": "2026-12-18", "disposition": "disclosed"},
         headers=api.headers("a1"),
     )
-    api.agency("root")
     clerk = api.client.put("/api/v1/calendar/2027", json=NOTICE_2027, headers=api.headers("a1", Role.CLERK))
     assert clerk.status_code == 403
-    response = api.client.put("/api/v1/calendar/2027", json=NOTICE_2027, headers=api.headers("root", Role.ADMIN))
+    response = api.client.put("/api/v1/calendar/2027", json=NOTICE_2027, headers=api.system_admin())
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["replaced"] is False
@@ -55,8 +54,7 @@ def test_import_recomputes_open_cases_and_records_it(api, make_case):
 
 def test_bad_notices_are_refused(api, make_case):
     make_case()
-    api.agency("root")
-    headers = api.headers("root", Role.ADMIN)
+    headers = api.system_admin()
     bad_day = {**NOTICE_2027, "makeup_workdays": ["2027-01-06"]}  # a Wednesday cannot be a make-up working day
     response = api.client.put("/api/v1/calendar/2027", json=bad_day, headers=headers)
     assert response.status_code == 422
