@@ -13,6 +13,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from app import spreadsheet
 from app.domain.codes import APPLICANT_TYPE_LABELS
 from app.domain.overdue import FindingKind
 from app.overdue.schemas import OverdueItem, OverdueReport
@@ -45,8 +46,9 @@ BREACH_MARK = "【违法超期】"
 
 
 def _cells(item: OverdueItem) -> list[str | int | bool | None]:
+    """One line of the CSV and XLSX, every text neutralised for a spreadsheet (``app.spreadsheet``)."""
     data = item.model_dump(mode="json")
-    return [data[name] for name, _ in COLUMNS]
+    return [spreadsheet.cell(data[name]) for name, _ in COLUMNS]
 
 
 def _days(item: OverdueItem) -> str:

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app import spreadsheet
 from app.domain.codes import LEGAL_PERSON_GROUP_LABEL, ApplicantType, ReviewKind
 from app.domain.statistics import (
     ACTIVE_DISCLOSURE_TITLE,
@@ -178,14 +179,14 @@ def _write_sheet(ws: Worksheet, title: str, subtitle: str, cells: Sequence[Cell]
     top = 3
     ncols = max(c.col + c.colspan for c in cells)
     for r, text, size in ((1, title, 14), (2, subtitle, 10)):
-        ws.cell(r, 1, text).font = Font(name=_FONT, size=size, bold=r == 1)
+        ws.cell(r, 1, spreadsheet.cell(text)).font = Font(name=_FONT, size=size, bold=r == 1)
         ws.cell(r, 1).alignment = Alignment(horizontal="center", vertical="center")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(top, i).column_letter].width = width
     lines: dict[int, int] = {}
     for c in sorted(cells, key=lambda c: (c.row, c.col)):
-        cell = ws.cell(top + c.row, 1 + c.col, c.value)
+        cell = ws.cell(top + c.row, 1 + c.col, spreadsheet.cell(c.value))
         cell.font = Font(name=_FONT, size=10, bold=c.header)
         cell.border = _BORDER
         is_label = isinstance(c.value, str) and not c.header
@@ -236,7 +237,7 @@ def to_csv(report: AnnualReport) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["key", "分组", "项目", *(column_title(c) for c in COLUMNS)])
     for row in report.applications.rows:
-        writer.writerow([row.key, row.group, row.label, *row.values])
+        writer.writerow([spreadsheet.cell(v) for v in (row.key, row.group, row.label, *row.values)])
     return "\ufeff" + buffer.getvalue()
 
 
