@@ -11,7 +11,7 @@ encrypted webhook secrets.
   ``gongkai secrets reencrypt`` (the migration has no key), and read as they are until then.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0012
 Create Date: 2026-12-02
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
