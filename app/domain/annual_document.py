@@ -776,7 +776,7 @@ def check_document(
     ``carry_over_problems`` are the failed table checks (statistics / report_integrity), described in Chinese."""
     found = check_figures(document, facts, fees)
     for section, position, paragraph in document.paragraphs():
-        for statement in parse_statements(paragraph.text):
+        for statement in parse_statements(paragraph.text, document.year):
             expected = _expected(statement, facts, fees)
             if expected is not None and expected != statement.value:
                 found.append(_mismatch(paragraph.key, where(section, position), statement, expected))
@@ -908,8 +908,10 @@ def _kind_of(text: str, current: str | None) -> str | None:
 _OUTCOME_WORDS = (
     ("尚未审结", "pending"),
     ("未审结", "pending"),
+    ("审理中", "pending"),
     ("维持", "upheld"),
     ("纠正", "corrected"),
+    ("纠错", "corrected"),
     ("其他结果", "other"),
 )
 _LEAF_WORDS: tuple[tuple[str, str], ...] = (
@@ -997,18 +999,30 @@ def _idiom(match: re.Match[str], clause: str) -> bool:
     return numeral and match.group("unit") in "起个" and bool(clause[match.end() :].strip())
 
 
-def parse_statements(text: str) -> list[Statement]:
+_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})年")
+
+
+def _last_year(clause: str) -> bool:
+    """A clause about last year (「去年」「上一年度」), but not 「上年结转」, which is this year's 二."""
+    return "结转" not in clause and ("去年" in clause or "上年" in clause or "上一年" in clause)
+
+
+def parse_statements(text: str, year: int | None = None) -> list[Statement]:
     """The numbers a text states about the tables: each sentence (。；！) is cut into clauses (，、：and parentheses),
     and a number followed by a counting unit (件、起、宗、个、例; 元 for fees) is attributed to the quantity its
     clause names (:func:`_fact_of`). Clauses about changes, averages or deadlines are skipped, and so are parentheses
-    about last year (「（上年3件）」): they state no cell of this year's tables. What cannot be attributed is left out,
-    so that a report is flagged only for a number that really contradicts a cell."""
+    about last year (「（上年3件）」) and, given the report ``year``, clauses after another year is named: they state
+    no cell of this year's tables. What cannot be attributed is left out, so that a report is flagged only for a
+    number that really contradicts a cell."""
     found = []
     for sentence in re.split(r"[。；;！!\n]", _PREVIOUS.sub("", text)):
         kind: str | None = None
+        other_year = False
         for clause in re.split(r"[，,、：:（）()]", sentence):
             kind = _kind_of(clause, kind)
-            if not clause.strip() or _SKIP_CLAUSE.search(clause):
+            if year is not None and (named := {int(y) for y in _YEAR.findall(clause)}):
+                other_year = year not in named  # until the sentence names another year
+            if not clause.strip() or other_year or _SKIP_CLAUSE.search(clause) or _last_year(clause):
                 continue
             for match in _COUNT.finditer(clause):
                 value = chinese_number(match.group("n"))
@@ -1047,12 +1061,14 @@ def split_report_text(text: str) -> list[TextParagraph]:
     return paragraphs
 
 
-def check_prose(paragraphs: Sequence[TextParagraph], facts: Mapping[str, int], fees: Fees | None) -> list[Finding]:
+def check_prose(
+    paragraphs: Sequence[TextParagraph], facts: Mapping[str, int], fees: Fees | None, year: int | None = None
+) -> list[Finding]:
     """Every number in the paragraphs that names a cell of the tables (or the fees, when their records are given) and
     disagrees with it. This is what flags a published report whose prose and tables disagree."""
     found = []
     for paragraph in paragraphs:
-        for statement in parse_statements(paragraph.text):
+        for statement in parse_statements(paragraph.text, year):
             expected = _expected(statement, facts, fees)
             if expected is not None and expected != statement.value:
                 found.append(_mismatch("", paragraph.where, statement, expected))

@@ -253,7 +253,8 @@ def check_published_text(text: str, report: Mapping[str, Any], fees: doc.Fees | 
         facts = doc.table_facts(rows, {str(k): int(v) for k, v in dict(reviews).items()})
     except (KeyError, TypeError, ValueError):
         raise InvalidInput("report_tables_invalid", "统计表的行应为 {key, values}，数值为整数。") from None
-    return doc.check_prose(doc.split_report_text(text), facts, fees)
+    year = report.get("year")
+    return doc.check_prose(doc.split_report_text(text), facts, fees, year if isinstance(year, int) else None)
 
 
 # --- the agency's own passages ---------------------------------------------------------------------------------------

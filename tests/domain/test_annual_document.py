@@ -203,10 +203,15 @@ def test_agency_text_contradicting_the_tables_is_flagged() -> None:
         ("统一起草答复书两个", []),
         ("收取信息处理费3件，共计600元", [("fees.count", 3), ("fees.yuan", 600)]),
         ("我局政府集中采购11个项目", []),
+        ("去年共收到申请9件", []),
+        ("2021年共收到申请9件，2022年共收到申请10件", [("received", 10)]),
+        ("2021年共收到申请9件", []),
+        ("上年度结转申请2件", [("carried_over", 2)]),
+        ("行政复议案件被纠错1件，1件审理中", [("review.corrected", 1), ("review.pending", 1)]),
     ],
 )
 def test_parse_statements(sentence: str, expected: list[tuple[str, int]] | None) -> None:
-    found = [(s.fact, s.value) for s in d.parse_statements(sentence)]
+    found = [(s.fact, s.value) for s in d.parse_statements(sentence, 2022)]
     if expected is None:  # the groups, in order
         assert [v for _, v in found] == [int(c) for c in "".join(ch for ch in sentence if ch.isdigit())]
         return
