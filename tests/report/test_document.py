@@ -367,3 +367,23 @@ def test_cli_document_and_prose_check(api: Api, runner: CliRunner, tmp_path: Pat
     assert wrong.exit_code == 1
     assert "「五、复议诉讼」第2行" in wrong.output
     assert json.loads(tables.read_text(encoding="utf-8"))["year"] == 2020
+
+
+def test_timeliness_from_the_records(api: Api) -> None:
+    """Average working days from the reply period's start to the conclusion, replies past the agency's and the
+    statutory deadline, and cases still open on 31 Dec past the agency's deadline."""
+    api.agency("a1")
+    load(
+        api,
+        [
+            case("2022-03-01", concluded="2022-03-10", disposition="disclosed"),  # 7 working days
+            case("2022-06-01", concluded="2022-08-01", disposition="disclosed"),  # 42 (端午 3 Jun off): past both
+            case("2022-11-01"),  # due in November, still open on 31 Dec
+            case("2022-12-26"),  # open, not yet due
+        ],
+    )
+    text = paragraphs(document(api, 2022))["applications.timeliness"]
+    assert text == (
+        "本年办结的申请平均答复用时24.5个工作日；超过本机关答复期限办结1件，其中超过法定答复期限1件。"
+        "截至年底，尚有1件在办申请已超过本机关答复期限。"
+    )
