@@ -16,6 +16,7 @@ from app.auth.router import router as auth_router
 from app.auth.router import tokens_router
 from app.case.router import router as case_router
 from app.db import make_engine, make_session_factory
+from app.document.router import router as document_router
 from app.health import router as health_router
 from app.holiday.router import router as calendar_router
 from app.idempotency import IdempotencyMiddleware
@@ -55,7 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(app.state.engine)
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX + "/")
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_file_bytes + 64 * 1024
+    )
 
     @app.middleware("http")
     async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         overdue_router,
         webhook_router,
         report_router,
+        document_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -32,18 +32,25 @@ def replaying(body: bytes, receive: Receive) -> Receive:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over ``max_bytes`` with 413, whether announced by ``Content-Length`` or streamed."""
+    """Refuse request bodies over ``max_bytes`` with 413, whether announced by ``Content-Length`` or streamed. File
+    uploads (``multipart/form-data``) may reach ``upload_max_bytes``; their routes check each file's own limit."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_max_bytes = max(upload_max_bytes or max_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = Headers(scope=scope).get("content-length")
-        too_large = length is not None and length.isdigit() and int(length) > self.max_bytes
+        headers = Headers(scope=scope)
+        upload = headers.get("content-type", "").lower().startswith("multipart/form-data")
+        limit = self.upload_max_bytes if upload else self.max_bytes
+        await self._limited(scope, receive, send, limit, headers.get("content-length"))
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int, length: str | None) -> None:
+        too_large = length is not None and length.isdigit() and int(length) > limit
         chunks: list[bytes] = []
         size = 0
         more = not too_large
@@ -53,10 +60,10 @@ class BodyLimitMiddleware:
                 break
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            more = message.get("more_body", False) and size <= self.max_bytes
-            too_large = size > self.max_bytes
+            more = message.get("more_body", False) and size <= limit
+            too_large = size > limit
         if too_large:
-            detail = f"请求内容过大：最多 {self.max_bytes} 字节。"
+            detail = f"请求内容过大：最多 {limit} 字节。"
             await problem(Request(scope), 413, "payload_too_large", detail)(scope, receive, send)
             return
         await self.app(scope, replaying(b"".join(chunks), receive), send)

@@ -5,6 +5,7 @@ from app.models.audit import AuditChainHead, AuditRecord
 from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.case import CaseEvent, CaseReview, DisclosureCase
+from app.models.document import CaseDocument, DocumentDelivery, DocumentTemplate, LetterCounter, LetterProfile
 from app.models.idempotency import IdempotencyKey
 from app.models.overdue import OverdueRun
 from app.models.report import ActiveDisclosure, AnnualReportText, ReportSnapshot, ReportSnapshotChange
@@ -24,10 +25,15 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "CaseCounter",
+    "CaseDocument",
     "CaseEvent",
     "CaseReview",
     "DisclosureCase",
+    "DocumentDelivery",
+    "DocumentTemplate",
     "IdempotencyKey",
+    "LetterCounter",
+    "LetterProfile",
     "LoginThrottle",
     "Membership",
     "OutboxEvent",

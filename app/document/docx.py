@@ -1,0 +1,122 @@
+"""DOCX templates (docxtpl on real .docx files) and their PDF rendering (LibreOffice headless, when installed).
+
+Templates run in Jinja's sandbox with XML autoescaping: an agency's upload is code written by a person, and every
+value is text typed by people (design mistakes 9). Values are also stripped of the characters XML 1.0 cannot hold."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from docxtpl import DocxTemplate
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from app.document.registry import TemplateKind
+from app.domain.errors import InvalidInput
+
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MEDIA_TYPE = "application/pdf"
+PDF_TIMEOUT_SECONDS = 120
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(value: Any) -> Any:
+    """``value`` with the control characters XML 1.0 forbids removed, recursively through lists and dicts."""
+    if isinstance(value, str):
+        return _XML_INVALID.sub("", value)
+    if isinstance(value, list):
+        return [xml_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: xml_safe(v) for k, v in value.items()}
+    return value
+
+
+def _environment() -> SandboxedEnvironment:
+    return SandboxedEnvironment()
+
+
+def _template(content: bytes) -> DocxTemplate:
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        raise InvalidInput("template_not_docx", "模板须为 Word 文档（.docx）；.doc、.wps 请先另存为 .docx。")
+    try:
+        template = DocxTemplate(io.BytesIO(content))
+        template.init_docx()
+    except Exception as exc:  # python-docx raises several types for a damaged package
+        raise InvalidInput("template_not_docx", f"无法读取该 .docx 模板：{exc}") from None
+    return template
+
+
+def render(content: bytes, context: dict[str, Any]) -> bytes:
+    template = _template(content)
+    try:
+        template.render(xml_safe(context), _environment(), autoescape=True)
+    except TemplateError as exc:
+        raise InvalidInput("template_render_failed", f"模板无法生成文书：{exc}") from None
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()
+
+
+def variables_of(content: bytes) -> set[str]:
+    template = _template(content)
+    try:
+        names: set[str] = template.get_undeclared_template_variables(_environment())
+    except TemplateError as exc:
+        raise InvalidInput("template_syntax", f"模板语法有误：{exc}") from None
+    return names
+
+
+def validate(content: bytes, kind: TemplateKind) -> None:
+    """An upload replaces the current template only when every variable it uses is known for its kind and it
+    renders on a sample case."""
+    unknown = variables_of(content) - set(kind.variables)
+    if unknown:
+        names = "、".join(sorted(unknown))
+        raise InvalidInput(
+            "template_unknown_variables",
+            f"模板使用了未知的变量：{names}。可用变量见 docs/templates.md 或 GET /api/v1/template-kinds。",
+        )
+    render(content, kind.sample())
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def to_pdf(docx: bytes) -> bytes | None:
+    """The PDF rendering of ``docx`` by LibreOffice headless, or None when it is not installed or fails. Slow (a
+    second or more): never call it while a database transaction or lock is held (design mistake 7)."""
+    binary = soffice()
+    if binary is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="gongkai-pdf-") as tmp:
+        source = Path(tmp) / "letter.docx"
+        source.write_bytes(docx)
+        profile = Path(tmp) / "profile"
+        try:
+            subprocess.run(  # noqa: S603
+                [
+                    binary,
+                    f"-env:UserInstallation=file://{profile}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    tmp,
+                    str(source),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=PDF_TIMEOUT_SECONDS,
+            )
+        except (subprocess.SubprocessError, OSError):
+            return None
+        target = Path(tmp) / "letter.pdf"
+        return target.read_bytes() if target.exists() else None

@@ -1,0 +1,112 @@
+"""Every query on templates, letter settings, case documents and deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload, undefer
+
+from app.db import insert_or_ignore
+from app.models import CaseDocument, DocumentDelivery, DocumentTemplate, LetterCounter, LetterProfile
+
+
+def template(session: Session, agency_id: int, kind: str, *, content: bool = False) -> DocumentTemplate | None:
+    stmt = select(DocumentTemplate).where(DocumentTemplate.agency_id == agency_id, DocumentTemplate.kind == kind)
+    if content:
+        stmt = stmt.options(undefer(DocumentTemplate.content))
+    return session.scalars(stmt).one_or_none()
+
+
+def templates(session: Session, agency_id: int) -> list[DocumentTemplate]:
+    return list(
+        session.scalars(
+            select(DocumentTemplate).where(DocumentTemplate.agency_id == agency_id).order_by(DocumentTemplate.kind)
+        )
+    )
+
+
+def profile(session: Session, agency_id: int) -> LetterProfile | None:
+    return session.get(LetterProfile, agency_id)
+
+
+def next_letter_sequence(session: Session, agency_id: int, kind: str, year: int) -> int:
+    """The next 文号 sequence of an agency's kind and year, gap-free under concurrency the way case numbers are
+    (``app.case.repository.next_sequence``): the counter row's lock is held until the issuing transaction ends, and
+    a rolled-back letter gives its number back."""
+    insert_or_ignore(session, LetterCounter, agency_id=agency_id, kind=kind, year=year, last_value=0)
+    value = session.scalar(
+        update(LetterCounter)
+        .where(LetterCounter.agency_id == agency_id, LetterCounter.kind == kind, LetterCounter.year == year)
+        .values(last_value=LetterCounter.last_value + 1)
+        .returning(LetterCounter.last_value)
+    )
+    assert isinstance(value, int)
+    return value
+
+
+def case_documents(session: Session, case_id: int) -> list[CaseDocument]:
+    return list(
+        session.scalars(
+            select(CaseDocument)
+            .where(CaseDocument.case_id == case_id)
+            .options(selectinload(CaseDocument.deliveries))
+            .order_by(CaseDocument.id)
+        )
+    )
+
+
+def document(
+    session: Session, document_id: int, agency_ids: Collection[int], *, content: bool = False, pdf: bool = False
+) -> CaseDocument | None:
+    stmt = select(CaseDocument).where(CaseDocument.id == document_id, CaseDocument.agency_id.in_(agency_ids))
+    if content:
+        stmt = stmt.options(undefer(CaseDocument.content))
+    if pdf:
+        stmt = stmt.options(undefer(CaseDocument.pdf))
+    return session.scalars(stmt.options(selectinload(CaseDocument.deliveries))).one_or_none()
+
+
+def case_file_size(session: Session, case_id: int) -> int:
+    return int(
+        session.scalar(select(func.coalesce(func.sum(CaseDocument.size), 0)).where(CaseDocument.case_id == case_id))
+        or 0
+    )
+
+
+def contents(session: Session, case_id: int) -> list[CaseDocument]:
+    """Every document of a case with its content, for the archive (one case at a time: bounded by the case limit)."""
+    return list(
+        session.scalars(
+            select(CaseDocument)
+            .where(CaseDocument.case_id == case_id)
+            .options(undefer(CaseDocument.content), undefer(CaseDocument.pdf), selectinload(CaseDocument.deliveries))
+            .order_by(CaseDocument.id)
+        )
+    )
+
+
+def delivery(session: Session, delivery_id: int, agency_ids: Collection[int]) -> DocumentDelivery | None:
+    return session.scalars(
+        select(DocumentDelivery).where(DocumentDelivery.id == delivery_id, DocumentDelivery.agency_id.in_(agency_ids))
+    ).one_or_none()
+
+
+def unreceived_letters(session: Session, agency_ids: Collection[int], sent_before: date) -> list[CaseDocument]:
+    """Letters of the agencies without any recorded receipt whose latest hand-over or posting — or, never sent, whose
+    date — is before ``sent_before``; the working-day rule is applied by the caller (``app.domain.casefile``)."""
+    received = select(DocumentDelivery.document_id).where(DocumentDelivery.received_on.is_not(None))
+    return list(
+        session.scalars(
+            select(CaseDocument)
+            .where(
+                CaseDocument.agency_id.in_(agency_ids),
+                CaseDocument.origin == "generated",
+                CaseDocument.letter_date < sent_before,
+                CaseDocument.id.not_in(received),
+            )
+            .options(selectinload(CaseDocument.deliveries))
+            .order_by(CaseDocument.letter_date, CaseDocument.id)
+        )
+    )

@@ -1,0 +1,144 @@
+"""Template storage: an agency's own template replaces the default only after validation; any registered kind."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+
+from app.domain.roles import Role
+
+
+def _docx(*paragraphs: str) -> bytes:
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _put(api, kind: str, content: bytes, role: Role = Role.ADMIN, agency: str = "a1"):
+    return api.client.put(
+        f"/api/v1/agencies/{agency}/templates/{kind}",
+        files={"file": ("我的模板.docx", content, "application/octet-stream")},
+        headers=api.headers(agency, role),
+    )
+
+
+def test_upload_validates_then_replaces_and_reset_restores_the_default(api):
+    api.agency("a1")
+    listed = api.client.get("/api/v1/agencies/a1/templates", headers=api.headers("a1", Role.CLERK)).json()
+    reply = next(t for t in listed if t["kind"] == "reply")
+    assert reply["custom"] is False
+    assert reply["label"] == "政府信息公开申请答复书"
+
+    good = _docx(
+        "{{ agency_name }}",
+        "{{ title }} {{ number }}",
+        "{{ decision }}",
+        "{%p if remedy %}",
+        "{{ remedy }}",
+        "{%p endif %}",
+    )
+    response = _put(api, "reply", good)
+    assert response.status_code == 200, response.text
+    assert response.json()["custom"] is True
+    assert response.json()["filename"] == "我的模板.docx"
+    download = api.client.get("/api/v1/agencies/a1/templates/reply", headers=api.headers("a1", Role.CLERK))
+    assert download.status_code == 200
+    assert download.content == good
+
+    unknown = _put(api, "reply", _docx("{{ agency_name }} {{ applicant_id_number }} {{ nonsense }}"))
+    assert unknown.status_code == 422
+    assert unknown.json()["code"] == "template_unknown_variables"
+    assert "applicant_id_number" in unknown.json()["detail"]
+    assert "nonsense" in unknown.json()["detail"]
+    broken = _put(api, "reply", _docx("{% if remedy %}{{ remedy }"))
+    assert broken.status_code == 422
+    assert broken.json()["code"] in {"template_syntax", "template_render_failed"}
+    failing = _put(api, "reply", _docx("{{ remedy.nope() }}"))
+    assert failing.status_code == 422
+    assert failing.json()["code"] == "template_render_failed"
+    not_docx = _put(api, "reply", b"%PDF-1.4 not a template")
+    assert not_docx.status_code == 422
+    assert not_docx.json()["code"] == "template_not_docx"
+    # every refusal left the good template in place
+    assert api.client.get("/api/v1/agencies/a1/templates/reply", headers=api.headers("a1")).content == good
+
+    reset = api.client.delete("/api/v1/agencies/a1/templates/reply", headers=api.headers("a1", Role.ADMIN))
+    assert reset.status_code == 200
+    assert reset.json()["custom"] is False
+    audit = api.client.get("/api/v1/audit", params={"action": "template"}, headers=api.headers("a1", Role.ADMIN))
+    actions = [item["action"] for item in audit.json()["items"]]
+    assert actions.count("template.upload") == 1
+    assert actions.count("template.reset") == 1
+
+
+def test_sandbox_refuses_template_code(api):
+    api.agency("a1")
+    attack = _put(api, "reply", _docx("{{ title.__class__.__mro__[1].__subclasses__() }}"))
+    assert attack.status_code == 422
+
+
+def test_only_administrators_of_the_agency_upload(api):
+    api.agency("a1")
+    api.agency("b1")
+    content = _docx("{{ agency_name }}")
+    assert _put(api, "reply", content, Role.CLERK).status_code == 403
+    assert _put(api, "reply", content, Role.ADMIN, agency="b1").status_code == 200
+    other = api.client.put(
+        "/api/v1/agencies/a1/templates/reply",
+        files={"file": ("x.docx", content)},
+        headers=api.headers("b1", Role.ADMIN),
+    )
+    assert other.status_code == 404
+    assert _put(api, "no_such_kind", content).status_code == 404
+
+
+def test_template_kinds_list_their_variables(api):
+    api.agency("a1")
+    kinds = api.client.get("/api/v1/template-kinds", headers=api.headers("a1", Role.CLERK)).json()
+    reply = next(k for k in kinds if k["kind"] == "reply")
+    assert "remedy" in reply["variables"]
+    assert "decision" in reply["variables"]
+
+
+def test_letter_profile_round_trip(api):
+    api.agency("a1")
+    body = {
+        "level": "department",
+        "review_body": "某市人民政府",
+        "number_prefix": "某自然资信公开",
+        "number_patterns": {"reply": "某自然资公复〔{year}〕{seq}号"},
+        "receipt_overdue_days": 8,
+    }
+    default = api.client.get("/api/v1/agencies/a1/letter-profile", headers=api.headers("a1", Role.CLERK)).json()
+    assert default["review_body"] == ""
+    assert default["number_prefix"] == "a1 机关"
+    assert (
+        api.client.put(
+            "/api/v1/agencies/a1/letter-profile", json=body, headers=api.headers("a1", Role.CLERK)
+        ).status_code
+        == 403
+    )
+    saved = api.client.put("/api/v1/agencies/a1/letter-profile", json=body, headers=api.headers("a1", Role.ADMIN))
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["number_patterns"] == {"reply": "某自然资公复〔{year}〕{seq}号"}
+    bad = api.client.put(
+        "/api/v1/agencies/a1/letter-profile",
+        json={**body, "number_patterns": {"reply": "某〔{year}〕号"}},
+        headers=api.headers("a1", Role.ADMIN),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "number_pattern_invalid"
+
+
+def test_the_variable_documentation_is_generated_from_the_code():
+    from pathlib import Path
+
+    from app.document.variables import LETTER_VARIABLES, SAMPLE, variables_markdown
+
+    assert set(SAMPLE) == set(LETTER_VARIABLES)
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "templates.md").read_text(encoding="utf-8")
+    assert docs.endswith(variables_markdown())
