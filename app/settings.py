@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1, description="Larger request bodies are refused with 413")
     max_file_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest file of a case file (upload or letter)")
     max_case_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Largest total size of one case's file")
+    pdf_letters: bool = Field(True, description="Render each letter to PDF with LibreOffice when it is installed")
     cors_origins: str = Field("", description="Browser origins allowed to call the API, comma-separated; none if empty")
     session_idle_hours: int = Field(8, ge=1, description="A browser session ends after this many idle hours")
     db_connect_timeout: int = Field(

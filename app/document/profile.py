@@ -14,7 +14,13 @@ from app.clock import utcnow
 from app.document import repository
 from app.domain.casefile import DEFAULT_RECEIPT_OVERDUE_DAYS
 from app.domain.errors import NotFound
-from app.domain.letters import DEFAULT_NUMBER_PATTERN, AgencyLevel, LetterKind, check_number_pattern
+from app.domain.letters import (
+    AgencyLevel,
+    LetterKind,
+    check_distinct_patterns,
+    check_number_pattern,
+    number_pattern,
+)
 from app.domain.roles import Permission
 from app.models import Agency, LetterProfile
 
@@ -35,7 +41,7 @@ class Profile:
     receipt_overdue_days: int = DEFAULT_RECEIPT_OVERDUE_DAYS
 
     def pattern(self, kind: LetterKind) -> str:
-        return self.number_patterns.get(kind.value) or self.number_patterns.get("*") or DEFAULT_NUMBER_PATTERN
+        return number_pattern(kind, self.number_patterns)
 
 
 def profile_of(session: Session, agency: Agency) -> Profile:
@@ -67,8 +73,10 @@ def read(session: Session, principal: Principal, code: str) -> Profile:
 
 def change(session: Session, principal: Principal, code: str, values: dict[str, Any]) -> Profile:
     agency = _agency(session, principal, code, Permission.AGENCY_MANAGE)
-    for pattern in values.get("number_patterns", {}).values():
+    patterns: dict[str, str] = values.get("number_patterns", {})
+    for pattern in patterns.values():
         check_number_pattern(pattern)
+    check_distinct_patterns({kind: number_pattern(kind, patterns) for kind in LetterKind})
     row = repository.profile(session, agency.id)
     before = audit.snapshot(row) if row is not None else None
     if row is None:

@@ -106,7 +106,24 @@ def unreceived_letters(session: Session, agency_ids: Collection[int], sent_befor
                 CaseDocument.letter_date < sent_before,
                 CaseDocument.id.not_in(received),
             )
-            .options(selectinload(CaseDocument.deliveries))
+            .options(selectinload(CaseDocument.deliveries), selectinload(CaseDocument.case))
             .order_by(CaseDocument.letter_date, CaseDocument.id)
         )
+    )
+
+
+def letter_content(session: Session, document_id: int) -> bytes | None:
+    return session.scalar(select(CaseDocument.content).where(CaseDocument.id == document_id))
+
+
+def set_pdf(session: Session, document_id: int, pdf: bytes) -> None:
+    session.execute(update(CaseDocument).where(CaseDocument.id == document_id).values(pdf=pdf))
+
+
+def with_pdf(session: Session, document_ids: Collection[int]) -> set[int]:
+    """Which of the documents have a PDF rendering (without reading it)."""
+    if not document_ids:
+        return set()
+    return set(
+        session.scalars(select(CaseDocument.id).where(CaseDocument.id.in_(document_ids), CaseDocument.pdf.is_not(None)))
     )

@@ -3,19 +3,35 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import Response
 
 from app.auth.dependencies import PrincipalDep
-from app.deps import SessionDep
-from app.document import kinds, profile, templates  # noqa: F401
-from app.document.docx import DOCX_MEDIA_TYPE
+from app.auth.principal import Principal
+from app.deps import SessionDep, SettingsDep, TodayDep
+from app.document import delivery, files, kinds, letters, profile, repository, templates  # noqa: F401
+from app.document.docx import DOCX_MEDIA_TYPE, PDF_MEDIA_TYPE
 from app.document.naming import content_disposition
 from app.document.registry import template_kinds
-from app.document.schemas import LetterProfileBody, LetterProfileRead, TemplateKindRead, TemplateRead
+from app.document.schemas import (
+    DeliveryCreate,
+    DeliveryRead,
+    DocumentRead,
+    LetterCreate,
+    LetterProfileBody,
+    LetterProfileRead,
+    ReceiptCreate,
+    TemplateKindRead,
+    TemplateRead,
+    UnreceivedRead,
+)
+from app.domain.casefile import AttachmentKind, Carrier, ServiceMethod
 from app.errors import ApiError
+from app.models import CaseDocument, DocumentDelivery
+from app.settings import Settings
 
 router = APIRouter(tags=["documents"])
 
@@ -30,7 +46,7 @@ def read_upload(file: UploadFile, limit: int) -> bytes:
     """The uploaded file's bytes, refused with 413 beyond ``limit`` (read at most one byte more)."""
     content = file.file.read(limit + 1)
     if len(content) > limit:
-        raise ApiError(413, "file_too_large", f"文件过大：单个文件最多 {limit // 1024 // 1024} MB。")
+        raise ApiError(413, "file_too_large", f"文件过大：单个文件最多 {files.human_size(limit)}，请压缩或拆分后上传。")
     return content
 
 
@@ -119,3 +135,208 @@ def put_letter_profile(
     """Set the agency's letter settings (administrators). The review body must match the agency's level in law
     (行政复议法 2023 Art. 24–28); it is printed in every remedy clause."""
     return _profile_read(profile.change(session, principal, code, body.model_dump()))
+
+
+# --- letters and the case file ------------------------------------------------------------------------------------
+
+
+def _delivery_read(d: DocumentDelivery) -> DeliveryRead:
+    return DeliveryRead(
+        id=d.id,
+        method=ServiceMethod(d.method),
+        carrier=Carrier(d.carrier) if d.carrier else None,
+        consent=d.consent,
+        sent_on=d.sent_on,
+        received_on=d.received_on,
+        tracking_number=d.tracking_number,
+        proof_document_id=d.proof_document_id,
+        note=d.note,
+        recorded_by=d.recorded_by,
+        recorded_at=d.recorded_at,
+    )
+
+
+def document_read(d: CaseDocument, principal: Principal, *, pdf: bool) -> DocumentRead:
+    hidden = d.personal and not files.may_read_personal(principal, d)
+    return DocumentRead(
+        id=d.id,
+        case_id=d.case_id,
+        kind=d.kind,
+        kind_label=files.kind_label(d.kind),
+        origin=d.origin,
+        title=d.title,
+        filename=files.HIDDEN_NAME if hidden else d.filename,
+        media_type=d.media_type,
+        size=d.size,
+        sha256=d.sha256,
+        personal=d.personal,
+        pdf=pdf,
+        number=d.number,
+        letter_date=d.letter_date,
+        addressee=d.addressee,
+        disposition=d.disposition,
+        remedy=d.remedy,
+        template_sha256=d.template_sha256,
+        created_by=d.created_by,
+        created_at=d.created_at,
+        content_url=f"/api/v1/documents/{d.id}/content",
+        deliveries=[_delivery_read(x) for x in d.deliveries],
+    )
+
+
+def _limits(settings: Settings) -> files.Limits:
+    return files.Limits(settings.max_file_bytes, settings.max_case_file_bytes)
+
+
+@router.post("/cases/{case_id}/letters", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def create_letter(
+    case_id: int,
+    body: LetterCreate,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    today: TodayDep,
+    response: Response,
+) -> DocumentRead:
+    """Generate a letter from the case's own facts (its date and contents are those of the step it reports), number
+    it (文号) and keep it in the case file. The DOCX is returned at once; the PDF rendering follows when LibreOffice
+    is installed (``pdf`` in `GET /documents/{id}`)."""
+    request_ = letters.LetterRequest(body.kind, dict(body.facts), body.reasons_until)
+    document = letters.generate(session, principal, case_id, request_, today)
+    if settings.pdf_letters:
+        background.add_task(letters.attach_pdf, request.app.state.session_factory, document.id)
+    response.headers["Location"] = f"/api/v1/documents/{document.id}"
+    return document_read(document, principal, pdf=False)
+
+
+@router.get("/cases/{case_id}/documents", responses=ERRORS)
+def list_documents(case_id: int, session: SessionDep, principal: PrincipalDep) -> list[DocumentRead]:
+    """The case file: generated letters and uploaded attachments, oldest first, with their delivery records."""
+    _, documents = files.listing(session, principal, case_id)
+    has_pdf = repository.with_pdf(session, [d.id for d in documents])
+    return [document_read(d, principal, pdf=d.id in has_pdf) for d in documents]
+
+
+@router.post(
+    "/cases/{case_id}/documents",
+    status_code=status.HTTP_201_CREATED,
+    responses={**ERRORS, 413: {"description": "File too large"}},
+)
+def upload_document(
+    case_id: int,
+    file: Annotated[UploadFile, File(description="The file; its type is read from its content")],
+    kind: Annotated[AttachmentKind, Form()],
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    response: Response,
+    personal: Annotated[bool, Form(description="Holds personal data (always so for ID copies and forms)")] = False,
+    title: Annotated[str | None, Form(max_length=200)] = None,
+) -> DocumentRead:
+    """Add an attachment to the case file (the application as received, an ID copy, a correction, an opinion, what
+    was provided, a delivery proof). Refused: over the per-file or per-case size limit, an empty file, a type the case
+    file does not take, a file whose name or declared type disagrees with its content."""
+    content = read_upload(file, settings.max_file_bytes)
+    upload = files.Upload(kind, file.filename or "", content, file.content_type, personal, title)
+    document = files.upload(session, principal, case_id, upload, _limits(settings))
+    response.headers["Location"] = f"/api/v1/documents/{document.id}"
+    return document_read(document, principal, pdf=False)
+
+
+@router.get(
+    "/cases/{case_id}/documents/archive",
+    responses={**ERRORS, 200: {"content": {"application/zip": {}}, "description": "The case file (ZIP)"}},
+    response_class=Response,
+)
+def download_archive(case_id: int, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
+    """The whole case file as one ZIP with ``index.csv`` (目录) and ``timeline.csv`` (条例 Art. 45: 归档). Personal
+    documents are included only for roles with ``case.read_personal``; otherwise the index lists them as hidden."""
+    result = files.archive(session, principal, case_id, settings.tz)
+    return Response(
+        result.content,
+        media_type="application/zip",
+        headers={"Content-Disposition": content_disposition(result.filename)},
+    )
+
+
+@router.get("/documents/{document_id}", responses=ERRORS)
+def get_document(document_id: int, session: SessionDep, principal: PrincipalDep) -> DocumentRead:
+    document = files.get_document(session, principal, document_id)
+    return document_read(document, principal, pdf=bool(repository.with_pdf(session, [document.id])))
+
+
+@router.get(
+    "/documents/{document_id}/content",
+    responses={**ERRORS, 403: {"description": "A personal document without case.read_personal"}},
+    response_class=Response,
+)
+def download_document(
+    document_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    format: Annotated[str, Query(pattern="^(original|pdf)$")] = "original",
+    inline: bool = False,
+) -> Response:
+    """The file as stored (a letter: DOCX), or its PDF rendering (``format=pdf``, 404 `pdf_not_available` when
+    LibreOffice is not installed or the rendering is not done yet)."""
+    pdf = format == "pdf"
+    document = files.get_document(session, principal, document_id, content=not pdf, pdf=pdf)
+    if pdf:
+        if document.pdf is None:
+            raise ApiError(404, "pdf_not_available", "该文书没有 PDF 版本（服务器未安装 LibreOffice，或正在生成）。")
+        name = document.filename.rsplit(".", 1)[0] + ".pdf"
+        return Response(
+            document.pdf, media_type=PDF_MEDIA_TYPE, headers={"Content-Disposition": content_disposition(name, inline)}
+        )
+    return Response(
+        document.content,
+        media_type=document.media_type,
+        headers={"Content-Disposition": content_disposition(document.filename, inline)},
+    )
+
+
+@router.post("/documents/{document_id}/deliveries", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def record_delivery(
+    document_id: int, body: DeliveryCreate, session: SessionDep, principal: PrincipalDep, today: TodayDep
+) -> DeliveryRead:
+    """Record how a letter was delivered (送达): direct, by post (China Post/EMS only) or electronically with the
+    applicant's consent; the day handed over or posted, and the receipt day when known."""
+    row = delivery.record(session, principal, document_id, delivery.DeliveryIn(**body.model_dump()), today)
+    return _delivery_read(row)
+
+
+@router.post("/deliveries/{delivery_id}/receipt", responses=ERRORS)
+def record_receipt(
+    delivery_id: int, body: ReceiptCreate, session: SessionDep, principal: PrincipalDep, today: TodayDep
+) -> DeliveryRead:
+    """The day the recipient received or signed for the letter (recorded once)."""
+    return _delivery_read(delivery.record_receipt(session, principal, delivery_id, body.received_on, today))
+
+
+@router.get("/letters/unreceived")
+def list_unreceived(
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    as_of: Annotated[date | None, Query(description="Default: today")] = None,
+) -> list[UnreceivedRead]:
+    """Letters of your agencies without a recorded receipt more than the agency's number of working days (default
+    10, `receipt_overdue_days` of the letter profile) after they were handed over or posted, or never sent."""
+    return [
+        UnreceivedRead(
+            document_id=u.document.id,
+            case_id=u.document.case_id,
+            case_number=u.case_number,
+            agency=u.agency,
+            kind=u.document.kind,
+            title=u.document.title,
+            number=u.document.number,
+            letter_date=u.document.letter_date,
+            sent=u.sent,
+            since=u.sent_on,
+            working_days=u.working_days,
+        )
+        for u in delivery.unreceived(session, principal, as_of or today)
+    ]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from app.domain.casefile import DEFAULT_RECEIPT_OVERDUE_DAYS
-from app.domain.letters import AgencyLevel, LetterKind
+from app.domain.casefile import DEFAULT_RECEIPT_OVERDUE_DAYS, Carrier, ServiceMethod
+from app.domain.letters import AgencyLevel, Fact, LetterKind
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OptLine = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=300)]
@@ -45,8 +45,9 @@ class LetterProfileBody(Strict):
     )
     number_patterns: dict[str, Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
         default_factory=dict,
-        description="Per letter kind (or `*` for all) the 文号 pattern with {prefix}, {year}, {seq}; default "
-        "`{prefix}〔{year}〕{seq}号`",
+        description="Per letter kind the 文号 pattern with {prefix}, {year}, {seq}; default "
+        "`{prefix}复〔{year}〕{seq}号` with the kind's own 代字 (收 补 延 征 征告 费 理 迟 复); two kinds may not "
+        "share a pattern",
     )
     address: OptLine = None
     phone: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=50)] = None
@@ -63,7 +64,7 @@ class LetterProfileBody(Strict):
     @field_validator("number_patterns")
     @classmethod
     def _kinds(cls, value: dict[str, str]) -> dict[str, str]:
-        allowed = {k.value for k in LetterKind} | {"*"}
+        allowed = {k.value for k in LetterKind}
         unknown = set(value) - allowed
         if unknown:
             raise ValueError(f"unknown letter kinds: {', '.join(sorted(unknown))}")
@@ -73,3 +74,96 @@ class LetterProfileBody(Strict):
 class LetterProfileRead(LetterProfileBody):
     model_config = ConfigDict(extra="ignore")
     review_body: str
+
+
+FactText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+
+
+class LetterCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"kind": "correction_notice"},
+                {"kind": "reply", "facts": {"reasons": "该信息涉及第三方商业秘密，第三方不同意公开。"}},
+                {"kind": "reply", "facts": {"how_provided": "电子邮件发送至申请人预留邮箱，附件1份"}},
+            ]
+        },
+    )
+
+    kind: LetterKind
+    facts: dict[Fact, FactText] = Field(
+        default_factory=dict,
+        description="What a decision letter states beyond the case record (where published, how provided, what was "
+        "redacted and why, the search made, the competent agency, the earlier reply's number, reasons); a reply "
+        "refuses to be generated without the facts its disposition needs (422 `letter_facts_missing`)",
+    )
+    reasons_until: date | None = Field(None, description="reasons_notice: the day by which to state reasons (Art. 35)")
+
+
+class DeliveryCreate(Strict):
+    method: ServiceMethod
+    sent_on: date = Field(description="The day it was handed over (direct, electronic) or posted (交邮之日)")
+    received_on: date | None = Field(None, description="The day the recipient received or signed for it")
+    carrier: Carrier | None = Field(None, description="post: china_post or ems (国办公开办函〔2016〕235号)")
+    consent: bool = Field(False, description="electronic: the applicant consented to electronic delivery")
+    tracking_number: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=64)] = None
+    proof_document_id: int | None = Field(None, description="An uploaded file of this case: 送达回证, EMS record, log")
+    note: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000)] = None
+
+
+class ReceiptCreate(Strict):
+    received_on: date
+
+
+class DeliveryRead(BaseModel):
+    id: int
+    method: ServiceMethod
+    carrier: Carrier | None
+    consent: bool
+    sent_on: date
+    received_on: date | None
+    tracking_number: str | None
+    proof_document_id: int | None
+    note: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class DocumentRead(BaseModel):
+    id: int
+    case_id: int
+    kind: str
+    kind_label: str
+    origin: str = Field(description="`generated` (a letter) or `uploaded`")
+    title: str
+    filename: str = Field(description="Hidden for a personal document unless you hold case.read_personal")
+    media_type: str
+    size: int
+    sha256: str
+    personal: bool
+    pdf: bool = Field(description="A PDF rendering is available (`GET /documents/{id}/content?format=pdf`)")
+    number: str | None = Field(description="The letter's 文号")
+    letter_date: date | None
+    addressee: str | None
+    disposition: str | None
+    remedy: str | None = Field(description="The remedy clause printed in the letter, if any")
+    template_sha256: str | None
+    created_by: str
+    created_at: datetime
+    content_url: str
+    deliveries: list[DeliveryRead]
+
+
+class UnreceivedRead(BaseModel):
+    document_id: int
+    case_id: int
+    case_number: str
+    agency: str
+    kind: str
+    title: str
+    number: str | None
+    letter_date: date | None
+    sent: bool = Field(description="False: no delivery recorded at all (counted from the letter's date)")
+    since: date
+    working_days: int

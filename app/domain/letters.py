@@ -413,7 +413,39 @@ def remedy_clause(
 
 # --- letter numbers (文号) ---------------------------------------------------------------------------------------
 
-DEFAULT_NUMBER_PATTERN = "{prefix}〔{year}〕{seq}号"
+KIND_CODES: dict[LetterKind, str] = {
+    LetterKind.RECEIPT: "收",
+    LetterKind.CORRECTION_NOTICE: "补",
+    LetterKind.EXTENSION_NOTICE: "延",
+    LetterKind.CONSULTATION_LETTER: "征",
+    LetterKind.CONSULTATION_NOTICE: "征告",
+    LetterKind.FEE_NOTICE: "费",
+    LetterKind.REASONS_NOTICE: "理",
+    LetterKind.REASONS_OUTCOME: "迟",
+    LetterKind.REPLY: "复",
+}
+"""The default 代字 suffix of each kind: numbers run per kind, so each kind needs its own 代字
+(「某自然资信公开复〔2026〕12号」) or two letters of one agency and year would share a number."""
+
+
+def number_pattern(kind: LetterKind, patterns: dict[str, str]) -> str:
+    """The agency's pattern for ``kind``, else the default with the kind's 代字."""
+    return patterns.get(kind.value) or "{prefix}" + KIND_CODES[kind] + "〔{year}〕{seq}号"
+
+
+def check_distinct_patterns(patterns: dict[LetterKind, str]) -> None:
+    """Numbers run per kind and year, so two kinds with one pattern would issue the same 文号 twice."""
+    seen: dict[str, LetterKind] = {}
+    for kind, pattern in patterns.items():
+        if pattern in seen:
+            raise InvalidInput(
+                "number_patterns_collide",
+                f"「{LETTER_LABELS[seen[pattern]]}」与「{LETTER_LABELS[kind]}」的文号格式相同（{pattern}），"
+                "会产生重复文号；请为每类文书设置不同的代字。",
+            )
+        seen[pattern] = kind
+
+
 _FIELD = re.compile(r"\{(\w*)\}")
 NUMBER_FIELDS = frozenset({"prefix", "year", "seq"})
 

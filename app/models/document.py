@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from app.domain.casefile import Carrier, ServiceMethod
 from app.domain.letters import AgencyLevel
 from app.models.base import Base, enum_check
+from app.models.case import DisclosureCase
 
 
 class DocumentTemplate(Base):
@@ -104,6 +105,7 @@ class CaseDocument(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
 
+    case: Mapped[DisclosureCase] = relationship()
     deliveries: Mapped[list[DocumentDelivery]] = relationship(
         back_populates="document",
         order_by="DocumentDelivery.id",

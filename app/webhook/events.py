@@ -17,6 +17,7 @@ class EventType(StrEnum):
     CASE_OVERDUE = "case.overdue"
     CASE_CONCLUDED = "case.concluded"
     REPORT_GENERATED = "report.generated"
+    DOCUMENT_CREATED = "document.created"
 
 
 def case_payload(case: DisclosureCase) -> dict[str, Any]:

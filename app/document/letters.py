@@ -1,0 +1,233 @@
+"""Generating a case's letters: the facts from the case's own timeline, the law from ``app.domain.letters``, the
+layout from the agency's template (or the default), a gap-free 文号, and the result kept in the case file.
+
+A letter reports one step of the timeline (``LETTER_STEP``): its date and facts are that step's, and the deadline it
+states is the one the clock gave *as of that step*, so a letter made later never disagrees with the file."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.agency.repository import policy_of
+from app.audit import service as audit
+from app.auth.principal import Principal
+from app.case import service as case_service
+from app.clock import utcnow
+from app.db import transaction
+from app.document import docx, repository, templates
+from app.document.events import emit_document
+from app.document.naming import safe_filename
+from app.document.profile import profile_of
+from app.document.variables import LETTER_VARIABLES
+from app.domain.clock import project
+from app.domain.codes import (
+    CHANNEL_LABELS,
+    CONSULTATION_PARTY_LABELS,
+    Channel,
+    ConsultationParty,
+    Disposition,
+    disposition_label,
+)
+from app.domain.errors import InvalidInput, WrongState
+from app.domain.letters import (
+    ARTICLE36_LABELS,
+    FEE_MEASURES,
+    LETTER_LABELS,
+    LETTER_STEP,
+    LETTER_TO_THIRD_PARTY,
+    REGULATION,
+    Fact,
+    LetterKind,
+    decision_text,
+    letter_number,
+    remedy_clause,
+)
+from app.domain.lifecycle import CONCLUDING_EVENTS, EventType
+from app.domain.roles import Permission
+from app.holiday.repository import load_calendar
+from app.models import CaseDocument, CaseEvent, DisclosureCase
+
+SILENCE: dict[ConsultationParty, str] = {
+    ConsultationParty.THIRD_PARTY: "逾期未提出意见的，由本机关依照《中华人民共和国政府信息公开条例》的规定"
+    "决定是否公开。",
+    ConsultationParty.CO_PRODUCER: "逾期未提出意见的，视为同意公开。",
+}
+"""条例 Art. 32 (a third party's silence leaves the decision to the agency) and Art. 34 (a co-producing agency's
+silence is consent)."""
+
+
+@dataclass(frozen=True)
+class LetterRequest:
+    kind: LetterKind
+    facts: dict[Fact, str]
+    reasons_until: date | None = None
+
+
+def cn_date(value: date | None) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def _step_event(case: DisclosureCase, kind: LetterKind) -> CaseEvent | None:
+    """The step a ``kind`` letter reports (its latest occurrence), or None for a letter that reports none."""
+    if kind is LetterKind.REPLY:
+        if case.disposition is None:
+            raise WrongState("letter_case_open", "该申请尚未办结，请先登记办理结果，再生成答复书。")
+        return next(e for e in reversed(case.events) if EventType(e.type) in CONCLUDING_EVENTS)
+    step = LETTER_STEP[kind]
+    if step is None:
+        return None
+    event = next((e for e in reversed(case.events) if e.type == step.value), None)
+    if event is None:
+        raise WrongState(
+            "letter_step_missing",
+            f"生成「{LETTER_LABELS[kind]}」前，请先在时间线上登记相应步骤（{step.value}），文书的日期和内容取自该步骤。",
+        )
+    return event
+
+
+def _before(case: DisclosureCase, event: CaseEvent | None, type_: EventType) -> CaseEvent | None:
+    limit = event.seq if event is not None else len(case.events) + 1
+    return next((e for e in reversed(case.events) if e.seq <= limit and e.type == type_.value), None)
+
+
+def build_context(
+    session: Session, case: DisclosureCase, request: LetterRequest, event: CaseEvent | None, on: date
+) -> tuple[dict[str, Any], str | None, Disposition | None]:
+    """The template variables of a letter (``app.document.variables``), its remedy clause and disposition."""
+    kind = request.kind
+    profile = profile_of(session, case.agency)
+    calendar = load_calendar(session)
+    history = [case_service.domain_event(e) for e in case.events if event is None or e.seq <= event.seq]
+    projection = project(case.received_date, history, policy_of(case.agency), calendar)
+    data: dict[str, Any] = dict(event.data) if event is not None else {}
+    correction = _before(case, event, EventType.CORRECTION_REQUESTED)
+    corrected = _before(case, event, EventType.CORRECTION_RECEIVED)
+    consultation = _before(case, event, EventType.CONSULTATION_STARTED)
+    fee = _before(case, event, EventType.FEE_NOTICE_SENT)
+    disposition = Disposition(case.disposition) if kind is LetterKind.REPLY and case.disposition else None
+    remedy = remedy_clause(
+        kind,
+        level=profile.level,
+        review_body=profile.review_body,
+        court=profile.court,
+        on=on,
+        disposition=disposition,
+    )
+    party = ConsultationParty(consultation.data["party"]) if consultation is not None else None
+    context: dict[str, Any] = dict.fromkeys(LETTER_VARIABLES, "")
+    context.update(
+        title=LETTER_LABELS[kind],
+        letter_date=cn_date(on),
+        agency_name=case.agency.name,
+        agency_address=profile.address or "",
+        agency_phone=profile.phone or "",
+        addressee=consultation.data.get("addressee", "") if kind in LETTER_TO_THIRD_PARTY and consultation else "",
+        applicant_name=case.applicant_name,
+        applicant_address=case.applicant_address or "",
+        case_number=case.number,
+        channel=CHANNEL_LABELS[Channel(case.channel)],
+        received_date=cn_date(case.received_date),
+        correction_received_date=cn_date(corrected.on) if corrected else "",
+        request_summary=case.request_description,
+        due_date=cn_date(projection.due_date),
+        statutory_due_date=cn_date(projection.statutory_due_date),
+        correction_items=correction.data.get("items", "") if correction else "",
+        correction_until=cn_date(date.fromisoformat(correction.data["until"])) if correction else "",
+        extension_days=str(data.get("days", "")) if kind is LetterKind.EXTENSION_NOTICE else "",
+        consulted_party=consultation.data.get("addressee", "") if consultation else "",
+        consultation_party_kind=CONSULTATION_PARTY_LABELS[party] if party else "",
+        consultation_silence=SILENCE[party] if party else "",
+        fee_amount=str(fee.data.get("amount", "")) if fee else "",
+        fee_basis=(fee.data.get("basis") or "") if fee else "",
+        fee_payment=profile.payment_instructions or "",
+        reasons_until=cn_date(request.reasons_until),
+        findings=request.facts.get(Fact.FINDINGS, ""),
+        remedy=remedy.text if remedy else "",
+    )
+    if not context["addressee"]:
+        context["addressee"] = case.applicant_name
+    if kind is LetterKind.REASONS_NOTICE and request.reasons_until is None:
+        raise InvalidInput("letter_facts_missing", "说明理由告知书须写明说明理由的期限（reasons_until）。")
+    if disposition is not None:
+        basis, text = decision_text(disposition, request.facts)
+        law = FEE_MEASURES if disposition is Disposition.OTHER_FEE_UNPAID else REGULATION
+        context.update(
+            disposition=disposition_label(disposition),
+            reply_type=ARTICLE36_LABELS[basis.reply_type] if basis.reply_type else "",
+            legal_basis=f"{law}{'、'.join(basis.articles)}" if basis.articles else "",
+            decision=text,
+        )
+    return context, remedy.text if remedy else None, disposition
+
+
+def generate(session: Session, principal: Principal, case_id: int, request: LetterRequest, today: date) -> CaseDocument:
+    """Make a ``kind`` letter for the case and keep it in the case file, numbered. The case row is locked for the
+    transaction, so two clerks generating at once get consecutive numbers, never the same one."""
+    case = case_service.get_case(session, principal, case_id, Permission.CASE_STEP)
+    event = _step_event(case, request.kind)
+    on = event.on if event is not None else today
+    context, remedy, disposition = build_context(session, case, request, event, on)
+    profile = profile_of(session, case.agency)
+    seq = repository.next_letter_sequence(session, case.agency_id, request.kind.value, on.year)
+    number = letter_number(profile.pattern(request.kind), profile.number_prefix, on.year, seq)
+    context["number"] = number
+    template = templates.effective(session, case.agency_id, request.kind.value)
+    content = docx.render(template.content, context)
+    title = LETTER_LABELS[request.kind]
+    document = CaseDocument(
+        case_id=case.id,
+        agency_id=case.agency_id,
+        kind=request.kind.value,
+        origin="generated",
+        title=title,
+        filename=safe_filename(f"{case.number}-{title}-{number}.docx", f"{request.kind.value}.docx"),
+        media_type=docx.DOCX_MEDIA_TYPE,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        personal=False,
+        number=number,
+        letter_date=on,
+        addressee=context["addressee"][:200],
+        disposition=disposition.value if disposition else None,
+        remedy=remedy,
+        template_sha256=template.sha256,
+        created_by=principal.actor,
+        created_at=utcnow(),
+    )
+    session.add(document)
+    session.flush()
+    audit.record(
+        session,
+        agency=case.agency,
+        actor=principal.actor,
+        action="document.generate",
+        entity="case_document",
+        entity_id=document.id,
+        before=None,
+        after={**audit.snapshot(document, exclude=("content", "pdf")), "case_id": case.id},
+    )
+    emit_document(session, case, document)
+    return document
+
+
+def attach_pdf(factory: sessionmaker[Session], document_id: int) -> bool:
+    """Render a stored letter to PDF with LibreOffice and keep it beside the DOCX. The conversion runs between two
+    short transactions, never inside one (design mistake 7); without LibreOffice it does nothing."""
+    if docx.soffice() is None:
+        return False
+    with transaction(factory) as session:
+        content = repository.letter_content(session, document_id)
+    if content is None:
+        return False
+    pdf = docx.to_pdf(content)
+    if pdf is None:
+        return False
+    with transaction(factory) as session:
+        repository.set_pdf(session, document_id, pdf)
+    return True
