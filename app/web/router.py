@@ -528,8 +528,11 @@ def deadline_page(request: Request, case_id: int, session: SessionDep, visitor: 
 
 def install(app: FastAPI) -> None:
     """The pages and their stylesheet, outside ``/api/v1``."""
+    from app.web.letters import router as letters_router  # the case file pages build on this module's frame
+
     app.include_router(router)
     from app.web.report_document import router as report_document_pages  # it imports this module's helpers
 
     app.include_router(report_document_pages)
+    app.include_router(letters_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
