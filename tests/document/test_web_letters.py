@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.web.test_web import CSRF, browser, make_user
-
 from app.domain.roles import Role
+from tests.web.test_web import CSRF, browser, make_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
