@@ -58,6 +58,7 @@ PRINCIPAL_AGENCY = {Scenario.OWN: "a", Scenario.OTHER: "b", Scenario.PARENT: "p"
 class Call:
     path: str
     body: object = None
+    files: dict[str, tuple[str, bytes]] | None = None  # a multipart upload (then ``body`` is its form fields)
 
 
 Prepare = Callable[["World"], Call]
@@ -202,6 +203,32 @@ def entered(world: World) -> Call:
     return Call(path)
 
 
+def _template() -> bytes:
+    from pathlib import Path
+
+    return (Path(__file__).resolve().parents[2] / "app" / "document" / "defaults" / "receipt.docx").read_bytes()
+
+
+def a_letter(world: World, suffix: str = "", body: object = None) -> Call:
+    """A receipt letter of a new case of agency a."""
+    case_id = world.case()
+    response = world.api.client.post(
+        f"{API}/cases/{case_id}/letters", json={"kind": "receipt"}, headers=world.api.headers("a")
+    )
+    assert response.status_code == 201, response.text
+    return Call(f"/documents/{response.json()['id']}{suffix}", body)
+
+
+def a_delivery(world: World) -> Call:
+    letter = a_letter(world, "/deliveries", {"method": "direct", "sent_on": "2026-03-02"})
+    response = world.api.client.post(API + letter.path, json=letter.body, headers=world.api.headers("a"))
+    assert response.status_code == 201, response.text
+    return Call(f"/deliveries/{response.json()['id']}/receipt", {"received_on": "2026-03-03"})
+
+
+PROFILE = {"level": "department", "review_body": "某市人民政府", "number_prefix": "某信公开"}
+PDF = {"file": ("scan.pdf", b"%PDF-1.7 matrix")}
+
 P = Permission
 ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/cases"): Spec(Scope.AGENCY, P.CASE_CREATE, fixed("/cases", case_body())),
@@ -325,6 +352,38 @@ ROUTES: dict[tuple[str, str], Spec] = {
         P.REPORT_READ,
         fixed("/reports/annual/prose-check", {"text": "收到申请1件", "tables": {"applications": {"rows": []}}}),
     ),
+    ("GET", "/template-kinds"): Spec(Scope.SIGNED_IN, None, fixed("/template-kinds")),
+    ("GET", "/agencies/{code}/templates"): Spec(Scope.AGENCY, P.CASE_READ, fixed("/agencies/a/templates")),
+    ("GET", "/agencies/{code}/templates/{kind}"): Spec(
+        Scope.AGENCY, P.CASE_READ, fixed("/agencies/a/templates/receipt")
+    ),
+    ("PUT", "/agencies/{code}/templates/{kind}"): Spec(
+        Scope.AGENCY,
+        P.AGENCY_MANAGE,
+        lambda _world: Call("/agencies/a/templates/receipt", {}, {"file": ("receipt.docx", _template())}),
+    ),
+    ("DELETE", "/agencies/{code}/templates/{kind}"): Spec(
+        Scope.AGENCY, P.AGENCY_MANAGE, fixed("/agencies/a/templates/receipt")
+    ),
+    ("GET", "/agencies/{code}/letter-profile"): Spec(Scope.AGENCY, P.CASE_READ, fixed("/agencies/a/letter-profile")),
+    ("PUT", "/agencies/{code}/letter-profile"): Spec(
+        Scope.AGENCY, P.AGENCY_MANAGE, fixed("/agencies/a/letter-profile", PROFILE)
+    ),
+    ("POST", "/cases/{case_id}/letters"): Spec(Scope.AGENCY, P.CASE_STEP, on_case("/letters", {"kind": "receipt"})),
+    ("GET", "/cases/{case_id}/documents"): Spec(Scope.AGENCY, P.CASE_READ, on_case("/documents")),
+    ("POST", "/cases/{case_id}/documents"): Spec(
+        Scope.AGENCY, P.CASE_STEP, lambda world: Call(f"/cases/{world.case()}/documents", {"kind": "other"}, PDF)
+    ),
+    ("GET", "/cases/{case_id}/documents/archive"): Spec(Scope.AGENCY, P.CASE_READ, on_case("/documents/archive")),
+    ("GET", "/documents/{document_id}"): Spec(Scope.AGENCY, P.CASE_READ, a_letter),
+    ("GET", "/documents/{document_id}/content"): Spec(Scope.AGENCY, P.CASE_READ, lambda w: a_letter(w, "/content")),
+    ("POST", "/documents/{document_id}/deliveries"): Spec(
+        Scope.AGENCY,
+        P.CASE_STEP,
+        lambda w: a_letter(w, "/deliveries", {"method": "direct", "sent_on": "2026-03-02"}),
+    ),
+    ("POST", "/deliveries/{delivery_id}/receipt"): Spec(Scope.AGENCY, P.CASE_STEP, a_delivery),
+    ("GET", "/letters/unreceived"): Spec(Scope.ANYWHERE, P.CASE_READ, fixed("/letters/unreceived")),
     ("POST", "/webhooks"): Spec(
         Scope.AGENCY, P.TOKEN_MANAGE, fixed("/webhooks", {"agency": "a", "url": "http://127.0.0.1:9/hook"})
     ),
@@ -392,7 +451,16 @@ def test_route_answers_as_the_permission_table_says(api, method, template):
     for role, scenario in COMBINATIONS:
         call = spec.prepare(world)
         headers = api.headers(PRINCIPAL_AGENCY[scenario], role)
-        response = api.client.request(method, API + call.path, json=call.body, headers=headers)
+        if call.files is not None:
+            response = api.client.request(
+                method,
+                API + call.path,
+                data=call.body,
+                files=call.files,
+                headers=headers,  # type: ignore[arg-type]
+            )
+        else:
+            response = api.client.request(method, API + call.path, json=call.body, headers=headers)
         want = expected(spec, role, scenario)
         ok = 200 <= response.status_code < 300 if want is None else response.status_code == want
         if ok and want is not None:
