@@ -12,6 +12,7 @@ from datetime import datetime, tzinfo
 
 from sqlalchemy.orm import Session
 
+from app import spreadsheet
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.case import service as case_service
@@ -140,17 +141,11 @@ def get_document(
 # --- the archive (归档) -----------------------------------------------------------------------------------------
 
 
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: a leading ``= + - @`` (tab, CR) starts a formula (design mistake 9)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv(rows: list[list[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
+        writer.writerow([spreadsheet.cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
