@@ -161,7 +161,11 @@ def serve(
         credentials = first_run(session)
     if credentials:
         typer.secho(credentials, fg="yellow")
-    uvicorn.run(create_app(settings), host=host, port=port)
+    if settings.workers > 1:
+        # Each worker process builds its own application (and engine) from the same environment.
+        uvicorn.run("app.main:create_app", factory=True, workers=settings.workers, host=host, port=port)
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port)
 
 
 @agency_cli.command("create")
@@ -445,8 +449,7 @@ def webhooks_deliver(
     with webhook_delivery.http_client() as client:
         while True:
             try:
-                with transaction(factory) as session:
-                    stats = webhook_delivery.deliver_due(session, client, clock.utcnow())
+                stats = webhook_delivery.deliver_due(factory, client, clock.utcnow())
             except DBAPIError as exc:
                 if (outage := unavailable(exc)) is None:
                     raise

@@ -2,19 +2,88 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import Iterator
+import threading
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
+
+log = logging.getLogger("gongkai")
+
+READ_ONLY = "gongkai_read_only"
+"""Execution option of the engine behind read-only units of work (``transaction(..., read_only=True)``)."""
+
+
+class Busy(Exception):
+    """A unit of work did not get its turn (a write lock, a connection, a request slot) within ``busy_timeout``:
+    the service is overloaded right now, answered with 503 and ``Retry-After``."""
+
+
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(database: str) -> threading.Lock:
+    """One lock per SQLite file in this process: its writers queue here, in order, and take the file's own write
+    lock without waiting for it."""
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(database, threading.Lock())
+
+
+class _SQLiteConnection(sqlite3.Connection):
+    """A pysqlite connection that holds its process's writer lock from ``BEGIN IMMEDIATE`` to commit or rollback.
+
+    SQLite has one writer. Left to ``busy_timeout``, waiting writers poll the file lock with sleeps growing to
+    100 ms, so under a burst the lock sits free while every waiter sleeps, and requests time out in a crowd. Queued
+    on a lock in the process instead, the next writer starts the moment the last one commits; ``busy_timeout`` still
+    arbitrates between processes (the CLI, a second server)."""
+
+    writer: threading.Lock | None = None
+    holds_writer = False
+
+    def take_writer(self, timeout: float) -> None:
+        if self.writer is None or self.holds_writer:
+            return
+        if not self.writer.acquire(timeout=timeout):
+            raise Busy(f"no write lock within {timeout} s")
+        self.holds_writer = True
+
+    def release_writer(self) -> None:
+        if self.holds_writer:
+            self.holds_writer = False
+            assert self.writer is not None
+            self.writer.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.release_writer()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.release_writer()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.release_writer()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -23,46 +92,87 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # busy_timeout comes from the driver's ``timeout`` (settings.busy_timeout)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    """SQLite has one writer. Taking the write lock when the transaction starts makes concurrent requests queue
-    (``busy_timeout``) instead of failing when a read-then-write transaction finds a newer snapshot."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin_with(timeout: float) -> Callable[[Any], None]:
+    def begin(connection: Any) -> None:
+        """SQLite has one writer. A unit of work that may write takes the write lock when it starts, so that
+        concurrent requests queue instead of failing when a read-then-write transaction finds a newer snapshot; a
+        read-only one (``READ_ONLY``) reads its WAL snapshot next to the writer and takes no lock."""
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection.take_writer(timeout)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.release_writer()
+            raise
+
+    return begin
 
 
 def _postgresql_connect_args(settings: Settings) -> dict[str, Any]:
     """libpq's ``connect_timeout`` bounds the wait for an unreachable server and ``statement_timeout`` the wait for
-    one statement (lock waits included), so that a request gets its 503 in bounded time instead of hanging. A value
-    written in the URL's query string wins over the setting."""
+    one statement (lock waits included), so that a request gets its 503 in bounded time instead of hanging;
+    ``lock_timeout`` (``busy_timeout``) the wait for a row lock (a case number counter, an audit chain head), so
+    that a burst queued on one gets 503 in seconds, not after the statement time-out. A value written in the URL's
+    query string wins over the setting."""
     query = make_url(settings.database_url).query
     args: dict[str, Any] = {}
     if "connect_timeout" not in query:
         args["connect_timeout"] = settings.db_connect_timeout
-    if "options" not in query and settings.db_statement_timeout:
-        args["options"] = f"-c statement_timeout={round(settings.db_statement_timeout * 1000)}"
+    if "options" not in query:
+        options = [f"-c lock_timeout={round(settings.busy_timeout * 1000)}"]
+        if settings.db_statement_timeout:
+            options.append(f"-c statement_timeout={round(settings.db_statement_timeout * 1000)}")
+        args["options"] = " ".join(options)
     return args
 
 
 def make_engine(settings: Settings) -> Engine:
+    """The engine with the production pool: ``db_pool_size`` connections (one per request slot, see
+    ``app.concurrency``) plus as many again for the short after-commit units of work, each waited for at most
+    ``busy_timeout``."""
+    pool = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_pool_size,
+        "pool_timeout": settings.busy_timeout,
+    }
     if settings.is_sqlite:
+        database = make_url(settings.database_url).database
+        in_memory = database in (None, "", ":memory:")  # a connection per thread (SingletonThreadPool): no pool
+        connect_args = {"check_same_thread": False, "timeout": settings.busy_timeout, "factory": _SQLiteConnection}
         engine = create_engine(
-            settings.database_url, echo=settings.sql_echo, connect_args={"check_same_thread": False, "timeout": 10}
+            settings.database_url, echo=settings.sql_echo, connect_args=connect_args, **({} if in_memory else pool)
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    # pool_pre_ping: a connection the server dropped (restart, failover) is replaced at checkout, so the service
-    # resumes by itself when the database is back.
-    return create_engine(
-        settings.database_url,
-        echo=settings.sql_echo,
-        pool_pre_ping=True,
-        connect_args=_postgresql_connect_args(settings),
-    )
+        lock = None if in_memory else _writer_lock(str(Path(str(database)).resolve()))
+
+        def connect(dbapi_connection: Any, record: Any) -> None:
+            dbapi_connection.writer = lock
+            _sqlite_pragmas(dbapi_connection, record)
+
+        event.listen(engine, "connect", connect)
+        event.listen(engine, "begin", _sqlite_begin_with(settings.busy_timeout))
+    else:
+        # pool_pre_ping: a connection the server dropped (restart, failover) is replaced at checkout, so the service
+        # resumes by itself when the database is back.
+        engine = create_engine(
+            settings.database_url,
+            echo=settings.sql_echo,
+            pool_pre_ping=True,
+            connect_args=_postgresql_connect_args(settings),
+            **pool,
+        )
+    _read_only[engine] = engine.execution_options(**{READ_ONLY: True})
+    return engine
+
+
+_read_only: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -122,6 +232,8 @@ def unavailable(exc: BaseException) -> Outage | None:
 
     SQLite says why in its result code; PostgreSQL in its SQLSTATE, and a connection that fails before the server
     answers has none (refused, reset, timed out, server gone)."""
+    if isinstance(exc, Busy | PoolTimeout):
+        return _BUSY  # no request slot, SQLite write lock or pooled connection within busy_timeout (overload)
     if not isinstance(exc, DBAPIError):
         return None
     orig = exc.orig
@@ -145,14 +257,52 @@ def insert_or_ignore(session: Session, table: Any, **values: Any) -> None:
     session.execute(dialect_insert(session)(table).values(**values).on_conflict_do_nothing())
 
 
+AFTER_COMMIT = "gongkai_after_commit"
+
+
+def after_commit(session: Session, work: Callable[[Session], None]) -> None:
+    """Run ``work`` in its own short unit of work once the session's transaction has committed (not at all if it
+    rolls back): bookkeeping that must not hold a lock for the rest of the request, such as a token's last use
+    (design mistake 6). Best effort: a failure is logged, never the caller's."""
+    session.info.setdefault(AFTER_COMMIT, []).append(work)
+
+
+def _run_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: the transaction goes on
+    works: list[Callable[[Session], None]] = session.info.pop(AFTER_COMMIT, [])
+    if not works:
+        return
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    writer = bind.execution_options(**{READ_ONLY: False})
+    for work in works:
+        try:
+            with Session(writer) as short, short.begin():
+                work(short)
+        except Exception:
+            log.warning("after-commit work failed", exc_info=True)
+
+
+def _forget_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is None:
+        session.info.pop(AFTER_COMMIT, None)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "after_commit", _run_after_commit)
+    event.listen(factory, "after_rollback", _forget_after_commit)
+    return factory
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit when the block ends normally, roll back on any error."""
-    session = factory()
+def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commit when the block ends normally, roll back on any error. ``read_only``: a unit of
+    work that only reads (an HTTP GET); on SQLite it then reads its snapshot beside the writer instead of queueing
+    for the write lock (a write in it still works, taking the lock then)."""
+    engine = factory.kw["bind"]
+    session = factory(bind=_read_only.get(engine, engine)) if read_only else factory()
     try:
         yield session
         session.commit()

@@ -5,17 +5,19 @@ Domain and service code raise ``DomainError`` subclasses; only this module knows
 
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.db import Outage, unavailable
+from app.db import Busy, Outage, unavailable
 from app.domain.errors import DomainError, ErrorKind
 
 log = logging.getLogger("gongkai")
@@ -72,6 +74,18 @@ def database_unavailable(request: Request, outage: Outage) -> JSONResponse:
     return problem(request, 503, "database_unavailable", outage.detail, headers=headers)
 
 
+async def handled(request: Request, exc: Exception) -> Response:
+    """The answer the application's error handlers give to ``exc``: for errors raised in a middleware (outside the
+    routes, e.g. ``app.idempotency``), which would otherwise end as a bare 500 or a dropped connection."""
+    handlers: dict[Any, Any] = request.app.exception_handlers
+    handler = next((handlers[cls] for cls in type(exc).__mro__ if cls in handlers), None)
+    if handler is None:
+        raise exc
+    response = handler(request, exc)
+    result: Response = await response if inspect.isawaitable(response) else response
+    return result
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc if part not in ("body", "query", "path", "header"))
 
@@ -117,7 +131,11 @@ def install(app: FastAPI) -> None:
         return problem(request, 422, "value_out_of_range", "请求中的数值超出允许范围，请检查编号、页码或年份。")
 
     @app.exception_handler(DBAPIError)
-    def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    @app.exception_handler(Busy)
+    @app.exception_handler(PoolTimeout)
+    def database_error(request: Request, exc: Exception) -> JSONResponse:
+        # Down, full, read-only (issue #11) or overloaded: no lock, connection or request slot within busy_timeout
+        # (issue #9, app.concurrency). One answer for all: 503 problem+json with Retry-After.
         outage = unavailable(exc)
         return database_unavailable(request, outage) if outage else unexpected(request, exc)
 

@@ -17,12 +17,13 @@ effect. One ASGI middleware, installed by ``app.main``.
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from anyio import to_thread
 from sqlalchemy import delete, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -30,8 +31,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.clock import utcnow
-from app.db import unavailable
-from app.errors import database_unavailable, problem
+from app.errors import handled, problem
 from app.middleware import replaying
 from app.models import IdempotencyKey
 
@@ -151,14 +151,9 @@ class IdempotencyMiddleware:
         )
         factory: sessionmaker[Session] = scope["app"].state.session_factory
         session = factory()
+        answered = False
         try:
-            try:
-                stored = await to_thread.run_sync(_claim, session, claim)
-            except DBAPIError as exc:
-                if (outage := unavailable(exc)) is None:
-                    raise
-                await database_unavailable(request, outage)(scope, receive, send)
-                return
+            stored = await to_thread.run_sync(_claim, session, claim)
             if stored is not None:
                 await to_thread.run_sync(session.rollback)
                 if stored.request_hash != claim.request_hash:
@@ -174,7 +169,16 @@ class IdempotencyMiddleware:
                 await to_thread.run_sync(_complete, session, claim, captured)
             else:
                 await to_thread.run_sync(session.rollback)
+            answered = True
             for message in captured.messages:
                 await send(message)
+        except Exception as exc:
+            # The database failed here, outside the routes (busy, no connection, commit refused): the same answer
+            # as anywhere else (503 + Retry-After when overloaded), not a dropped connection.
+            if answered:
+                raise
+            with suppress(Exception):
+                await to_thread.run_sync(session.rollback)
+            await (await handled(request, exc))(scope, receive, send)
         finally:
             await to_thread.run_sync(session.close)

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app import context, errors
+from app import errors
 from app.agency.router import router as agency_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.auth.router import tokens_router
 from app.case.router import router as case_router
+from app.concurrency import RequestSlots
 from app.db import make_engine, make_session_factory
 from app.document.router import router as document_router
 from app.health import router as health_router
 from app.holiday.router import router as calendar_router
 from app.idempotency import IdempotencyMiddleware
 from app.meta.router import router as meta_router
-from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from app.overdue.router import router as overdue_router
 from app.report.router import router as report_router
 from app.settings import Settings
@@ -59,19 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_file_bytes + 64 * 1024
     )
+    app.add_middleware(RequestSlots, slots=settings.db_pool_size, timeout=settings.busy_timeout)
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-        request.state.request_id = rid[:64]
-        reset = context.request_id.set(request.state.request_id)
-        try:
-            response = await call_next(request)
-        finally:
-            context.request_id.reset(reset)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
-
+    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,

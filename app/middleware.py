@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import context
 from app.errors import problem
 
 DOCS_PATHS = ("/docs", "/redoc")
@@ -67,6 +70,33 @@ class BodyLimitMiddleware:
             await problem(Request(scope), 413, "payload_too_large", detail)(scope, receive, send)
             return
         await self.app(scope, replaying(b"".join(chunks), receive), send)
+
+
+class RequestIdMiddleware:
+    """Every request gets an id (the caller's ``X-Request-ID`` or a new one): in ``request.state.request_id``, in
+    ``app.context`` for the audit trail and the log, and in the response's ``X-Request-ID``. Plain ASGI, not
+    ``BaseHTTPMiddleware``, which would run the rest of the application in a task of its own per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = (Headers(scope=scope).get("x-request-id") or uuid.uuid4().hex)[:64]
+        scope.setdefault("state", {})["request_id"] = rid
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-ID"] = rid
+            await send(message)
+
+        reset = context.request_id.set(rid)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            context.request_id.reset(reset)
 
 
 class SecurityHeadersMiddleware:

@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     db_statement_timeout: float = Field(
         30.0, ge=0, description="PostgreSQL: seconds one SQL statement may run before it is cancelled (0: no limit)"
     )
+    workers: int = Field(
+        1,
+        ge=1,
+        description="HTTP worker processes of `gongkai serve`; more than 1 only on PostgreSQL (SQLite: 1 writer)",
+    )
+    db_pool_size: int = Field(
+        8, ge=1, description="Requests one process works on at once, each with its own database connection; others wait"
+    )
+    busy_timeout: float = Field(
+        5.0, gt=0, description="Seconds a request waits for its turn, a connection or a lock before 503 + Retry-After"
+    )
 
     @cached_property
     def tz(self) -> ZoneInfo:

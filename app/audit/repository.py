@@ -19,14 +19,18 @@ GENESIS = "0" * 64
 def advance_head(session: Session, chain: str) -> tuple[int, str]:
     """Reserve the next sequence number of ``chain`` and return it with the hash it must link to. The UPDATE holds
     the head row's lock until the transaction ends, so a concurrent writer of the same chain waits and then links to
-    this record instead of forking the chain."""
-    insert_or_ignore(session, AuditChainHead, chain=chain, seq=0, hash=GENESIS)
-    seq, prev_hash = session.execute(
+    this record instead of forking the chain. The head row is created with the chain's first record."""
+    advance = (
         update(AuditChainHead)
         .where(AuditChainHead.chain == chain)
         .values(seq=AuditChainHead.seq + 1)
         .returning(AuditChainHead.seq, AuditChainHead.hash)
-    ).one()
+    )
+    head = session.execute(advance).one_or_none()
+    if head is None:
+        insert_or_ignore(session, AuditChainHead, chain=chain, seq=0, hash=GENESIS)
+        head = session.execute(advance).one()
+    seq, prev_hash = head
     return seq, prev_hash
 
 

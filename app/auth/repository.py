@@ -14,6 +14,26 @@ def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
     return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).one_or_none()
 
 
+def mark_token_used(session: Session, token_id: int, at: datetime, resolution: timedelta) -> None:
+    """Record a use of the token unless one within ``resolution`` of ``at`` is recorded already (by a concurrent
+    request of the same caller, say)."""
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= at - resolution),
+        )
+        .values(last_used_at=at)
+    )
+
+
+def extend_session(session: Session, session_id: int, until: datetime) -> None:
+    """Move a browser session's expiry to ``until``, never backwards."""
+    session.execute(
+        update(UserSession).where(UserSession.id == session_id, UserSession.expires_at < until).values(expires_at=until)
+    )
+
+
 def tokens_of(session: Session, agency_ids: Collection[int]) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).where(ApiToken.agency_id.in_(agency_ids)).order_by(ApiToken.id)))
 

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -21,7 +21,7 @@ from app.audit import service as audit
 from app.auth import repository
 from app.auth.principal import Principal
 from app.clock import utcnow
-from app.db import transaction
+from app.db import after_commit, transaction
 from app.domain.errors import NotFound, WrongState
 from app.domain.roles import Permission, Role
 from app.models import Agency, ApiToken, AppUser, UserSession
@@ -48,6 +48,11 @@ ACCOUNT_INTERVAL = timedelta(seconds=10)
 """One account from every address: past 10 failures in 15 minutes, the account is slowed down to one attempt per
 ``ACCOUNT_INTERVAL`` (at most 90 guesses an hour however many addresses guess), and no longer locked."""
 
+
+USE_RESOLUTION = timedelta(minutes=1)
+"""A token's ``last_used_at`` and a browser session's sliding expiry move at most once a minute, each in its own
+short unit of work after the request's has committed (``app.db.after_commit``): written inside every request, the
+one row of an OA system's token would queue all of its calls behind each other's commits (design mistake 6)."""
 
 TOKEN_GRACE = timedelta(hours=24)
 """How long a rotated token keeps working, so that the systems using it can switch to the new one."""
@@ -159,7 +164,8 @@ def authenticate_token(session: Session, plain: str) -> Principal | None:
     now = utcnow()
     if token is None or not _token_valid(token, now):
         return None
-    token.last_used_at = now
+    if token.last_used_at is None or token.last_used_at <= now - USE_RESOLUTION:
+        after_commit(session, partial(repository.mark_token_used, token_id=token.id, at=now, resolution=USE_RESOLUTION))
     return _principal(session, f"token:{token.name}#{token.id}", {token.agency_id: Role(token.role)})
 
 
@@ -352,7 +358,8 @@ def authenticate_session(session: Session, cookie: str, idle: timedelta) -> Sess
     now = utcnow()
     if row is None or row.expires_at <= now or not row.user.is_active:
         return None
-    row.expires_at = now + idle
+    if row.expires_at <= now + idle - USE_RESOLUTION:
+        after_commit(session, partial(repository.extend_session, session_id=row.id, until=now + idle))
     return SessionIdentity(_user_principal(session, row.user, row.id), row.csrf_token)
 
 

@@ -112,13 +112,16 @@ def open_cases(session: Session, agency_id: int | None = None) -> list[Disclosur
 def next_sequence(session: Session, agency_id: int, year: int) -> int:
     """The next case number of an agency's year, gap-free under concurrency: the counter row is created if missing,
     then incremented with one UPDATE … RETURNING, which holds its row lock until the creating transaction ends (a
-    rolled-back creation gives its number back)."""
-    insert_or_ignore(session, CaseCounter, agency_id=agency_id, year=year, last_value=0)
-    value = session.scalar(
+    rolled-back creation gives its number back). The row is created only on the year's first number."""
+    increment = (
         update(CaseCounter)
         .where(CaseCounter.agency_id == agency_id, CaseCounter.year == year)
         .values(last_value=CaseCounter.last_value + 1)
         .returning(CaseCounter.last_value)
     )
+    value = session.scalar(increment)
+    if value is None:
+        insert_or_ignore(session, CaseCounter, agency_id=agency_id, year=year, last_value=0)
+        value = session.scalar(increment)
     assert isinstance(value, int)
     return value

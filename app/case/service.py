@@ -114,14 +114,11 @@ def open_case(session: Session, principal: Principal, body: CaseCreate, override
     facts = ReceiptFacts(**body.receipt.model_dump())
     received = legal_receipt_date(body.channel, facts)
     calendar = load_calendar(session)
-    seq = repository.next_sequence(session, agency.id, received.year)
     now = utcnow()
     applicant = body.applicant
     case = DisclosureCase(
         agency=agency,
         year=received.year,
-        seq=seq,
-        number=f"{received.year}-{seq:04d}",
         external_ref=body.external_ref,
         applicant_type=applicant.type.value,
         applicant_name=applicant.name,
@@ -139,15 +136,21 @@ def open_case(session: Session, principal: Principal, body: CaseCreate, override
         request_form=body.request.form.value if body.request.form else None,
         delivery_method=body.request.delivery.value if body.request.delivery else None,
         handler=body.handler,
+        reviews=[],  # a new case has none: known without a query
         created_at=now,
         updated_at=now,
         created_by=principal.actor,
     )
     _append(case, EventType.RECEIVED, received, {"channel": body.channel.value}, principal.actor)
     _apply_projection(case, projection_of(case, calendar))
+    # The year's counter and then the agency's audit chain head stay locked until the transaction ends, and every
+    # creation in the agency queues on them: they are taken as late as possible (issue #9).
+    case.seq = repository.next_sequence(session, agency.id, received.year)
+    case.number = f"{received.year}-{case.seq:04d}"
     session.add(case)
     session.flush()
     guard_published(session, principal, case, received.year, "case.create", override)
+    emit(session, agency.id, WebhookEvent.CASE_CREATED, case_payload(case))
     audit.record(
         session,
         agency=agency,
@@ -158,7 +161,6 @@ def open_case(session: Session, principal: Principal, body: CaseCreate, override
         before=None,
         after={**audit.snapshot(case), "event": audit.snapshot(case.events[0])},
     )
-    emit(session, agency.id, WebhookEvent.CASE_CREATED, case_payload(case))
     return case
 
 

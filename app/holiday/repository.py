@@ -40,17 +40,23 @@ def days_of(session: Session, year: int) -> list[CalendarDay]:
 
 
 def replace_days(session: Session, year: int, days: list[CalendarDay]) -> None:
+    session.info.pop(_SESSION_KEY, None)  # the unit of work computes with the new calendar from now on
     session.execute(delete(CalendarDay).where(CalendarDay.year == year))
     session.add_all(days)
     session.flush()
 
 
 _cache: weakref.WeakKeyDictionary[Engine, WorkingCalendar] = weakref.WeakKeyDictionary()
+_SESSION_KEY = "gongkai_calendar"
 
 
 def load_calendar(session: Session) -> WorkingCalendar:
     """The calendar in force, rebuilt only when an import has raised the version (checked on every call, so
-    several API processes over one PostgreSQL database agree)."""
+    several API processes over one PostgreSQL database agree) and once per unit of work: the calendar a transaction
+    started with is the one it computes with."""
+    in_session: WorkingCalendar | None = session.info.get(_SESSION_KEY)
+    if in_session is not None:
+        return in_session
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     version = current_version(session)
@@ -58,4 +64,5 @@ def load_calendar(session: Session) -> WorkingCalendar:
     if cached is None or cached.version != version:
         cached = WorkingCalendar(arrangements(session), version=version)
         _cache[engine] = cached
+    session.info[_SESSION_KEY] = cached
     return cached

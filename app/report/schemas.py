@@ -16,7 +16,7 @@ from app.domain.statistics import ReportFormat
 OVERRIDE_HEADER = "X-Override-Published"
 
 
-def override_reason(
+async def override_reason(
     header: Annotated[
         str | None,
         Header(

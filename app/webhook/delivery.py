@@ -5,6 +5,12 @@ within ``TIMEOUT_SECONDS``, or a status other than 2xx) it waits ``BASE_DELAY ·
 (1, 2, 4 … minutes, then every 6 hours), and after ``MAX_ATTEMPTS`` failures it is marked ``failed`` (about 45
 hours after the first attempt). Delivery is at least once: a receiver that answered too late may see an event again,
 and deduplicates by ``X-Gongkai-Event-Id``.
+
+No database transaction is open while a receiver is waited on (design mistake 7): ``deliver_due`` claims a batch
+in one short unit of work (due rows, locked with ``SKIP LOCKED`` on PostgreSQL, are leased for ``LEASE``: moved out
+of the due window so that no other worker takes them), commits, sends each with no transaction open, and records
+each outcome in its own short unit of work. A worker that dies mid-batch leaves its unsent deliveries leased: they
+are due again when the lease ends, and sent then (at least once).
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import utcnow
+from app.db import transaction
 from app.models import WebhookDelivery
 from app.webhook import repository
 from app.webhook.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, sign
@@ -26,6 +33,9 @@ BASE_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=6)
 TIMEOUT_SECONDS = 5.0
 BATCH = 100
+LEASE = timedelta(minutes=10)
+"""How long a claimed batch is withheld from other workers: longer than sending ``BATCH`` deliveries can take
+(``BATCH × TIMEOUT_SECONDS`` ≈ 8 minutes if every receiver times out)."""
 
 
 OUTAGE_MAX_WAIT = 60.0
@@ -66,40 +76,85 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _send(client: httpx.Client, delivery: WebhookDelivery) -> tuple[int | None, str | None]:
-    body = body_of(delivery)
+@dataclass(frozen=True)
+class Outgoing:
+    """One claimed delivery, everything needed to send it: no database access while sending."""
+
+    delivery_id: int
+    url: str
+    secret: str
+    event_id: str
+    event_type: str
+    body: bytes
+
+
+def _claim(session: Session, now: datetime, limit: int) -> list[Outgoing]:
+    claimed = []
+    for delivery in repository.due(session, now, limit):
+        delivery.next_attempt_at = now + LEASE
+        claimed.append(
+            Outgoing(
+                delivery.id,
+                delivery.subscription.url,
+                delivery.subscription.secret,
+                str(delivery.event_id),
+                delivery.event.type,
+                body_of(delivery),
+            )
+        )
+    session.flush()
+    return claimed
+
+
+def _send(client: httpx.Client, outgoing: Outgoing) -> tuple[int | None, str | None]:
     headers = {
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: sign(delivery.subscription.secret, int(utcnow().timestamp()), body),
-        EVENT_ID_HEADER: str(delivery.event_id),
-        EVENT_TYPE_HEADER: delivery.event.type,
+        SIGNATURE_HEADER: sign(outgoing.secret, int(utcnow().timestamp()), outgoing.body),
+        EVENT_ID_HEADER: outgoing.event_id,
+        EVENT_TYPE_HEADER: outgoing.event_type,
     }
     try:
-        response = client.post(delivery.subscription.url, content=body, headers=headers)
+        response = client.post(outgoing.url, content=outgoing.body, headers=headers)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
     return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
 
 
-def deliver_due(session: Session, client: httpx.Client, now: datetime, limit: int = BATCH) -> DeliveryStats:
-    """Attempt every delivery due at ``now`` (up to ``limit``) and record the outcome; the caller commits."""
+def _record(session: Session, delivery_id: int, status_code: int | None, error: str | None, now: datetime) -> str:
+    """Record one attempt's outcome; returns the delivery's new status."""
+    delivery = session.get_one(WebhookDelivery, delivery_id)
+    delivery.attempts += 1
+    delivery.last_status_code = status_code
+    delivery.last_error = error
+    if error is None:
+        delivery.status = "delivered"
+        delivery.delivered_at = utcnow()
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = "failed"
+    else:
+        delivery.next_attempt_at = now + backoff(delivery.attempts)
+    session.flush()
+    return delivery.status
+
+
+def deliver_due(
+    factory: sessionmaker[Session], client: httpx.Client, now: datetime, limit: int = BATCH
+) -> DeliveryStats:
+    """Attempt every delivery due at ``now`` (up to ``limit``): claim them, send them with no transaction open,
+    record each outcome in its own unit of work (the worker's loop, like a command, owns its units of work)."""
     stats = DeliveryStats()
-    for delivery in repository.due(session, now, limit):
-        status_code, error = _send(client, delivery)
-        delivery.attempts += 1
-        delivery.last_status_code = status_code
-        delivery.last_error = error
-        if error is None:
-            delivery.status = "delivered"
-            delivery.delivered_at = utcnow()
+    with transaction(factory) as session:
+        claimed = _claim(session, now, limit)
+    for outgoing in claimed:
+        status_code, error = _send(client, outgoing)
+        with transaction(factory) as session:
+            status = _record(session, outgoing.delivery_id, status_code, error, now)
+        if status == "delivered":
             stats.delivered += 1
-        elif delivery.attempts >= MAX_ATTEMPTS:
-            delivery.status = "failed"
+        elif status == "failed":
             stats.failed += 1
         else:
-            delivery.next_attempt_at = now + backoff(delivery.attempts)
             stats.retrying += 1
-    session.flush()
     return stats
 
 

@@ -95,8 +95,7 @@ def deliver_until_done(factory, rounds: int = 12) -> None:
     now = utcnow()
     with delivery.http_client() as client:
         for _ in range(rounds):
-            with transaction(factory) as session:
-                delivery.deliver_due(session, client, now)
+            delivery.deliver_due(factory, client, now)
             now += delivery.MAX_DELAY
 
 
@@ -153,8 +152,8 @@ def test_two_workers_never_send_an_event_twice(api, make_case, receiver, subscri
         events = len(session.scalars(select(WebhookDelivery)).all())
 
     def worker() -> None:
-        with delivery.http_client() as client, transaction(factory) as session:
-            delivery.deliver_due(session, client, utcnow())
+        with delivery.http_client() as client:
+            delivery.deliver_due(factory, client, utcnow())
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for t in threads:

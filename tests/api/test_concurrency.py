@@ -1,0 +1,182 @@
+"""Bounded waits under load (issue #9): a request that cannot get its turn, a connection or a lock in time is answered
+503 problem+json with ``Retry-After``; bookkeeping rows are not written inside the request's transaction; webhook
+delivery holds no transaction while it waits on a receiver. Real databases, real locks; no timing assertions."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import anyio
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import errors
+from app.clock import utcnow
+from app.concurrency import RequestSlots
+from app.db import transaction
+from app.deps import get_today
+from app.domain.roles import Role
+from app.main import create_app
+from app.models import ApiToken, CaseCounter, WebhookDelivery
+from app.settings import Settings
+from app.webhook import delivery
+from tests.conftest import Api, Clock
+
+CASE = {
+    "agency": "a1",
+    "applicant": {"type": "natural_person", "name": "张三"},
+    "channel": "in_person",
+    "receipt": {"submitted_on": "2026-11-02"},
+    "request": {"description": "某地块征收批复"},
+}
+
+
+@pytest.fixture
+def quick(settings: Settings, factory: sessionmaker[Session]) -> Iterator[Api]:
+    """The API with a short ``busy_timeout``, so that a blocked request gives up quickly."""
+    app = create_app(settings.model_copy(update={"busy_timeout": 0.5}))
+    clock = Clock()
+    app.dependency_overrides[get_today] = lambda: clock.today
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = Api(client, factory, clock)
+        api.agency("a1")
+        yield api
+
+
+@contextmanager
+def locked(factory: sessionmaker[Session], entity: type[CaseCounter] | type[ApiToken]) -> Iterator[None]:
+    """Another transaction holds the rows of ``entity`` (PostgreSQL: their row locks; SQLite: the write lock)."""
+    with transaction(factory) as session:
+        session.execute(select(entity).with_for_update()).all()
+        yield
+
+
+def assert_busy(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["Retry-After"]) >= 1
+    assert response.json()["code"] == "database_unavailable"
+
+
+def test_a_write_that_cannot_get_its_lock_in_time_is_answered_503_and_changes_nothing(quick: Api) -> None:
+    headers = quick.headers("a1")
+    assert quick.client.post("/api/v1/cases", json=CASE, headers=headers).status_code == 201
+    with locked(quick.factory, CaseCounter):
+        assert_busy(quick.client.post("/api/v1/cases", json=CASE, headers=headers))
+        keyed = {**headers, "Idempotency-Key": "burst-1"}
+        assert_busy(quick.client.post("/api/v1/cases", json=CASE, headers=keyed))
+    retried = quick.client.post("/api/v1/cases", json=CASE, headers=keyed)
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["number"] == "2026-0002"  # the refused attempts used no number
+    assert "Idempotent-Replayed" not in retried.headers
+
+
+def test_a_request_is_answered_while_its_tokens_row_is_locked(quick: Api) -> None:
+    """The token's last use is not written in the request's transaction (one OA token, many parallel calls)."""
+    headers = quick.headers("a1")
+    with locked(quick.factory, ApiToken):
+        response = quick.client.get("/api/v1/cases", headers=headers)
+    assert response.status_code == 200, response.text
+
+
+def test_the_last_use_of_a_token_is_recorded_at_most_once_a_minute(api: Api) -> None:
+    api.agency("a1")
+    headers = api.headers("a1")
+    assert api.client.get("/api/v1/cases", headers=headers).status_code == 200
+    with transaction(api.factory) as session:
+        first = session.scalars(select(ApiToken.last_used_at)).one()
+    assert first is not None
+    assert first <= utcnow()
+    assert api.client.get("/api/v1/cases", headers=headers).status_code == 200
+    with transaction(api.factory) as session:
+        assert session.scalars(select(ApiToken.last_used_at)).one() == first
+
+
+def test_requests_beyond_the_slots_wait_their_turn_then_get_503() -> None:
+    async def main() -> tuple[httpx.Response, httpx.Response]:
+        entered, release = anyio.Event(), anyio.Event()
+        app = FastAPI()
+        errors.install(app)
+        app.add_middleware(RequestSlots, slots=1, timeout=0.2)
+
+        @app.get("/api/v1/cases")
+        async def slow() -> dict[str, str]:
+            entered.set()
+            await release.wait()
+            return {}
+
+        transport = httpx.ASGITransport(app=app)
+        answers: list[httpx.Response] = []
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+            anyio.create_task_group() as tasks,
+        ):
+
+            async def first() -> None:
+                answers.append(await client.get("/api/v1/cases"))
+
+            tasks.start_soon(first)
+            await entered.wait()
+            second = await client.get("/api/v1/cases")
+            release.set()
+        return answers[0], second
+
+    first, second = anyio.run(main)
+    assert first.status_code == 200
+    assert_busy(second)
+
+
+class SlowReceiver:
+    """A webhook receiver that holds each request until told to answer."""
+
+    def __init__(self) -> None:
+        self.arrived, self.release = threading.Event(), threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.arrived.set()
+                receiver.release.wait(30)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_webhook_delivery_waits_on_a_receiver_without_holding_a_transaction(quick: Api) -> None:
+    receiver = SlowReceiver()
+    try:
+        admin = quick.headers("a1", Role.ADMIN)
+        subscribed = quick.client.post("/api/v1/webhooks", json={"agency": "a1", "url": receiver.url}, headers=admin)
+        assert subscribed.status_code == 201, subscribed.text
+        assert quick.client.post("/api/v1/cases", json=CASE, headers=quick.headers("a1")).status_code == 201
+        worker = threading.Thread(
+            target=lambda: delivery.deliver_due(quick.factory, delivery.http_client(), utcnow()), daemon=True
+        )
+        worker.start()
+        assert receiver.arrived.wait(30)
+        # While the receiver keeps the worker waiting, a clerk's write goes through (busy_timeout is 0.5 s).
+        created = quick.client.post("/api/v1/cases", json=CASE, headers=quick.headers("a1"))
+        assert created.status_code == 201, created.text
+        receiver.release.set()
+        worker.join(30)
+        with transaction(quick.factory) as session:
+            statuses = session.scalars(select(WebhookDelivery.status).order_by(WebhookDelivery.id)).all()
+        assert statuses == ["delivered", "pending"]
+    finally:
+        receiver.release.set()
+        receiver.server.shutdown()
+        receiver.server.server_close()
