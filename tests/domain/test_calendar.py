@@ -227,3 +227,43 @@ def test_a_makeup_weekend_day_counts(cal: WorkingCalendar, makeup: date) -> None
     before = makeup - timedelta(days=1)
     assert cal.working_days_between(before, makeup) == 1
     assert cal.add_working_days(cal.add_working_days(makeup, -1), 1) == makeup
+
+
+def _brute_nth_before(cal: WorkingCalendar, day: date, n: int) -> date:
+    while n:
+        day -= timedelta(days=1)
+        n -= cal.is_working_day(day)
+    return day
+
+
+def _brute_between(cal: WorkingCalendar, a: date, b: date) -> int:
+    """The oracle: count working days in (a, b] one by one (negated when b < a)."""
+    lo, hi = sorted((a, b))
+    count = sum(cal.is_working_day(lo + timedelta(days=i)) for i in range(1, (hi - lo).days + 1))
+    return count if b >= a else -count
+
+
+# The calendar tabulates 2003-01-01 … 2028-12-31 (a year before the loaded 2004–2026, two after): around both edges
+# and beyond them the table and the formula must be the same function.
+edges = st.dates(min_value=date(2001, 10, 1), max_value=date(2003, 4, 1)) | st.dates(
+    min_value=date(2028, 9, 1), max_value=date(2030, 3, 1)
+)
+
+
+@given(day=edges | st.dates(min_value=date(2003, 1, 1), max_value=date(2028, 12, 31)), n=st.integers(1, 80))
+def test_tabulated_and_untabulated_days_agree_with_walking(cal: WorkingCalendar, day: date, n: int) -> None:
+    assert cal.add_working_days(day, n) == _brute_nth_after(cal, day, n)
+    assert cal.add_working_days(day, -n) == _brute_nth_before(cal, day, n)
+    other = day + timedelta(days=2 * n)
+    assert cal.working_days_between(day, other) == _brute_between(cal, day, other)
+    assert cal.working_days_between(other, day) == -_brute_between(cal, day, other)
+
+
+@given(day=st.dates(min_value=date(2028, 1, 1), max_value=date(2032, 12, 31)), n=st.integers(-80, 80).filter(bool))
+def test_a_calendar_of_one_future_year_is_exact_around_it(day: date, n: int) -> None:
+    lone = WorkingCalendar(
+        [YearArrangement(2030, frozenset({D("2030-10-01"), D("2030-10-02")}), frozenset({D("2030-09-29")}))]
+    )
+    target = lone.add_working_days(day, n)
+    assert target == (_brute_nth_after(lone, day, n) if n > 0 else _brute_nth_before(lone, day, -n))
+    assert lone.working_days_between(day, target) == _brute_between(lone, day, target)
