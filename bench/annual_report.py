@@ -49,6 +49,27 @@ DISPOSITION_WEIGHTS = {
     d: (30 if d is Disposition.DISCLOSED else 12 if d.value.startswith("unavailable") else 2) for d in Disposition
 }
 BATCH = 20_000
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN_NAMES = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+]
 
 
 def _cases(
@@ -80,7 +101,8 @@ def _cases(
                 "seq": seq[key],
                 "number": f"{received.year}-{seq[key]:06d}",
                 "applicant_type": rng.choices(types, weights=type_weights)[0].value,
-                "applicant_name": "申请人",
+                "applicant_name": rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES),
+                "external_ref": f"OA-{case_id:08d}",
                 "channel": "online",
                 "confirmed_on": received,
                 "received_date": received,
@@ -169,7 +191,25 @@ def timed(fns: Sequence[Callable[[], object]], runs: int) -> list[float]:
 
 
 def bench(engine: Engine, n: int, runs: int) -> None:
-    ids = populate(engine, n)
+    measure(engine, populate(engine, n), runs)
+
+
+def run_on(backend: str, n: int, runs: int) -> None:
+    """The suite's entry (``python -m bench annual``): on the shared data set of ``n`` cases, generated once."""
+    from bench.data import dataset
+
+    with dataset(backend, n) as url:
+        engine = make_engine(Settings(database_url=url, environment="test"))
+        try:
+            with engine.connect() as conn:
+                ids = dict(conn.execute(select(Agency.code, Agency.id)).tuples().all())
+            print(f"annual ({backend}, {n:,} cases):")
+            measure(engine, ids, runs)
+        finally:
+            engine.dispose()
+
+
+def measure(engine: Engine, ids: dict[str, int], runs: int) -> None:
     factory = make_session_factory(engine)
     agency = "gov"
     period = (date(REPORT_YEAR, 1, 1), date(REPORT_YEAR, 12, 31))

@@ -1,0 +1,133 @@
+"""API create and get under 8, 32 and 64 concurrent clients, against a bare FastAPI endpoint doing one INSERT (one
+SELECT for get) on the same database, served by the same uvicorn, driven by the same client in the same run.
+
+    .venv/bin/python -m bench api [--db sqlite|postgresql|both] [--clients 8,32,64] [--seconds 8] [--workers 1,2]
+
+For each client count: the bare endpoint, then ``POST /api/v1/cases`` with one clerk's bearer token (an OA system's
+burst: every request on one token), each for ``--seconds``; then the same for ``GET`` of existing rows. Prints req/s,
+p50, p99, errors (anything but 2xx, dropped connections, time-outs) and the ratio real/bare. The servers run as
+``gongkai serve`` runs in production (its documented defaults) and ``uvicorn --factory bench.bare:create_app``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from app.agency import service as agency_service
+from app.auth import service as auth_service
+from app.db import make_session_factory, transaction
+from app.domain.roles import Role
+from app.models import DisclosureCase
+from bench import load
+from bench.common import engine_for, peak_rss_kib, server, venv_bin
+
+NAMES = ["张三", "李四", "王五", "赵六", "陈七", "刘八", "周九", "吴十"]
+
+
+@dataclass(frozen=True)
+class Row:
+    backend: str
+    workers: int
+    clients: int
+    what: str
+    bare: load.LoadResult
+    real: load.LoadResult
+
+    @property
+    def ratio(self) -> float:
+        return self.real.rate / self.bare.rate if self.bare.rate else float("nan")
+
+
+def _prepare(url: str) -> str:
+    engine = engine_for(url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            agency = agency_service.create_agency(session, code="bench", name="压测机关")
+            _, token = auth_service.create_token(session, agency, Role.CLERK, "oa-bench")
+        return token
+    finally:
+        engine.dispose()
+
+
+def _body(rng: random.Random) -> dict[str, Any]:
+    return {
+        "agency": "bench",
+        "channel": "online",
+        "applicant": {"type": "natural_person", "name": rng.choice(NAMES)},
+        "receipt": {"confirmed_on": date.today().isoformat()},
+        "request": {"description": "请公开某项目的审批文件"},
+    }
+
+
+def _ids(url: str, table: str) -> list[int]:
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            if table == "case":
+                return list(conn.scalars(select(DisclosureCase.id)))
+            from bench.bare import bare_row
+
+            return list(conn.scalars(select(bare_row.c.id)))
+    finally:
+        engine.dispose()
+
+
+def bench_api(url: str, backend: str, clients: list[int], seconds: float, workers: int) -> list[Row]:
+    token = _prepare(url)
+    env = {"GONGKAI_DATABASE_URL": url, "GONGKAI_ENVIRONMENT": "production", "GONGKAI_WORKERS": str(workers)}
+    real_cmd = [venv_bin("gongkai"), "serve", "--no-migrate", "--host", "127.0.0.1", "--port", "{port}"]
+    bare_cmd = [venv_bin("uvicorn"), "--factory", "bench.bare:create_app", "--port", "{port}"]
+    bare_cmd += ["--workers", str(workers)] if workers > 1 else []
+    auth = {"Authorization": f"Bearer {token}"}
+    rows: list[Row] = []
+    rng = random.Random(9)
+    with (
+        server(bare_cmd, env, "/docs") as (bare_base, bare_proc),
+        server(real_cmd, env, "/healthz") as (real_base, real_proc),
+    ):
+
+        def post(_w: int, _n: int) -> dict[str, Any]:
+            return {"method": "POST", "json": _body(rng), "headers": auth}
+
+        for n in clients:
+            bare = load.run(bare_base + "/bare", post, n, seconds)
+            real = load.run(real_base + "/api/v1/cases", post, n, seconds)
+            rows.append(Row(backend, workers, n, "create", bare, real))
+            _print(rows[-1])
+        case_ids, bare_ids = _ids(url, "case"), _ids(url, "bare")
+        for n in clients:
+            bare = load.run(
+                bare_base + "/bare/0",
+                lambda _w, _n: {"method": "GET", "url": f"{bare_base}/bare/{rng.choice(bare_ids)}"},
+                n,
+                seconds,
+            )
+            real = load.run(
+                real_base + "/api/v1/cases/0",
+                lambda _w, _n: {
+                    "method": "GET",
+                    "url": f"{real_base}/api/v1/cases/{rng.choice(case_ids)}",
+                    "headers": auth,
+                },
+                n,
+                seconds,
+            )
+            rows.append(Row(backend, workers, n, "get", bare, real))
+            _print(rows[-1])
+        bare_rss, real_rss = peak_rss_kib(bare_proc.pid), peak_rss_kib(real_proc.pid)
+        print(
+            f"  peak memory of the server processes under this load: bare {bare_rss / 1024:.0f} MiB, "
+            f"gongkai {real_rss / 1024:.0f} MiB ({real_rss / bare_rss:.2f}x)",
+            flush=True,
+        )
+    return rows
+
+
+def _print(row: Row) -> None:
+    print(f"  {row.what:6} {row.clients:3} clients  bare: {row.bare.line()}")
+    print(f"  {'':6} {'':3}          real: {row.real.line()}  ratio {row.ratio:.2f}", flush=True)
