@@ -65,7 +65,8 @@ def lines(n: int, rng: random.Random) -> list[dict[str, object]]:
                 {"type": "correction_received", "date": (received + timedelta(days=10)).isoformat()},
             ]
         if rng.random() < 0.7:
-            line["concluded_date"] = (received + timedelta(days=rng.randrange(5, 15))).isoformat()
+            after = 12 if "events" in line else 2  # a conclusion follows the correction round
+            line["concluded_date"] = (received + timedelta(days=rng.randrange(after, after + 10))).isoformat()
             line["disposition"] = rng.choices(dispositions, weights=weights)[0].value
         out.append(line)
     return out

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import insert_or_ignore
@@ -34,8 +34,12 @@ def advance_head(session: Session, chain: str) -> tuple[int, str]:
     return seq, prev_hash
 
 
-def set_head_hash(session: Session, chain: str, value: str) -> None:
-    session.execute(update(AuditChainHead).where(AuditChainHead.chain == chain).values(hash=value))
+def append(session: Session, record: AuditRecord) -> None:
+    """Insert a record reserved with ``advance_head`` and make it the chain's head. A plain INSERT, not the ORM's
+    unit of work: the head is locked from ``advance_head`` to the commit, and every writer of the chain waits."""
+    values = {attr.key: getattr(record, attr.key) for attr in inspect(AuditRecord).column_attrs if attr.key != "id"}
+    session.execute(insert(AuditRecord).values(**values))
+    session.execute(update(AuditChainHead).where(AuditChainHead.chain == record.chain).values(hash=record.hash))
 
 
 def heads(session: Session, chain: str | None) -> dict[str, AuditChainHead]:

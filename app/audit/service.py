@@ -110,9 +110,7 @@ def record(
         prev_hash=prev_hash,
     )
     row.hash = compute_hash(row)
-    repository.set_head_hash(session, chain, row.hash)
-    session.add(row)
-    session.flush()
+    repository.append(session, row)
     return row
 
 
