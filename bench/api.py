@@ -11,7 +11,9 @@ p50, p99, errors (anything but 2xx, dropped connections, time-outs) and the rati
 
 from __future__ import annotations
 
+import os
 import random
+import sys
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -81,6 +83,10 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
     token = _prepare(url)
     env = {"GONGKAI_DATABASE_URL": url, "GONGKAI_ENVIRONMENT": "production", "GONGKAI_WORKERS": str(workers)}
     real_cmd = [venv_bin("gongkai"), "serve", "--no-migrate", "--host", "127.0.0.1", "--port", "{port}"]
+    if other := os.environ.get("GONGKAI_BENCH_SERVE_FROM"):
+        # Another checkout's app (e.g. the version before a change), served the same way, for a before/after table.
+        start = f"import sys; sys.path.insert(0, {other!r}); from app.cli import main; sys.argv[0] = 'gongkai'; main()"
+        real_cmd = [sys.executable, "-c", start, *real_cmd[1:]]
     bare_cmd = [venv_bin("uvicorn"), "--factory", "bench.bare:create_app", "--port", "{port}"]
     bare_cmd += ["--workers", str(workers)] if workers > 1 else []
     auth = {"Authorization": f"Bearer {token}"}
