@@ -162,8 +162,16 @@ def serve(
     if credentials:
         typer.secho(credentials, fg="yellow")
     if settings.workers > 1:
-        # Each worker process builds its own application (and engine) from the same environment.
-        uvicorn.run("app.main:create_app", factory=True, workers=settings.workers, host=host, port=port)
+        # Each worker process builds its own application (and engine) from the same environment. A worker still
+        # importing on a busy machine is not dead: uvicorn's 5 s health check would kill and respawn it forever.
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            workers=settings.workers,
+            host=host,
+            port=port,
+            timeout_worker_healthcheck=60,
+        )
     else:
         uvicorn.run(create_app(settings), host=host, port=port)
 
