@@ -272,7 +272,8 @@ def test_webhook_worker_backs_off_while_down_and_resumes(cluster, pg, tmp_path):
         receiver.server.server_close()
 
 
-def wait_for(condition, what: str, seconds: float = 60.0) -> None:
+def wait_for(condition, what: str, seconds: float = 180.0) -> None:
+    """Bounded by a generous limit: the worker is a new process, and a saturated CI machine starts it slowly."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
