@@ -25,13 +25,15 @@ from app.auth import service as auth_service
 from app.auth.principal import Principal
 from app.backup import cli as backup_cli
 from app.case import importer
+from app.case import service as case_service
+from app.case.service import DateChange
 from app.db import make_engine, make_session_factory, transaction, unavailable
 from app.domain import statistics
-from app.domain.codes import FeeWaitRule
 from app.domain.errors import DomainError
 from app.domain.overdue import DEFAULT_DUE_WITHIN
 from app.domain.roles import Role
 from app.holiday import service as calendar_service
+from app.holiday.repository import load_calendar
 from app.overdue import render as overdue_render
 from app.overdue import service as overdue_service
 from app.report import cli as report_commands
@@ -111,14 +113,32 @@ def prepare_database(settings: Settings) -> sessionmaker[Session]:
     statistics, which SQLite keeps only when asked."""
     factory = _factory(settings)
     engine = factory.kw["bind"]
-    migrate.upgrade(engine)
+    migrated = migrate.upgrade(engine)
     with transaction(factory) as session:
         seeded = calendar_service.seed_from_package(session)
+        # A new revision may come with new deadline rules (0008: the fee wait is a pause, letters count from their
+        # delivery): every open case is recomputed through the seam a calendar import uses, its moved dates noted.
+        changes = (
+            case_service.recompute_open_cases(
+                session, load_calendar(session), "system:upgrade", clock.today(settings.tz), cause="rules"
+            )
+            if migrated
+            else []
+        )
         if settings.is_sqlite:
             session.execute(text("PRAGMA optimize"))
     if seeded:
         typer.echo(f"已载入 {seeded} 年的节假日安排（chinesecalendar）。")
+    if changes:
+        _echo_changes(changes)
     return factory
+
+
+def _echo_changes(changes: list[DateChange]) -> None:
+    for change in changes:
+        moved = "，".join(f"{k}: {change.old[k]} → {change.new[k]}" for k in change.old)
+        typer.echo(f"  {change.number}: {moved}")
+    typer.echo(f"期限变化的在办申请：{len(changes)} 件。")
 
 
 @db_cli.command("upgrade")
@@ -183,7 +203,6 @@ def agency_create(
     parent: Annotated[str | None, typer.Option(help="Parent agency code")] = None,
     reply_days: Annotated[int, typer.Option(help="The agency's reply commitment in working days")] = 15,
     extension_limit: Annotated[int | None, typer.Option(help="Extension limit (default: statutory)")] = None,
-    fee_wait_rule: FeeWaitRule = FeeWaitRule.PAUSE,
 ) -> None:
     """Create an agency with its deadline policy."""
     try:
@@ -195,7 +214,6 @@ def agency_create(
                 parent_code=parent,
                 reply_days=reply_days,
                 extension_limit=extension_limit,
-                fee_wait_rule=fee_wait_rule,
                 actor=_cli_actor(),
             )
             typer.echo(f"已创建机关 {agency.code}（{agency.name}）")
@@ -308,10 +326,7 @@ def calendar_import(
         _fail(exc)
     verb = "已更新" if result.replaced else "已导入"
     typer.echo(f"{verb} {result.year} 年节假日安排（日历版本 {result.version}）。")
-    for change in result.changed_cases:
-        moved = "，".join(f"{k}: {change.old[k]} → {change.new[k]}" for k in change.old)
-        typer.echo(f"  {change.number}: {moved}")
-    typer.echo(f"期限变化的在办申请：{len(result.changed_cases)} 件。")
+    _echo_changes(result.changed_cases)
 
 
 @calendar_cli.command("show")

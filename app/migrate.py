@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -29,8 +30,17 @@ def _run(engine: Engine, action: str, target: str) -> None:
         getattr(command, action)(config, target)
 
 
-def upgrade(engine: Engine, target: str = "head") -> None:
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, target: str = "head") -> bool:
+    """Migrate to ``target``; True when some revision was applied (the rules behind the stored deadlines may have
+    changed with it: ``gongkai db upgrade`` then recomputes the open cases)."""
+    before = current_revision(engine)
     _run(engine, "upgrade", target)
+    return current_revision(engine) != before
 
 
 def downgrade(engine: Engine, target: str = "base") -> None:

@@ -192,8 +192,7 @@ def populate(engine: Engine, n: int, open_share: float, straggler_share: float) 
     with transaction(factory) as session:
         calendar_service.seed_from_package(session)
         agencies = [
-            Agency(code=f"a{i}", name=f"机关{i}", reply_days=15, fee_wait_rule="pause", created_at=datetime.now(UTC))
-            for i in range(AGENCIES)
+            Agency(code=f"a{i}", name=f"机关{i}", reply_days=15, created_at=datetime.now(UTC)) for i in range(AGENCIES)
         ]
         session.add_all(agencies)
         session.flush()

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import DeadlinePolicy
-from app.domain.codes import FeeWaitRule
 from app.domain.errors import NotFound
 from app.models import Agency
 
@@ -23,11 +22,7 @@ def get_agency(session: Session, code: str) -> Agency:
 
 
 def policy_of(agency: Agency) -> DeadlinePolicy:
-    return DeadlinePolicy(
-        reply_days=agency.reply_days,
-        extension_limit=agency.extension_limit,
-        fee_wait_rule=FeeWaitRule(agency.fee_wait_rule),
-    )
+    return DeadlinePolicy(reply_days=agency.reply_days, extension_limit=agency.extension_limit)
 
 
 def by_id(session: Session, agency_id: int) -> Agency | None:

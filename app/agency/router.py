@@ -22,7 +22,6 @@ def _read(agency: Agency, codes: dict[int, str]) -> AgencyRead:
         parent=codes.get(agency.parent_id) if agency.parent_id else None,
         reply_days=agency.reply_days,
         extension_limit=agency.extension_limit,
-        fee_wait_rule=agency.fee_wait_rule,
     )
 
 
@@ -52,7 +51,6 @@ def create_agency(body: AgencyCreate, session: SessionDep, principal: PrincipalD
         parent_code=parent.code,
         reply_days=body.reply_days,
         extension_limit=body.extension_limit,
-        fee_wait_rule=body.fee_wait_rule,
         actor=principal.actor,
     )
     return _read(agency, {parent.id: parent.code})
@@ -64,7 +62,7 @@ def change_policy(
 ) -> PolicyChange:
     """Change the agency's deadline policy; its open cases are recomputed and those whose dates move are listed."""
     agency = _managed(session, principal, code)
-    policy = DeadlinePolicy(body.reply_days, body.extension_limit, body.fee_wait_rule)
+    policy = DeadlinePolicy(body.reply_days, body.extension_limit)
     changed = service.change_policy(session, agency, policy, principal.actor, today)
     codes = {a.id: a.code for a in repository.all_agencies(session)}
     return PolicyChange(agency=_read(agency, codes), changed_cases=changed)

@@ -5,7 +5,6 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.case.service import DateChange
-from app.domain.codes import FeeWaitRule
 
 
 class Policy(BaseModel):
@@ -13,7 +12,6 @@ class Policy(BaseModel):
 
     reply_days: int = Field(15, ge=1, le=20, description="The agency's reply period in working days")
     extension_limit: int | None = Field(None, ge=0, le=20, description="Longest extension; null = the statutory one")
-    fee_wait_rule: FeeWaitRule = Field(FeeWaitRule.PAUSE, description="pause or restart the clock while a fee is due")
 
 
 class AgencyCreate(Policy):

@@ -11,7 +11,6 @@ from app.case import service as cases
 from app.case.service import DateChange
 from app.clock import utcnow
 from app.domain.clock import DeadlinePolicy
-from app.domain.codes import FeeWaitRule
 from app.domain.errors import InvalidInput
 from app.holiday.repository import load_calendar
 from app.models import Agency
@@ -27,7 +26,6 @@ def create_agency(
     parent_code: str | None = None,
     reply_days: int = 15,
     extension_limit: int | None = None,
-    fee_wait_rule: FeeWaitRule = FeeWaitRule.PAUSE,
     actor: str = "system",
 ) -> Agency:
     if not CODE_PATTERN.match(code):
@@ -37,14 +35,13 @@ def create_agency(
     if repository.by_code(session, code) is not None:
         raise InvalidInput("agency_exists", f"机关代码「{code}」已存在。")
     parent = repository.get_agency(session, parent_code) if parent_code else None
-    DeadlinePolicy(reply_days, extension_limit, fee_wait_rule)  # validates it (条例 Art. 33)
+    DeadlinePolicy(reply_days, extension_limit)  # validates it (条例 Art. 33)
     agency = Agency(
         code=code,
         name=name.strip(),
         parent_id=parent.id if parent else None,
         reply_days=reply_days,
         extension_limit=extension_limit,
-        fee_wait_rule=fee_wait_rule.value,
         created_at=utcnow(),
     )
     session.add(agency)
@@ -70,7 +67,6 @@ def change_policy(
     before = audit.snapshot(agency)
     agency.reply_days = policy.reply_days
     agency.extension_limit = policy.extension_limit
-    agency.fee_wait_rule = policy.fee_wait_rule.value
     session.flush()
     audit.record(
         session,

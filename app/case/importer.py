@@ -117,7 +117,7 @@ def _import_line(session: Session, principal: Principal, line: CaseLine, today: 
         receipt=ReceiptFactsIn.model_validate({deciding_fact(line.channel): line.received_date}),
         request=RequestIn(description=line.request),
     )
-    case = service.open_case(session, principal, body)
+    case = service.open_case(session, principal, body, today=today)
     for event_type, fields in _steps(line):
         event, data = STEPS[event_type].body.model_validate(fields).to_event(event_type)
         service.record_step(session, principal, case.id, event, data, today)

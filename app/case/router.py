@@ -49,7 +49,7 @@ def create_case(
     override: OverrideDep,
 ) -> CaseRead:
     """Register an application. The legal receipt date is derived from the channel and its facts (条例 Art. 31)."""
-    case = service.open_case(session, principal, body, override)
+    case = service.open_case(session, principal, body, override, today=today)
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
     return _versioned(response, case, session, today)
 

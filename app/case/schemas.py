@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -93,12 +93,21 @@ class Deadline(BaseModel):
     start: date = Field(description="The (deemed) receipt or restart day; counting starts the working day after")
     due_date: date | None = Field(description="The agency's deadline (its commitment, default 15 working days)")
     statutory_due_date: date | None = Field(description="The statutory deadline (条例 Art. 33: 20 working days)")
-    correction_notice_due: date = Field(
-        description="Last day to send a correction notice (条例 Art. 30: 7 working days)"
+    correction_notice_due: date | None = Field(
+        description="Last day to send a correction notice (条例 Art. 30: 7 working days; none before 2019-05-15)"
+    )
+    correction_notice_late: bool = Field(
+        False, description="The correction notice went out after the 7 working days: a procedural defect (Art. 30)"
+    )
+    undelivered_since: date | None = Field(
+        None, description="The earliest open fee notice or consultation letter whose delivery is not recorded"
     )
     working_days_left: int | None = Field(description="Working days to the agency deadline; negative when overdue")
     paused: bool
-    pending_until: date | None = Field(description="When the open wait (correction, consultation, fee) lapses")
+    pending_until: date | None = Field(
+        description="When the first open wait (correction, consultation, fee) lapses; none until its letter's "
+        "delivery is recorded"
+    )
     overdue: bool
     statutory_overdue: bool = Field(description="Past the statutory deadline: a breach of the regulation")
     provisional: bool = Field(description="Some date falls in a year whose holiday arrangement is not yet imported")
@@ -179,15 +188,25 @@ class Step(Strict):
     )
     note: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000)] = None
 
+    REF_FIELD: ClassVar[str | None] = None
+    """The body field naming, by its timeline number, the letter the step refers to (the event's ``ref``)."""
+
     def to_event(self, event_type: EventType) -> tuple[CaseEvent, dict[str, Any]]:
         """The fact the rules judge, and the rest of the body kept on the timeline as it was given."""
         fields = self.model_dump(exclude_none=True)
         on = fields.pop("on")
         clock = {key: fields.pop(key) for key in CLOCK_FIELDS if key in fields}
+        if self.REF_FIELD is not None and self.REF_FIELD in fields:
+            clock["ref"] = fields.pop(self.REF_FIELD)
         return CaseEvent(type=event_type, on=on, **clock), fields
 
 
-CLOCK_FIELDS = ("days", "until", "notice_on")
+CLOCK_FIELDS = ("days", "until", "notice_on", "delivered_on")
+DELIVERED_ON = Field(
+    None,
+    description="The day the other party received it (post receipt, signed 送达回证, or electronic confirmation); "
+    "the period it has counts from the day after. Leave empty and record it later with POST /cases/{id}/delivery.",
+)
 
 
 class CorrectionRequest(Step):
@@ -198,8 +217,31 @@ class CorrectionRequest(Step):
 
 
 class ConsultationStart(Step):
+    """One letter to one third party or co-producing agency (条例 Art. 32, 34); several may be out at once."""
+
     party: ConsultationParty
     addressee: Text200
+    delivered_on: date | None = DELIVERED_ON
+
+
+class ConsultationReply(Step):
+    """The answer to one consultation letter, or the end of waiting for it after its 15 working days."""
+
+    REF_FIELD: ClassVar[str | None] = "consultation"
+    consultation: int | None = Field(
+        None, ge=1, description="The timeline number (seq) of the consultation letter; needed when several are open"
+    )
+
+
+class Delivery(Step):
+    """The other party's receipt of a fee notice or consultation letter, recorded when the proof comes back; ``on``
+    is the day it is recorded (the proof's return), ``delivered_on`` the day of receipt."""
+
+    REF_FIELD: ClassVar[str | None] = "letter"
+    delivered_on: date = Field(description="The day the applicant or consulted party received the letter")
+    letter: int | None = Field(
+        None, ge=1, description="The timeline number (seq) of the fee notice or letter; needed when several await it"
+    )
 
 
 class ExtensionGrant(Step):
@@ -210,16 +252,22 @@ class ExtensionGrant(Step):
 
 
 class FeeNotice(Step):
+    """Sent within the statutory reply period (国办函〔2020〕109号 第七条); the clock pauses from this day."""
+
     amount: int = Field(ge=1, description="Amount in yuan (国办函〔2020〕109号)")
     basis: Annotated[str | None, StringConstraints(max_length=200)] = None
+    delivered_on: date | None = DELIVERED_ON
 
 
 class FeePayment(Step):
     amount: int = Field(ge=0)
 
 
-class ReasonsRequest(Step):
-    until: date = Field(description="The agency's own later deadline (条例 Art. 35)")
+class AgencyDeadline(Step):
+    """Art. 35, second step: after asking for reasons, a reasonable later deadline, told to the applicant on ``on``;
+    only while the Art. 33 period runs, and later than the statutory deadline it replaces."""
+
+    until: date = Field(description="The later reply deadline the agency sets (条例 Art. 35)")
 
 
 class Conclusion(Step):
@@ -272,12 +320,23 @@ STEPS: dict[EventType, StepKind] = {
     EventType.CONSULTATION_STARTED: StepKind(
         "consultation", ConsultationStart, "发出征求意见书：期限暂停 (Art. 32–34)"
     ),
-    EventType.CONSULTATION_ENDED: StepKind("consultation-reply", Step, "收到意见或征求期满：期限恢复 (Art. 32–34)"),
+    EventType.CONSULTATION_ENDED: StepKind(
+        "consultation-reply", ConsultationReply, "收到意见或征求期满：该份征求意见结束 (Art. 32–34)"
+    ),
     EventType.EXTENSION_GRANTED: StepKind("extension", ExtensionGrant, "延期答复 (Art. 33 ¶2)"),
     EventType.FEE_NOTICE_SENT: StepKind("fee-notice", FeeNotice, "发出收费通知 (国办函〔2020〕109号)"),
     EventType.FEE_PAID: StepKind("fee-payment", FeePayment, "申请人缴费"),
     EventType.FEE_LAPSED: StepKind("fee-lapse", Step, "逾期未缴费：按 other.fee_unpaid 办结"),
-    EventType.REASONS_REQUESTED: StepKind("reasons-request", ReasonsRequest, "要求说明理由并另定期限 (Art. 35)"),
+    EventType.DELIVERY_RECORDED: StepKind(
+        "delivery", Delivery, "登记收费通知或征求意见书的送达日期 (109号 第七条, Art. 32)"
+    ),
+    EventType.REASONS_REQUESTED: StepKind("reasons-request", Step, "要求申请人说明理由 (Art. 35，第一步)"),
+    EventType.AGENCY_DEADLINE_SET: StepKind(
+        "agency-deadline", AgencyDeadline, "确定延迟答复的合理期限并告知申请人 (Art. 35，第二步)"
+    ),
+    EventType.EXCESSIVE_REFUSED: StepKind(
+        "excessive-refusal", Step, "申请理由不合理，不予处理：按 not_processed.excessive 办结 (Art. 35，第二步)"
+    ),
     EventType.WITHDRAWN: StepKind("withdrawal", Step, "申请人撤回申请：按 other.other 办结"),
     EventType.CONCLUDED: StepKind("conclusion", Conclusion, "作出答复并办结 (Art. 36–39)"),
 }

@@ -21,7 +21,7 @@ from app.domain.clock import Explanation, Projection, explain, project
 from app.domain.codes import Disposition, ReviewOutcome
 from app.domain.errors import NotFound, StaleVersion, WrongState
 from app.domain.lifecycle import CONCLUDING_EVENTS, CaseEvent, EventType, check_event, check_review_decision
-from app.domain.receipt import ReceiptFacts, legal_receipt_date
+from app.domain.receipt import ReceiptFacts, check_receipt
 from app.domain.report_integrity import year_altered
 from app.domain.roles import READ_PERMISSIONS, Permission, step_permission
 from app.holiday.repository import load_calendar
@@ -59,6 +59,9 @@ def domain_event(row: EventRow) -> CaseEvent:
         until=day("until"),
         notice_on=day("notice_on"),
         disposition=Disposition(data["disposition"]) if data.get("disposition") else None,
+        delivered_on=day("delivered_on"),
+        ref=data.get("ref"),
+        seq=row.seq,
     )
 
 
@@ -78,6 +81,8 @@ def _apply_projection(case: DisclosureCase, projection: Projection) -> None:
     case.paused = projection.paused
     case.provisional = projection.provisional
     case.calendar_version = projection.calendar_version
+    case.correction_notice_late = projection.correction_notice_late
+    case.undelivered_since = projection.undelivered_since
 
 
 def projection_of(case: DisclosureCase, calendar: WorkingCalendar) -> Projection:
@@ -101,8 +106,16 @@ def _touch(case: DisclosureCase) -> None:
     case.updated_at = utcnow()
 
 
-def open_case(session: Session, principal: Principal, body: CaseCreate, override: str | None = None) -> DisclosureCase:
-    """Register an application (条例 Art. 29–31): number it, fix its legal receipt date, start its clock."""
+def open_case(
+    session: Session,
+    principal: Principal,
+    body: CaseCreate,
+    override: str | None = None,
+    *,
+    today: date,
+) -> DisclosureCase:
+    """Register an application (条例 Art. 29–31): number it, fix its legal receipt date, start its clock. The receipt
+    facts must be plausible on ``today`` (``app.domain.receipt.check_receipt``)."""
     agency = get_agency(session, body.agency)
     principal.check(
         Permission.CASE_CREATE, agency.id, NotFound("agency_not_found", f"机关代码「{body.agency}」不存在。")
@@ -112,7 +125,7 @@ def open_case(session: Session, principal: Principal, body: CaseCreate, override
             "external_ref_exists", f"外部编号「{body.external_ref}」已登记过（同一机关内外部编号不能重复）。"
         )
     facts = ReceiptFacts(**body.receipt.model_dump())
-    received = legal_receipt_date(body.channel, facts)
+    received = check_receipt(body.channel, facts, today)
     calendar = load_calendar(session)
     now = utcnow()
     applicant = body.applicant
@@ -200,6 +213,8 @@ def _step(
         "until": event.until,
         "notice_on": event.notice_on,
         "disposition": event.disposition.value if event.disposition else None,
+        "delivered_on": event.delivered_on,
+        "ref": event.ref,
         **data,
     }
     _append(case, event.type, event.on, payload, actor)
@@ -258,6 +273,41 @@ def record_step(
         guard_published(session, principal, case, year, f"case.step.{event.type}", override)
         _step(session, case, event, data, principal.actor, today)
     return case
+
+
+def record_delivery(
+    session: Session,
+    principal: Principal,
+    case_id: int,
+    delivered_on: date,
+    today: date,
+    *,
+    letter_seq: int | None = None,
+    recorded_on: date | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+    override: str | None = None,
+) -> DisclosureCase:
+    """Record that a fee notice or consultation letter of the case was received on ``delivered_on`` by its addressee
+    (the applicant, the third party or the co-producing agency): the step ``POST /cases/{id}/delivery``.
+
+    The addressee's period counts from the day after that receipt (条例 Art. 32, 34: 15 working days to answer;
+    国办函〔2020〕109号 第七条: 20 working days to pay), so until it is recorded that period has no end date. This is
+    the function a delivery record elsewhere (a returned postal receipt, a signed 送达回证) calls: the same
+    audited, version-checked step as every other.
+
+    ``letter_seq`` is the timeline number of the fee notice or letter; it may be left out when only one letter of
+    the case awaits its delivery record. ``recorded_on`` is the day the proof came back (default: ``today``); the
+    rules refuse a delivery before the letter was sent, after ``recorded_on``, or in the future.
+    """
+    event = CaseEvent(
+        type=EventType.DELIVERY_RECORDED,
+        on=recorded_on or today,
+        delivered_on=delivered_on,
+        ref=letter_seq,
+    )
+    data: dict[str, Any] = {"note": note} if note else {}
+    return record_step(session, principal, case_id, event, data, today, expected_version, override)
 
 
 def file_review(

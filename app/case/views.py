@@ -41,13 +41,15 @@ class ProjectionColumns(Protocol):
     clock_start: date
     due_date: date | None
     statutory_due_date: date | None
-    correction_notice_due: date
+    correction_notice_due: date | None
     paused: bool
     pending_until: date | None
     provisional: bool
     disposition: str | None
     concluded_on: date | None
     calendar_version: int
+    correction_notice_late: bool
+    undelivered_since: date | None
 
 
 def stored_projection(case: ProjectionColumns) -> Projection:
@@ -63,6 +65,8 @@ def stored_projection(case: ProjectionColumns) -> Projection:
         disposition=Disposition(case.disposition) if case.disposition else None,
         concluded_on=case.concluded_on,
         calendar_version=case.calendar_version,
+        correction_notice_late=case.correction_notice_late,
+        undelivered_since=case.undelivered_since,
     )
 
 
@@ -73,6 +77,8 @@ def deadline(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> De
         due_date=p.due_date,
         statutory_due_date=p.statutory_due_date,
         correction_notice_due=p.correction_notice_due,
+        correction_notice_late=p.correction_notice_late,
+        undelivered_since=p.undelivered_since,
         working_days_left=p.working_days_left(calendar, today),
         paused=p.paused,
         pending_until=p.pending_until,

@@ -227,20 +227,6 @@ CONSULTATION_PARTY_LABELS: dict[ConsultationParty, str] = {
 }
 
 
-class FeeWaitRule(StrEnum):
-    """Agency policy (国办函〔2020〕109号 leaves it open): while a fee is unpaid the reply clock pauses or, once paid,
-    restarts from the payment day."""
-
-    PAUSE = "pause"
-    RESTART = "restart"
-
-
-FEE_WAIT_RULE_LABELS: dict[FeeWaitRule, str] = {
-    FeeWaitRule.PAUSE: "缴费期间暂停计算答复期限",
-    FeeWaitRule.RESTART: "缴费后重新计算答复期限",
-}
-
-
 def parse_disposition(code: str) -> Disposition:
     """A disposition code as a clerk or an outside system sends it. A bare group such as ``withheld`` is refused:
     the annual table counts each application in exactly one leaf row, so the reason is part of the code."""

@@ -7,112 +7,58 @@ replays admitted histories. Dates are facts (the day a letter went out), not the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from app.domain.calendar import WorkingCalendar
+from app.domain.clock import DayNote, DeadlinePolicy, Projection, Wait, open_waits, project
 from app.domain.codes import Disposition, ReviewOutcome
 from app.domain.errors import InvalidInput, WrongState
+from app.domain.events import (
+    CASE_STATUS_LABELS,
+    CLOCK_RUNNING,
+    CONCLUDES_AS,
+    CONCLUDING_EVENTS,
+    EVENT_TYPE_LABELS,
+    UNCONCLUDED,
+    CaseEvent,
+    CaseStatus,
+    EventType,
+)
 
-if TYPE_CHECKING:
-    from app.domain.clock import DeadlinePolicy, Projection
+__all__ = [
+    "CASE_STATUS_LABELS",
+    "CLOCK_RUNNING",
+    "CONCLUDES_AS",
+    "CONCLUDING_EVENTS",
+    "EVENT_TYPE_LABELS",
+    "CaseEvent",
+    "CaseStatus",
+    "EventType",
+    "allowed_events",
+    "check_event",
+    "check_review_decision",
+]
 
 _T = TypeVar("_T")
 
-
-class EventType(StrEnum):
-    RECEIVED = "received"
-    CORRECTION_REQUESTED = "correction_requested"  # Art. 30: until = the day the applicant must supply it by
-    CORRECTION_RECEIVED = "correction_received"  # Art. 30: the reply clock restarts from this day
-    CORRECTION_LAPSED = "correction_lapsed"  # Art. 30: concludes as other.correction_lapsed
-    CONSULTATION_STARTED = "consultation_started"  # Art. 32-34: the clock pauses from the day the letter goes out
-    CONSULTATION_ENDED = "consultation_ended"  # counting resumes the day after the answer
-    EXTENSION_GRANTED = "extension_granted"  # Art. 33: days = working days added; notice_on = day applicant was told
-    FEE_NOTICE_SENT = "fee_notice_sent"  # 国办函〔2020〕109号
-    FEE_PAID = "fee_paid"
-    FEE_LAPSED = "fee_lapsed"  # concludes as other.fee_unpaid
-    REASONS_REQUESTED = "reasons_requested"  # Art. 35: until = the agency's own later deadline
-    WITHDRAWN = "withdrawn"  # concludes as other.other
-    CONCLUDED = "concluded"  # disposition; on = reply date
-    REVIEW_FILED = "review_filed"  # administrative review or lawsuit after conclusion
-    REVIEW_DECIDED = "review_decided"
-    DEADLINES_RECOMPUTED = "deadlines_recomputed"  # system: a calendar import or policy change moved the dates
-
-
-EVENT_TYPE_LABELS: dict[EventType, str] = {
-    EventType.RECEIVED: "收到申请",
-    EventType.CORRECTION_REQUESTED: "告知补正",
-    EventType.CORRECTION_RECEIVED: "收到补正",
-    EventType.CORRECTION_LAPSED: "逾期未补正",
-    EventType.CONSULTATION_STARTED: "征求意见",
-    EventType.CONSULTATION_ENDED: "收到意见或征求意见结束",
-    EventType.EXTENSION_GRANTED: "延期答复",
-    EventType.FEE_NOTICE_SENT: "发出收费通知",
-    EventType.FEE_PAID: "缴纳费用",
-    EventType.FEE_LAPSED: "逾期未缴费",
-    EventType.REASONS_REQUESTED: "要求说明理由并另定答复期限",
-    EventType.WITHDRAWN: "申请人撤回申请",
-    EventType.CONCLUDED: "办结答复",
-    EventType.REVIEW_FILED: "申请人提起复议或诉讼",
-    EventType.REVIEW_DECIDED: "复议或诉讼结果",
-    EventType.DEADLINES_RECOMPUTED: "期限重新计算（节假日安排或本机关期限政策调整）",
-}
-
-
-class CaseStatus(StrEnum):
-    OPEN = "open"
-    AWAITING_CORRECTION = "awaiting_correction"
-    IN_CONSULTATION = "in_consultation"
-    AWAITING_FEE = "awaiting_fee"
-    CONCLUDED = "concluded"
-
-
-CASE_STATUS_LABELS: dict[CaseStatus, str] = {
-    CaseStatus.OPEN: "办理中",
-    CaseStatus.AWAITING_CORRECTION: "等待补正",
-    CaseStatus.IN_CONSULTATION: "征求意见中",
-    CaseStatus.AWAITING_FEE: "等待缴费",
-    CaseStatus.CONCLUDED: "已办结",
-}
-
-
-@dataclass(frozen=True)
-class CaseEvent:
-    type: EventType
-    on: date
-    days: int | None = None
-    until: date | None = None
-    notice_on: date | None = None
-    disposition: Disposition | None = None
-
-
-CONCLUDES_AS: dict[EventType, Disposition] = {
-    EventType.CORRECTION_LAPSED: Disposition.OTHER_CORRECTION_LAPSED,  # Art. 30
-    EventType.FEE_LAPSED: Disposition.OTHER_FEE_UNPAID,  # 国办函〔2020〕109号
-    EventType.WITHDRAWN: Disposition.OTHER_OTHER,
-}
-"""Events that conclude a case with a fixed disposition; CONCLUDED carries its own."""
-
-CONCLUDING_EVENTS = frozenset({EventType.CONCLUDED, *CONCLUDES_AS})
-
-_UNCONCLUDED = frozenset(set(CaseStatus) - {CaseStatus.CONCLUDED})
-CLOCK_RUNNING = frozenset({CaseStatus.OPEN, CaseStatus.IN_CONSULTATION, CaseStatus.AWAITING_FEE})
-"""Statuses with a due date that can pass: not concluded, and not stopped for a correction (Art. 30)."""
+_WAITING = frozenset({CaseStatus.IN_CONSULTATION, CaseStatus.AWAITING_FEE})
 _ALLOWED: dict[EventType, frozenset[CaseStatus]] = {
     EventType.CORRECTION_REQUESTED: frozenset({CaseStatus.OPEN}),
     EventType.CORRECTION_RECEIVED: frozenset({CaseStatus.AWAITING_CORRECTION}),
     EventType.CORRECTION_LAPSED: frozenset({CaseStatus.AWAITING_CORRECTION}),
-    EventType.CONSULTATION_STARTED: frozenset({CaseStatus.OPEN}),  # one after another, never overlapping
+    EventType.CONSULTATION_STARTED: frozenset({CaseStatus.OPEN, CaseStatus.IN_CONSULTATION}),  # one letter per party
     EventType.CONSULTATION_ENDED: frozenset({CaseStatus.IN_CONSULTATION}),
     EventType.EXTENSION_GRANTED: CLOCK_RUNNING,
     EventType.FEE_NOTICE_SENT: frozenset({CaseStatus.OPEN}),
     EventType.FEE_PAID: frozenset({CaseStatus.AWAITING_FEE}),
     EventType.FEE_LAPSED: frozenset({CaseStatus.AWAITING_FEE}),
+    EventType.DELIVERY_RECORDED: _WAITING,
     EventType.REASONS_REQUESTED: CLOCK_RUNNING,
-    EventType.WITHDRAWN: _UNCONCLUDED,
-    EventType.CONCLUDED: _UNCONCLUDED,
+    EventType.AGENCY_DEADLINE_SET: CLOCK_RUNNING,
+    EventType.EXCESSIVE_REFUSED: UNCONCLUDED,
+    EventType.WITHDRAWN: UNCONCLUDED,
+    EventType.CONCLUDED: UNCONCLUDED,
     EventType.REVIEW_FILED: frozenset({CaseStatus.CONCLUDED}),
     EventType.REVIEW_DECIDED: frozenset({CaseStatus.CONCLUDED}),
 }
@@ -135,11 +81,13 @@ _BUSY: dict[CaseStatus, tuple[str, str]] = {
     CaseStatus.IN_CONSULTATION: ("consultation_in_progress", "征求意见尚未结束，请先登记意见答复"),
     CaseStatus.AWAITING_FEE: ("awaiting_fee", "该申请正在等待缴费，请先登记缴费结果"),
 }
+_NO_LETTER_OUT = ("no_letter_out", "该申请当前没有已发出、尚待答复或缴费的征求意见书或收费通知")
 _FIELD_LABELS: dict[str, str] = {
     "until": "截止日期",
     "days": "延长的工作日数",
     "notice_on": "告知申请人的日期",
     "disposition": "办理结果",
+    "delivered_on": "对方收到（送达）的日期",
 }
 
 
@@ -152,9 +100,6 @@ def check_event(
     today: date,
 ) -> None:
     """Raise WrongState or InvalidInput when `new` may not follow `history`; change nothing."""
-    # Deferred: clock replays this module's events, so importing it at the top would be circular.
-    from app.domain.clock import project
-
     _check_dates(received, history, new, today)
     if new.type is EventType.DEADLINES_RECOMPUTED:
         return
@@ -165,13 +110,16 @@ def check_event(
     state = project(received, history, policy, calendar)
     if state.status not in _ALLOWED[new.type]:
         raise _state_error(state.status, _ALLOWED[new.type], new.type)
-    _check_rules(received, history, new, policy, state)
+    waits = open_waits(received, history, policy, calendar)
+    _check_rules(received, history, new, policy, state, waits)
 
 
 def _check_dates(received: date, history: Sequence[CaseEvent], new: CaseEvent, today: date) -> None:
     """Facts happen between receipt and today, and are recorded in the order they happened. A calendar import is
-    a system note, not a fact of the case: it neither sets nor obeys that order, so a backdated fact still fits."""
-    for day in (new.on, new.notice_on):
+    a system note, not a fact of the case: it neither sets nor obeys that order, so a backdated fact still fits.
+    A delivery date is a fact about a letter already recorded, so it may lie before later events; its own order is
+    checked against its letter."""
+    for day in (new.on, new.notice_on, new.delivered_on):
         if day is not None and day < received:
             raise InvalidInput("event_before_receipt", f"日期{day}早于申请的法定收到日期{received}。")
         if day is not None and day > today:
@@ -193,9 +141,11 @@ def _state_error(status: CaseStatus, allowed: frozenset[CaseStatus], event: Even
         return WrongState("not_concluded", f"该申请尚未办结，不能登记「{label}」。")
     if CaseStatus.OPEN in allowed:
         code, reason = _BUSY[status]
-    else:
+    elif len(allowed) == 1:
         (required,) = allowed
         code, reason = _NOT_IN[required]
+    else:
+        code, reason = _NO_LETTER_OUT
     return WrongState(code, f"{reason}，不能登记「{label}」。")
 
 
@@ -205,27 +155,53 @@ def _required(value: _T | None, field: str, event: EventType) -> _T:
     return value
 
 
+def _current_period(history: Sequence[CaseEvent]) -> Sequence[CaseEvent]:
+    """The events since the last restart (Art. 30): an extension or an Art. 35 deadline belongs to its period."""
+    restarts = [i for i, e in enumerate(history) if e.type is EventType.CORRECTION_RECEIVED]
+    return history[restarts[-1] + 1 :] if restarts else history
+
+
+def _letter(waits: Sequence[Wait], new: CaseEvent, notes: frozenset[DayNote], what: str) -> Wait:
+    """The open letter an answer, payment or delivery refers to: by its timeline number (``ref``), or the only one
+    open when no number is given."""
+    candidates = [w for w in waits if w.note in notes]
+    if new.ref is not None:
+        found = next((w for w in candidates if w.key == new.ref), None)
+        if found is None:
+            numbers = "、".join(str(w.key) for w in candidates) or "无"
+            raise InvalidInput("letter_not_open", f"时间线第{new.ref}项不是尚待处理的{what}（可选：{numbers}）。")
+        return found
+    if len(candidates) > 1:
+        numbers = "、".join(str(w.key) for w in candidates)
+        raise InvalidInput("letter_ref_required", f"同时有多份{what}尚待处理，请注明是时间线第几项（{numbers}）。")
+    if not candidates:
+        raise WrongState(*_NO_LETTER_OUT)
+    return candidates[0]
+
+
 def _check_rules(
-    received: date, history: Sequence[CaseEvent], new: CaseEvent, policy: DeadlinePolicy, state: Projection
+    received: date,
+    history: Sequence[CaseEvent],
+    new: CaseEvent,
+    policy: DeadlinePolicy,
+    state: Projection,
+    waits: Sequence[Wait],
 ) -> None:
-    """The rules of each event beyond its status; `state` is the projection before `new`."""
+    """The rules of each event beyond its status; `state` is the projection before `new`, `waits` its open waits."""
 
-    def happened(event: EventType) -> bool:
-        return any(e.type is event for e in history)
+    def happened(event: EventType, events: Sequence[CaseEvent] = history) -> bool:
+        return any(e.type is event for e in events)
 
+    period = _current_period(history)
     match new.type:
         case EventType.CORRECTION_REQUESTED:
-            # Art. 30: once, listing everything, within 7 working days of receipt, with a reasonable period.
+            # Art. 30: once, listing everything, with a reasonable period. A notice sent after the 7 working days
+            # is a fact all the same: it is recorded and the case carries the defect (clock.Projection).
             until = _required(new.until, "until", new.type)
             if happened(EventType.CORRECTION_REQUESTED):
                 raise WrongState(
                     "correction_already_requested",
                     "补正只能要求一次，且应一次性告知需要补正的全部内容（条例第三十条）。",
-                )
-            if new.on > state.correction_notice_due:
-                raise InvalidInput(
-                    "correction_too_late",
-                    f"补正告知应在收到申请之日起7个工作日内发出，即不晚于{state.correction_notice_due}（条例第三十条）。",
                 )
             if until <= new.on:
                 raise InvalidInput("correction_period_invalid", "补正期限应晚于告知补正的日期。")
@@ -235,57 +211,132 @@ def _check_rules(
                 "correction_period_not_over",
                 f"补正期限至{state.pending_until}（含当日），期满后才能按逾期未补正办结（条例第三十条）。",
             )
-        case EventType.EXTENSION_GRANTED:
-            # Art. 33 ¶2: once, approved by the head of the disclosure office, the applicant told before the deadline.
-            days = _required(new.days, "days", new.type)
-            notice_on = _required(new.notice_on, "notice_on", new.type)
-            if happened(EventType.EXTENSION_GRANTED):
-                raise WrongState("extension_already_granted", "延期答复只能一次（条例第三十三条）。")
-            if happened(EventType.REASONS_REQUESTED):
-                raise WrongState("deadline_set_by_agency", "已按条例第三十五条另行确定答复期限，不能再延期。")
-            limit = policy.max_extension_days(received)
-            if days < 1:
-                raise InvalidInput("extension_days_invalid", "延长的工作日数应至少为1天。")
-            if days > limit:
-                raise InvalidInput("extension_too_long", f"延长的期限最长不得超过{limit}个工作日（条例第三十三条）。")
-            if notice_on < new.on:
-                raise InvalidInput("extension_notice_before_approval", "告知申请人的日期不能早于延期批准的日期。")
-            if state.statutory_due_date is not None and notice_on > state.statutory_due_date:
+        case EventType.CONSULTATION_STARTED | EventType.FEE_NOTICE_SENT:
+            if new.type is EventType.FEE_NOTICE_SENT:
+                _check_fee_notice(new, state)
+            if new.delivered_on is not None and new.delivered_on < new.on:
+                raise InvalidInput("delivered_before_sent", f"送达日期{new.delivered_on}早于发出日期{new.on}。")
+        case EventType.CONSULTATION_ENDED:
+            _letter(waits, new, frozenset({DayNote.CONSULTATION}), "征求意见书")
+        case EventType.DELIVERY_RECORDED:
+            delivered_on = _required(new.delivered_on, "delivered_on", new.type)
+            undelivered = [w for w in waits if not w.delivered]
+            letter = _letter(undelivered, new, frozenset({DayNote.CONSULTATION, DayNote.FEE}), "未登记送达的文书")
+            if delivered_on < letter.first:
                 raise InvalidInput(
-                    "extension_notice_too_late",
-                    f"延期应在答复期限届满（{state.statutory_due_date}）前批准并告知申请人（条例第三十三条）。",
+                    "delivered_before_sent", f"送达日期{delivered_on}早于该文书的发出日期{letter.first}。"
                 )
-        case EventType.FEE_NOTICE_SENT if state.due_date is not None and new.on > state.due_date:
-            raise InvalidInput(
-                "fee_notice_too_late", f"收费通知应在答复期限（{state.due_date}）内发出（国办函〔2020〕109号）。"
-            )
+            if delivered_on > new.on:
+                raise InvalidInput("delivered_after_record", f"送达日期{delivered_on}晚于登记日期{new.on}。")
+        case EventType.EXTENSION_GRANTED:
+            _check_extension(received, new, policy, state, period)
         case EventType.FEE_PAID if state.pending_until is not None and new.on > state.pending_until:
             raise InvalidInput(
                 "fee_paid_too_late",
-                f"缴费期限已于{state.pending_until}届满，应登记逾期未缴费（国办函〔2020〕109号）。",
+                f"缴费期限已于{state.pending_until}届满，应登记逾期未缴费（国办函〔2020〕109号第七条）。",
             )
-        case EventType.FEE_LAPSED if state.pending_until is not None and new.on <= state.pending_until:
-            raise InvalidInput(
-                "fee_period_not_over",
-                f"缴费期限至{state.pending_until}，期满前不能按逾期未缴费办结（国办函〔2020〕109号）。",
-            )
-        case EventType.REASONS_REQUESTED:
-            # Art. 35: the agency may ask for reasons and set its own, later, reasonable deadline.
-            until = _required(new.until, "until", new.type)
-            if happened(EventType.REASONS_REQUESTED):
-                raise WrongState("reasons_already_requested", "已按条例第三十五条另行确定过答复期限，不能再次确定。")
-            if state.due_date is not None and until <= state.due_date:
-                raise InvalidInput(
-                    "agency_deadline_not_later",
-                    f"另行确定的答复期限应晚于当前答复期限（{state.due_date}）（条例第三十五条）。",
+        case EventType.FEE_LAPSED:
+            if state.pending_until is None:
+                raise WrongState(
+                    "fee_delivery_not_recorded",
+                    "收费通知的送达日期尚未登记，缴费期限无从起算，不能按逾期未缴费办结（国办函〔2020〕109号第七条）。",
                 )
+            if new.on <= state.pending_until:
+                raise InvalidInput(
+                    "fee_period_not_over",
+                    f"缴费期限至{state.pending_until}（含当日），期满后才能按逾期未缴费办结（国办函〔2020〕109号第七条）。",
+                )
+        case EventType.REASONS_REQUESTED if happened(EventType.REASONS_REQUESTED):
+            raise WrongState("reasons_already_requested", "已要求申请人说明理由（条例第三十五条），不能重复登记。")
+        case EventType.AGENCY_DEADLINE_SET:
+            _check_agency_deadline(new, state, history, period)
+        case EventType.EXCESSIVE_REFUSED:
+            _check_reasons_requested(history, new.type)
         case EventType.CONCLUDED:
-            _required(new.disposition, "disposition", new.type)
+            disposition = _required(new.disposition, "disposition", new.type)
+            if disposition is Disposition.NOT_PROCESSED_EXCESSIVE:
+                _check_reasons_requested(history, new.type)
         case EventType.REVIEW_DECIDED:
             filed = sum(e.type is EventType.REVIEW_FILED for e in history)
             decided = sum(e.type is EventType.REVIEW_DECIDED for e in history)
             if decided >= filed:
                 raise WrongState("no_open_review", "该申请没有尚未审结的复议或诉讼。")
+
+
+def _check_fee_notice(new: CaseEvent, state: Projection) -> None:
+    """109号 第七条: the notice goes out within the reply period the statute sets, not the agency's shorter promise."""
+    if state.statutory_due_date is not None and new.on > state.statutory_due_date:
+        raise InvalidInput(
+            "fee_notice_too_late",
+            f"收费通知应在法定答复期限（{state.statutory_due_date}）内发出（国办函〔2020〕109号第七条）。",
+        )
+
+
+def _check_extension(
+    received: date, new: CaseEvent, policy: DeadlinePolicy, state: Projection, period: Sequence[CaseEvent]
+) -> None:
+    """Art. 33 ¶2: once per period, approved by the head of the disclosure office, the applicant told before the
+    deadline. After a correction restart (Art. 30) the period is new, and so may be its extension."""
+    days = _required(new.days, "days", new.type)
+    notice_on = _required(new.notice_on, "notice_on", new.type)
+    if any(e.type is EventType.EXTENSION_GRANTED for e in period):
+        raise WrongState("extension_already_granted", "本答复期限已延期一次，不能再延期（条例第三十三条）。")
+    if any(e.type is EventType.AGENCY_DEADLINE_SET or e.until is not None for e in period if _is_art35(e)):
+        raise WrongState("deadline_set_by_agency", "已按条例第三十五条另行确定答复期限，不能再延期。")
+    limit = policy.max_extension_days(received)
+    if limit == 0:
+        raise InvalidInput("extension_not_allowed", "本机关的期限政策不允许延期答复（延期上限为0个工作日）。")
+    if days < 1:
+        raise InvalidInput("extension_days_invalid", "延长的工作日数应至少为1天。")
+    if days > limit:
+        raise InvalidInput("extension_too_long", f"延长的期限最长不得超过{limit}个工作日（条例第三十三条）。")
+    if notice_on < new.on:
+        raise InvalidInput("extension_notice_before_approval", "告知申请人的日期不能早于延期批准的日期。")
+    if state.statutory_due_date is not None and notice_on > state.statutory_due_date:
+        raise InvalidInput(
+            "extension_notice_too_late",
+            f"延期应在答复期限届满（{state.statutory_due_date}）前批准并告知申请人（条例第三十三条）。",
+        )
+
+
+def _is_art35(event: CaseEvent) -> bool:
+    return event.type in (EventType.AGENCY_DEADLINE_SET, EventType.REASONS_REQUESTED)
+
+
+def _check_reasons_requested(history: Sequence[CaseEvent], event: EventType) -> None:
+    if not any(e.type is EventType.REASONS_REQUESTED for e in history):
+        raise WrongState(
+            "reasons_not_requested",
+            f"「{EVENT_TYPE_LABELS[event]}」须先要求申请人说明理由（条例第三十五条）。",
+        )
+
+
+def _check_agency_deadline(
+    new: CaseEvent, state: Projection, history: Sequence[CaseEvent], period: Sequence[CaseEvent]
+) -> None:
+    """Art. 35: after asking for reasons, an agency that cannot answer within the Art. 33 period may set a
+    reasonable later deadline and tell the applicant: so only while that period runs, and only a later date than
+    the statutory deadline it replaces (an earlier one would shorten the applicant's legal period)."""
+    until = _required(new.until, "until", new.type)
+    _check_reasons_requested(history, new.type)
+    if any(e.type is EventType.AGENCY_DEADLINE_SET or e.until is not None for e in period if _is_art35(e)):
+        raise WrongState("agency_deadline_already_set", "本答复期限内已按条例第三十五条另行确定过答复期限。")
+    statutory = state.statutory_due_date
+    if statutory is None:
+        raise WrongState(
+            "deadline_unknown",
+            "当前法定答复期限尚不能确定（有文书的送达日期未登记），请先登记送达日期（条例第三十五条）。",
+        )
+    if new.on > statutory:
+        raise InvalidInput(
+            "art33_period_over",
+            f"法定答复期限已于{statutory}届满，不能再另行确定答复期限（条例第三十三条、第三十五条）。",
+        )
+    if until <= statutory:
+        raise InvalidInput(
+            "agency_deadline_not_later",
+            f"另行确定的答复期限应晚于其取代的法定答复期限（{statutory}）（条例第三十五条）。",
+        )
 
 
 def check_review_decision(filed_on: date, current: ReviewOutcome, on: date, outcome: ReviewOutcome) -> None:

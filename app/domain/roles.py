@@ -31,7 +31,7 @@ class Permission(StrEnum):
     CASE_CREATE = "case.create"
     CASE_STEP = "case.step"  # correction, consultation, fee, Art. 35 reasons, withdrawal, review records
     CASE_EXTEND = "case.extend"  # approve an extension (head of the disclosure office, Art. 33 ¶2)
-    CASE_CONCLUDE = "case.conclude"
+    CASE_CONCLUDE = "case.conclude"  # the reply: a conclusion, or the Art. 35 refusal (不予处理)
     REPORT_READ = "report.read"
     REPORT_PUBLISH = "report.publish"
     AUDIT_READ = "audit.read"
@@ -80,6 +80,7 @@ READ_PERMISSIONS: frozenset[Permission] = frozenset(
 SUPERVISED_STEPS: dict[EventType, Permission] = {
     EventType.EXTENSION_GRANTED: Permission.CASE_EXTEND,  # approved by the head of the disclosure office, Art. 33 ¶2
     EventType.CONCLUDED: Permission.CASE_CONCLUDE,
+    EventType.EXCESSIVE_REFUSED: Permission.CASE_CONCLUDE,  # a reply refusing the application (Art. 35, 不予处理)
 }
 """Procedural steps that need more than ``case.step``."""
 

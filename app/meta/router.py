@@ -36,7 +36,6 @@ class Codes(BaseModel):
     consultation_parties: list[Code]
     request_forms: list[Code]
     delivery_methods: list[Code]
-    fee_wait_rules: list[Code]
     event_types: list[Code]
     statuses: list[Code]
 
@@ -67,7 +66,6 @@ def list_codes(_principal: PrincipalDep) -> Codes:
         consultation_parties=_codes(codes.CONSULTATION_PARTY_LABELS),
         request_forms=_codes(codes.REQUEST_FORM_LABELS),
         delivery_methods=_codes(codes.DELIVERY_METHOD_LABELS),
-        fee_wait_rules=_codes(codes.FEE_WAIT_RULE_LABELS),
         event_types=_codes(EVENT_TYPE_LABELS),
         statuses=_codes(CASE_STATUS_LABELS),
     )

@@ -5,8 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.domain.codes import FeeWaitRule
-from app.models.base import Base, enum_check
+from app.models.base import Base
 
 
 class Agency(Base):
@@ -14,7 +13,6 @@ class Agency(Base):
 
     __tablename__ = "agency"
     __table_args__ = (
-        CheckConstraint(enum_check("fee_wait_rule", FeeWaitRule), name="fee_wait_rule"),
         CheckConstraint("reply_days BETWEEN 1 AND 20", name="reply_days"),
         CheckConstraint("extension_limit IS NULL OR extension_limit BETWEEN 0 AND 20", name="extension_limit"),
     )
@@ -25,7 +23,6 @@ class Agency(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     reply_days: Mapped[int] = mapped_column(Integer, default=15)
     extension_limit: Mapped[int | None] = mapped_column(Integer)
-    fee_wait_rule: Mapped[str] = mapped_column(String(16), default=FeeWaitRule.PAUSE.value)
     created_at: Mapped[datetime]
 
 

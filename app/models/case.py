@@ -31,6 +31,8 @@ class DisclosureCase(Base):
         Index("ix_disclosure_case_agency_status_statutory", "agency_id", "status", "statutory_due_date"),
         Index("ix_disclosure_case_agency_status_pending", "agency_id", "status", "pending_until"),
         Index("ix_disclosure_case_agency_status_notice", "agency_id", "status", "correction_notice_due"),
+        Index("ix_disclosure_case_agency_undelivered", "agency_id", "undelivered_since"),
+        Index("ix_disclosure_case_agency_notice_late", "agency_id", "correction_notice_late", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,11 +68,13 @@ class DisclosureCase(Base):
     concluded_on: Mapped[date | None]
     due_date: Mapped[date | None]
     statutory_due_date: Mapped[date | None]
-    correction_notice_due: Mapped[date]
+    correction_notice_due: Mapped[date | None]  # none before 2019-05-15 (the 2007 条例 set no limit)
     pending_until: Mapped[date | None]
     paused: Mapped[bool] = mapped_column(default=False)
     provisional: Mapped[bool] = mapped_column(default=False)
     calendar_version: Mapped[int] = mapped_column(default=0)
+    correction_notice_late: Mapped[bool] = mapped_column(default=False)  # Art. 30 procedural defect
+    undelivered_since: Mapped[date | None]  # the earliest open letter whose delivery is not recorded
 
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}

@@ -39,6 +39,8 @@ COLUMNS = (
     DisclosureCase.pending_until,
     DisclosureCase.paused,
     DisclosureCase.calendar_version,
+    DisclosureCase.correction_notice_late,
+    DisclosureCase.undelivered_since,
 )
 
 
@@ -48,6 +50,7 @@ def candidates_query(agency_ids: Collection[int], as_of: date, horizon: date) ->
     the union produced only ids)."""
     case = DisclosureCase
     running = case.status.in_([s.value for s in CLOCK_RUNNING])
+    unconcluded = [s.value for s in CaseStatus if s is not CaseStatus.CONCLUDED]
 
     def branch(*where: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
         return select(*COLUMNS).join(Agency, Agency.id == case.agency_id).where(case.agency_id.in_(agency_ids), *where)
@@ -61,6 +64,9 @@ def candidates_query(agency_ids: Collection[int], as_of: date, horizon: date) ->
             case.correction_notice_due >= as_of,
             case.correction_notice_due < horizon,
         ),
+        # a letter's delivery unrecorded (the domain applies the 10 working days) and the Art. 30 defect
+        branch(case.undelivered_since < as_of),
+        branch(case.status.in_(unconcluded), case.correction_notice_late.is_(True)),
     )
 
 

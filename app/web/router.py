@@ -372,11 +372,11 @@ def new_case(request: Request, session: SessionDep, visitor: VisitorDep) -> HTML
 
 
 @router.post("/cases")
-def create_case(request: Request, session: SessionDep, visitor: ActingDep, form: FormDep) -> Response:
+def create_case(request: Request, session: SessionDep, visitor: ActingDep, form: FormDep, today: TodayDep) -> Response:
     """``app.case.service.open_case`` with a ``CaseCreate`` built from the form; refusals re-render the form."""
     try:
         body = CaseCreate.model_validate(forms.case_create_data(form))
-        case = case_service.open_case(session, visitor.principal, body)
+        case = case_service.open_case(session, visitor.principal, body, today=today)
     except ValidationError as exc:
         _undo(session)
         return _registration(request, session, visitor, form, forms.validation_errors(exc), 422)

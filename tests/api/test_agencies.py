@@ -8,9 +8,7 @@ from app.domain.roles import Role
 def test_policy_change_recomputes_open_cases(api, make_case):
     case = make_case()  # received 2026-03-02 under the default 15-day commitment: due 03-23
     admin = api.headers("a1", Role.ADMIN)
-    response = api.client.put(
-        "/api/v1/agencies/a1/policy", json={"reply_days": 10, "fee_wait_rule": "restart"}, headers=admin
-    )
+    response = api.client.put("/api/v1/agencies/a1/policy", json={"reply_days": 10}, headers=admin)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["agency"]["reply_days"] == 10

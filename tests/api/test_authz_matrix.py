@@ -124,7 +124,9 @@ def case_body() -> dict[str, object]:
 
 CORRECTION = ("correction-request", {"on": "2026-03-04", "until": "2026-03-20", "items": "请写明文件名称"})
 CONSULTATION = ("consultation", {"on": "2026-03-05", "party": "third_party", "addressee": "某公司"})
-FEE = ("fee-notice", {"on": "2026-03-05", "amount": 100})
+FEE = ("fee-notice", {"on": "2026-03-05", "amount": 100, "delivered_on": "2026-03-05"})
+FEE_UNDELIVERED = ("fee-notice", {"on": "2026-03-05", "amount": 100})
+REASONS = ("reasons-request", {"on": "2026-03-05"})
 CONCLUSION = ("conclusion", {"on": "2026-03-10", "disposition": "disclosed"})
 REVIEW = ("reviews", {"kind": "review", "filed_on": "2026-04-01"})
 
@@ -262,8 +264,19 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/cases/{case_id}/fee-lapse"): Spec(
         Scope.AGENCY, P.CASE_STEP, on_case("/fee-lapse", {"on": "2026-06-01"}, FEE)
     ),
+    ("POST", "/cases/{case_id}/delivery"): Spec(
+        Scope.AGENCY,
+        P.CASE_STEP,
+        on_case("/delivery", {"on": "2026-03-09", "delivered_on": "2026-03-06"}, FEE_UNDELIVERED),
+    ),
     ("POST", "/cases/{case_id}/reasons-request"): Spec(
-        Scope.AGENCY, P.CASE_STEP, on_case("/reasons-request", {"on": "2026-03-05", "until": "2026-04-30"})
+        Scope.AGENCY, P.CASE_STEP, on_case("/" + REASONS[0], REASONS[1])
+    ),
+    ("POST", "/cases/{case_id}/agency-deadline"): Spec(
+        Scope.AGENCY, P.CASE_STEP, on_case("/agency-deadline", {"on": "2026-03-06", "until": "2026-04-30"}, REASONS)
+    ),
+    ("POST", "/cases/{case_id}/excessive-refusal"): Spec(
+        Scope.AGENCY, P.CASE_CONCLUDE, on_case("/excessive-refusal", {"on": "2026-03-06"}, REASONS)
     ),
     ("POST", "/cases/{case_id}/withdrawal"): Spec(
         Scope.AGENCY, P.CASE_STEP, on_case("/withdrawal", {"on": "2026-03-05"})

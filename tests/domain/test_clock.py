@@ -19,7 +19,7 @@ from app.domain.clock import (
     statutory_extension_limit,
     statutory_reply_days,
 )
-from app.domain.codes import Disposition, FeeWaitRule
+from app.domain.codes import Disposition
 from app.domain.errors import InvalidInput
 from app.domain.lifecycle import CaseEvent, CaseStatus
 from app.domain.lifecycle import EventType as T
@@ -28,7 +28,6 @@ from tests.domain.test_calendar import WORKED_EXAMPLES
 
 D = date.fromisoformat
 POLICY = DeadlinePolicy()
-RESTART = DeadlinePolicy(fee_wait_rule=FeeWaitRule.RESTART)
 
 
 def ev(type_: T, on: str, **fields: Any) -> CaseEvent:
@@ -101,9 +100,11 @@ def test_before_2019_05_15_the_statutory_period_is_15(cal: WorkingCalendar) -> N
 
 # Received Monday 2025-03-03: day 1 is 03-04, +15 is 03-24, +20 is 03-31. Qingming: 2025-04-04 to 04-06 off.
 R = "2025-03-03"
-CONSULT = ev(T.CONSULTATION_STARTED, "2025-03-06")  # days 1-2 counted (03-04, 03-05); lapses +15 on 03-27
+CONSULT = ev(
+    T.CONSULTATION_STARTED, "2025-03-06", delivered_on=D("2025-03-06")
+)  # days 1-2 counted (03-04, 03-05); lapses +15 on 03-27
 CORRECT = ev(T.CORRECTION_REQUESTED, "2025-03-05", until=D("2025-03-20"))
-FEE = ev(T.FEE_NOTICE_SENT, "2025-03-06")  # payment due +20: 04-03
+FEE = ev(T.FEE_NOTICE_SENT, "2025-03-06", delivered_on=D("2025-03-06"))  # delivered the same day: pay by +20, 04-03
 
 
 @pytest.mark.parametrize(
@@ -120,7 +121,11 @@ FEE = ev(T.FEE_NOTICE_SENT, "2025-03-06")  # payment due +20: 04-03
         (POLICY, [CONSULT, ev(T.CONSULTATION_ENDED, "2025-04-01")], CaseStatus.OPEN, "2025-04-16", "2025-04-23", None),
         (
             POLICY,
-            [CONSULT, ev(T.CONSULTATION_ENDED, "2025-03-12"), ev(T.CONSULTATION_STARTED, "2025-03-13")],
+            [
+                CONSULT,
+                ev(T.CONSULTATION_ENDED, "2025-03-12"),
+                ev(T.CONSULTATION_STARTED, "2025-03-13", delivered_on=D("2025-03-13")),
+            ],
             CaseStatus.IN_CONSULTATION,
             "2025-04-23",
             "2025-04-29",  # Sunday 04-27 is a make-up working day
@@ -129,8 +134,6 @@ FEE = ev(T.FEE_NOTICE_SENT, "2025-03-06")  # payment due +20: 04-03
         # 国办函〔2020〕109号, PAUSE: like a consultation, bounded by the payment due date.
         (POLICY, [FEE], CaseStatus.AWAITING_FEE, "2025-04-23", "2025-04-29", "2025-04-03"),
         (POLICY, [FEE, ev(T.FEE_PAID, "2025-03-12")], CaseStatus.OPEN, "2025-03-31", "2025-04-08", None),
-        # RESTART: the payment day starts a new period.
-        (RESTART, [FEE, ev(T.FEE_PAID, "2025-03-12")], CaseStatus.OPEN, "2025-04-02", "2025-04-10", None),
         # Art. 33: the extension adds to both deadlines.
         (
             POLICY,
@@ -143,7 +146,7 @@ FEE = ev(T.FEE_NOTICE_SENT, "2025-03-06")  # payment due +20: 04-03
         # Art. 35: the agency's own deadline replaces both.
         (
             POLICY,
-            [ev(T.REASONS_REQUESTED, "2025-03-10", until=D("2025-05-30"))],
+            [ev(T.REASONS_REQUESTED, "2025-03-10"), ev(T.AGENCY_DEADLINE_SET, "2025-03-17", until=D("2025-05-30"))],
             CaseStatus.OPEN,
             "2025-05-30",
             "2025-05-30",
@@ -254,11 +257,14 @@ def test_explain_a_plain_case(cal: WorkingCalendar) -> None:
     explanation = explain(D("2025-01-18"), [], POLICY, cal)  # a Saturday
     steps = explanation.steps
     assert (explanation.start, explanation.due_date, explanation.reply_days) == (D("2025-01-20"), D("2025-02-14"), 15)
+    assert (explanation.statutory_days, explanation.statutory_due_date) == (20, D("2025-02-21"))
     assert steps[0].on == D("2025-01-18")
-    assert steps[-1].on == D("2025-02-14")
+    assert steps[-1].on == D("2025-02-21")  # the later of the two deadlines
     assert [s.note for s in steps[:3]] == [DayNote.WEEKEND, DayNote.WEEKEND, DayNote.RECEIPT_DAY]
-    assert steps[-1].count == 15
-    assert sum(s.counted for s in steps) == 15
+    assert [(s.on, s.count) for s in steps if s.agency_due] == [(D("2025-02-14"), 15)]
+    assert [(s.on, s.count) for s in steps if s.statutory_due] == [(D("2025-02-21"), 20)]
+    assert sum(s.counted for s in steps) == 20
+    assert [s.note for s in steps if s.counted][15:] == [DayNote.STATUTORY] * 5
     by_day = {s.on: s for s in steps}
     assert by_day[D("2025-01-26")].kind is DayKind.MAKEUP_WORKDAY  # a Sunday worked before the Spring Festival
     assert by_day[D("2025-01-26")].counted
@@ -281,14 +287,13 @@ def test_explain_pauses_restarts_and_extension(cal: WorkingCalendar) -> None:
     assert notes[D("2025-03-10")] is DayNote.RESTART  # the restart day itself is not counted
     assert notes[D("2025-03-13")] is DayNote.CONSULTATION
     assert notes[D("2025-03-15")] is DayNote.WEEKEND
-    assert [s.note for s in explanation.steps if s.counted][-4:] == [
-        None,
-        DayNote.EXTENSION,
-        DayNote.EXTENSION,
-        DayNote.EXTENSION,
-    ]
-    assert explanation.steps[-1].on == explanation.due_date == project(D(R), events, POLICY, cal).due_date
-    assert explanation.steps[-1].count == 18
+    counted = [s for s in explanation.steps if s.counted]
+    assert [s.note for s in counted][14:23] == [None, *[DayNote.EXTENSION] * 3, *[DayNote.STATUTORY] * 5]
+    projection = project(D(R), events, POLICY, cal)
+    (agency_day,) = [s for s in explanation.steps if s.agency_due]
+    assert (agency_day.on, agency_day.count) == (projection.due_date, 18)
+    assert explanation.steps[-1].on == explanation.statutory_due_date == projection.statutory_due_date
+    assert explanation.steps[-1].count == 23
 
 
 def test_explain_while_awaiting_correction_runs_to_its_reply_by_day(cal: WorkingCalendar) -> None:
@@ -299,7 +304,8 @@ def test_explain_while_awaiting_correction_runs_to_its_reply_by_day(cal: Working
 
 
 def test_explain_an_agency_deadline(cal: WorkingCalendar) -> None:
-    explanation = explain(D(R), [ev(T.REASONS_REQUESTED, "2025-03-10", until=D("2025-04-30"))], POLICY, cal)
+    events = [ev(T.REASONS_REQUESTED, "2025-03-10"), ev(T.AGENCY_DEADLINE_SET, "2025-03-17", until=D("2025-04-30"))]
+    explanation = explain(D(R), events, POLICY, cal)
     assert explanation.steps[-1].on == D("2025-04-30")
     assert explanation.steps[-1].note is DayNote.AGENCY_DEADLINE
 
@@ -339,8 +345,15 @@ def test_explanation_counts_to_the_projected_due_date(
 ) -> None:
     policy = DeadlinePolicy(reply_days=days)
     letter = received + timedelta(days=offset)
-    events = [CaseEvent(T.FEE_NOTICE_SENT, letter), CaseEvent(T.FEE_PAID, letter + timedelta(length))]
+    events = [
+        CaseEvent(T.FEE_NOTICE_SENT, letter, delivered_on=letter),
+        CaseEvent(T.FEE_PAID, letter + timedelta(length)),
+    ]
     explanation = explain(received, events, policy, cal)
-    assert explanation.steps[-1].on == project(received, events, policy, cal).due_date
-    assert explanation.steps[-1].count == days
-    assert explanation.steps[-1].counted
+    projection = project(received, events, policy, cal)
+    (agency_day,) = [s for s in explanation.steps if s.agency_due]
+    (statutory_day,) = [s for s in explanation.steps if s.statutory_due]
+    assert (agency_day.on, agency_day.count, agency_day.counted) == (projection.due_date, days, True)
+    assert (statutory_day.on, statutory_day.counted) == (projection.statutory_due_date, True)
+    assert statutory_day.count == statutory_reply_days(received)
+    assert explanation.steps[-1].on == max(agency_day.on, statutory_day.on)

@@ -32,7 +32,8 @@ def ev(type_: T, on: str, **fields: Any) -> CaseEvent:
 RECEIVED = ev(T.RECEIVED, "2025-03-03")
 CORRECT = ev(T.CORRECTION_REQUESTED, "2025-03-05", until=D("2025-03-20"))
 CONSULT = ev(T.CONSULTATION_STARTED, "2025-03-06")
-FEE = ev(T.FEE_NOTICE_SENT, "2025-03-06")  # payment due 04-03
+FEE = ev(T.FEE_NOTICE_SENT, "2025-03-06", delivered_on=D("2025-03-06"))  # payment due 04-03
+REASONS = ev(T.REASONS_REQUESTED, "2025-03-10")
 EXTEND = ev(T.EXTENSION_GRANTED, "2025-03-20", days=10, notice_on=D("2025-03-21"))
 DONE = ev(T.CONCLUDED, "2025-03-20", disposition=Disposition.DISCLOSED)
 FILED = ev(T.REVIEW_FILED, "2025-04-01")
@@ -52,8 +53,21 @@ ACCEPTED = [
     ([RECEIVED], FEE),
     ([RECEIVED, FEE], ev(T.FEE_PAID, "2025-04-03")),
     ([RECEIVED, FEE], ev(T.FEE_LAPSED, "2025-04-07")),
-    ([RECEIVED], ev(T.REASONS_REQUESTED, "2025-03-10", until=D("2025-03-25"))),
-    ([RECEIVED, EXTEND], ev(T.REASONS_REQUESTED, "2025-03-21", until=D("2025-04-09"))),  # extended due: 04-08
+    ([RECEIVED], REASONS),
+    ([RECEIVED, REASONS], ev(T.AGENCY_DEADLINE_SET, "2025-03-10", until=D("2025-04-01"))),  # statutory due: 03-31
+    # extended statutory due: +30 = 04-15 (Qingming 04-04 off)
+    (
+        [RECEIVED, EXTEND, ev(T.REASONS_REQUESTED, "2025-03-21")],
+        ev(T.AGENCY_DEADLINE_SET, "2025-03-21", until=D("2025-04-16")),
+    ),
+    ([RECEIVED, REASONS], ev(T.EXCESSIVE_REFUSED, "2025-03-20")),
+    ([RECEIVED, REASONS], ev(T.CONCLUDED, "2025-03-20", disposition=Disposition.NOT_PROCESSED_EXCESSIVE)),
+    # Art. 30: a late correction notice is recorded (the projection carries the defect)
+    ([RECEIVED], ev(T.CORRECTION_REQUESTED, "2025-03-13", until=D("2025-03-30"))),
+    # Art. 32-34: several consultation letters at once
+    ([RECEIVED, CONSULT], ev(T.CONSULTATION_STARTED, "2025-03-07")),
+    # 109号: the notice within the statutory period (03-31), though after the agency's own (03-24)
+    ([RECEIVED], ev(T.FEE_NOTICE_SENT, "2025-03-31")),
     ([RECEIVED], DONE),
     ([RECEIVED, DONE], FILED),
     ([RECEIVED, DONE, FILED], ev(T.REVIEW_DECIDED, "2025-06-01")),
@@ -79,10 +93,9 @@ REJECTED: list[tuple[list[CaseEvent], CaseEvent, type[DomainError], str]] = [
     ([RECEIVED], ev(T.CORRECTION_REQUESTED, "2025-03-05"), InvalidInput, "until_required"),
     ([RECEIVED], ev(T.EXTENSION_GRANTED, "2025-03-10", notice_on=D("2025-03-10")), InvalidInput, "days_required"),
     ([RECEIVED], ev(T.EXTENSION_GRANTED, "2025-03-10", days=5), InvalidInput, "notice_on_required"),
-    ([RECEIVED], ev(T.REASONS_REQUESTED, "2025-03-10"), InvalidInput, "until_required"),
+    ([RECEIVED, REASONS], ev(T.AGENCY_DEADLINE_SET, "2025-03-10"), InvalidInput, "until_required"),
     ([RECEIVED], ev(T.CONCLUDED, "2025-03-10"), InvalidInput, "disposition_required"),
     # Art. 30 correction
-    ([RECEIVED], ev(T.CORRECTION_REQUESTED, "2025-03-13", until=D("2025-03-30")), InvalidInput, "correction_too_late"),
     (
         [RECEIVED],
         ev(T.CORRECTION_REQUESTED, "2025-03-05", until=D("2025-03-05")),
@@ -105,8 +118,7 @@ REJECTED: list[tuple[list[CaseEvent], CaseEvent, type[DomainError], str]] = [
         WrongState,
         "awaiting_correction",
     ),
-    # Art. 32-34 consultation: one after another, never overlapping
-    ([RECEIVED, CONSULT], ev(T.CONSULTATION_STARTED, "2025-03-07"), WrongState, "consultation_in_progress"),
+    # Art. 32-34 consultation
     ([RECEIVED], ev(T.CONSULTATION_ENDED, "2025-03-07"), WrongState, "no_open_consultation"),
     ([RECEIVED, CONSULT], ev(T.FEE_NOTICE_SENT, "2025-03-07"), WrongState, "consultation_in_progress"),
     # Art. 33 extension
@@ -147,30 +159,25 @@ REJECTED: list[tuple[list[CaseEvent], CaseEvent, type[DomainError], str]] = [
         "extension_notice_before_approval",
     ),
     (
-        [RECEIVED, ev(T.REASONS_REQUESTED, "2025-03-10", until=D("2025-05-30"))],
+        [RECEIVED, REASONS, ev(T.AGENCY_DEADLINE_SET, "2025-03-10", until=D("2025-05-30"))],
         ev(T.EXTENSION_GRANTED, "2025-03-20", days=5, notice_on=D("2025-03-20")),
         WrongState,
         "deadline_set_by_agency",
     ),
     # 国办函〔2020〕109号 fees
-    ([RECEIVED], ev(T.FEE_NOTICE_SENT, "2025-03-25"), InvalidInput, "fee_notice_too_late"),
+    ([RECEIVED], ev(T.FEE_NOTICE_SENT, "2025-04-01"), InvalidInput, "fee_notice_too_late"),
     ([RECEIVED, FEE], ev(T.FEE_LAPSED, "2025-04-03"), InvalidInput, "fee_period_not_over"),
     ([RECEIVED, FEE], ev(T.FEE_PAID, "2025-04-07"), InvalidInput, "fee_paid_too_late"),
     ([RECEIVED], ev(T.FEE_PAID, "2025-03-07"), WrongState, "not_awaiting_fee"),
     ([RECEIVED, FEE], ev(T.FEE_NOTICE_SENT, "2025-03-07"), WrongState, "awaiting_fee"),
     # Art. 35
     (
-        [RECEIVED],
-        ev(T.REASONS_REQUESTED, "2025-03-10", until=D("2025-03-24")),
+        [RECEIVED, REASONS],
+        ev(T.AGENCY_DEADLINE_SET, "2025-03-10", until=D("2025-03-31")),
         InvalidInput,
         "agency_deadline_not_later",
     ),
-    (
-        [RECEIVED, ev(T.REASONS_REQUESTED, "2025-03-10", until=D("2025-05-30"))],
-        ev(T.REASONS_REQUESTED, "2025-03-11", until=D("2025-06-30")),
-        WrongState,
-        "reasons_already_requested",
-    ),
+    ([RECEIVED, REASONS], ev(T.REASONS_REQUESTED, "2025-03-11"), WrongState, "reasons_already_requested"),
     # conclusion and after
     ([RECEIVED, DONE], DONE, WrongState, "already_concluded"),
     ([RECEIVED, DONE], ev(T.WITHDRAWN, "2025-03-21"), WrongState, "already_concluded"),

@@ -21,8 +21,10 @@ def projection(
     status: CaseStatus = CaseStatus.OPEN,
     due: date | None = LATER,
     statutory: date | None = LATER,
-    notice_due: date = date(2026, 11, 1),
+    notice_due: date | None = date(2026, 11, 1),
     pending: date | None = None,
+    late: bool = False,
+    undelivered: date | None = None,
 ) -> Projection:
     return Projection(
         status=status,
@@ -36,6 +38,8 @@ def projection(
         disposition=None,
         concluded_on=None,
         calendar_version=0,
+        correction_notice_late=late,
+        undelivered_since=undelivered,
     )
 
 
@@ -86,6 +90,37 @@ CASES = [
         projection(notice_due=D(2026, 12, 4)),
         False,
         [(K.CORRECTION_NOTICE_DUE, D(2026, 12, 4), 2)],
+    ),
+    (
+        "correction notice due today: the last day of the 7-day window is still in it",
+        projection(notice_due=AS_OF),
+        False,
+        [(K.CORRECTION_NOTICE_DUE, AS_OF, 0)],
+    ),
+    ("no 7-day rule (received before 2019-05-15)", projection(notice_due=None), False, []),
+    (
+        "fee notice out 11-17, delivery unrecorded: 10 working days ended 12-01",
+        projection(CaseStatus.AWAITING_FEE, due=None, statutory=None, undelivered=D(2026, 11, 17)),
+        False,
+        [(K.DELIVERY_NOT_RECORDED, D(2026, 12, 1), -1)],
+    ),
+    (
+        "letter out 11-18: its 10th working day is today, not yet listed",
+        projection(CaseStatus.IN_CONSULTATION, due=None, statutory=None, undelivered=D(2026, 11, 18)),
+        False,
+        [],
+    ),
+    (
+        "late correction notice (Art. 30): the defect stays listed while the case is open",
+        projection(CaseStatus.AWAITING_CORRECTION, due=None, statutory=None, pending=D(2026, 12, 20), late=True),
+        True,
+        [(K.CORRECTION_NOTICE_LATE, D(2026, 11, 1), -23)],
+    ),
+    (
+        "late correction notice on a concluded case: nothing",
+        projection(CaseStatus.CONCLUDED, late=True),
+        True,
+        [],
     ),
     ("correction already requested (Art. 30: once)", projection(notice_due=D(2026, 12, 4)), True, []),
     ("correction notice day passed", projection(notice_due=D(2026, 12, 1)), False, []),

@@ -6,7 +6,7 @@ import pytest
 
 from app.domain.codes import Channel
 from app.domain.errors import InvalidInput
-from app.domain.receipt import RECEIPT_FACT_LABELS, ReceiptFacts, deciding_fact, legal_receipt_date
+from app.domain.receipt import RECEIPT_FACT_LABELS, ReceiptFacts, check_receipt, deciding_fact, legal_receipt_date
 
 ALL_FACTS = ReceiptFacts(submitted_on=date(2025, 3, 3), signed_on=date(2025, 3, 4), confirmed_on=date(2025, 3, 5))
 
@@ -44,3 +44,52 @@ def test_a_missing_deciding_fact_is_rejected(channel: Channel, fact: str, expect
         legal_receipt_date(channel, ReceiptFacts(**others))
     assert caught.value.code == "receipt_fact_missing"
     assert RECEIPT_FACT_LABELS[fact] in caught.value.detail
+
+
+# Art. 31 plausibility: check_receipt ---------------------------------------------------------------------------------
+
+TODAY = date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    ("channel", "facts", "expected"),
+    [
+        (Channel.ONLINE, ReceiptFacts(submitted_on=date(2026, 11, 27), confirmed_on=date(2026, 11, 27)), "2026-11-27"),
+        (Channel.ONLINE, ReceiptFacts(submitted_on=date(2026, 9, 30), confirmed_on=date(2026, 10, 9)), "2026-10-09"),
+        (Channel.POST, ReceiptFacts(signed_on=date(2008, 5, 1)), "2008-05-01"),  # the 2007 条例's first day
+        (Channel.IN_PERSON, ReceiptFacts(submitted_on=date(2019, 5, 14)), "2019-05-14"),
+    ],
+)
+def test_plausible_receipts(channel: Channel, facts: ReceiptFacts, expected: str) -> None:
+    assert check_receipt(channel, facts, TODAY) == date.fromisoformat(expected)
+
+
+@pytest.mark.parametrize(
+    ("channel", "facts", "code"),
+    [
+        (Channel.IN_PERSON, ReceiptFacts(submitted_on=date(2026, 11, 28)), "receipt_in_future"),
+        # a later fact in the future is as impossible as the deciding one
+        (
+            Channel.ONLINE,
+            ReceiptFacts(submitted_on=date(2026, 11, 28), confirmed_on=date(2026, 11, 27)),
+            "receipt_in_future",
+        ),
+        (Channel.POST, ReceiptFacts(signed_on=date(2008, 4, 30)), "receipt_before_regulation"),
+        # an online confirmation cannot precede the submission it confirms
+        (
+            Channel.ONLINE,
+            ReceiptFacts(submitted_on=date(2026, 3, 3), confirmed_on=date(2026, 3, 2)),
+            "receipt_facts_incoherent",
+        ),
+        (
+            Channel.POST,
+            ReceiptFacts(submitted_on=date(2026, 3, 3), signed_on=date(2026, 3, 2)),
+            "receipt_facts_incoherent",
+        ),
+    ],
+)
+def test_implausible_receipts(channel: Channel, facts: ReceiptFacts, code: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_receipt(channel, facts, TODAY)
+    assert caught.value.code == code
+    assert "日期" in caught.value.detail

@@ -324,6 +324,9 @@ def test_the_deadline_page_explains_every_day(web, make_case):
     assert "收到申请当日，不计入" in page.text
     assert "法定节假日，不计入" in page.text  # the National Day holiday
     assert "第15日" in page.text
+    assert "第20日" in page.text  # both deadlines are explained (the statutory one is the later)
+    assert "本机关期限届满" in page.text
+    assert "法定期限届满" in page.text
 
 
 def test_pages_carry_the_security_headers_and_their_own_csp(web):
