@@ -21,13 +21,28 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def _run(engine: Engine, action: str, target: str) -> None:
+    """Run the migrations in one transaction. On SQLite, a batch migration rebuilds a table (copy, drop, rename),
+    which foreign keys forbid for a table other rows reference: as SQLite's own procedure for schema changes says,
+    they are switched off for the migration (outside the transaction: the pragma is a no-op inside one) and the
+    whole database is checked with ``PRAGMA foreign_key_check`` before the commit."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # A migration rewriting a large table may run longer than a request may (``db_statement_timeout``).
-            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
-        config.attributes["connection"] = connection
-        getattr(command, action)(config, target)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        raw = connection.connection  # the driver's connection: a pragma through it opens no transaction
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    # A migration rewriting a large table may run longer than a request may (``db_statement_timeout``).
+                    connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+                config.attributes["connection"] = connection
+                getattr(command, action)(config, target)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError("a migration left rows whose foreign keys point nowhere; rolled back")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def current_revision(engine: Engine) -> str | None:
