@@ -113,13 +113,20 @@ def test_seed_2020_table_cell_for_cell(api: Api) -> None:
     }
 
 
+def first(disposition: Disposition) -> dict[str, Any]:
+    """The steps a disposition needs before it: Art. 35 refuses only after the reasons were asked for."""
+    if disposition is Disposition.NOT_PROCESSED_EXCESSIVE:
+        return {"events": [{"type": "reasons_requested", "date": "2022-03-02"}]}
+    return {}
+
+
 def test_2021_format_every_disposition_row_and_tracing(api: Api) -> None:
     api.agency("a1")
     applicants = list(ApplicantType)
     load(
         api,
         [
-            case("2022-03-01", applicant=applicants[i % 6], concluded="2022-03-10", disposition=d.value)
+            case("2022-03-01", applicant=applicants[i % 6], concluded="2022-03-10", disposition=d.value, **first(d))
             for i, d in enumerate(Disposition)
         ]
         + [case("2022-12-20"), case("2021-12-28", concluded="2022-01-05", disposition="disclosed")],
