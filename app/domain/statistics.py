@@ -259,7 +259,14 @@ class ReviewsTable:
 
 
 def build_reviews_table(counts: Mapping[tuple[ReviewKind, ReviewOutcome], int]) -> ReviewsTable:
-    """Reviews and lawsuits filed in the report year against the agency's handling, by outcome on 31 Dec."""
+    """Reviews and lawsuits filed in the report year against the agency's handling, by outcome on 31 Dec.
+
+    The counting rule across years (the reading taken; 国办公开办函〔2021〕30号 表五 leaves it implicit): a review or
+    lawsuit belongs to the table of the year it was *filed*, once, with the outcome it had on 31 December of that
+    year. One decided in January of the next year is 尚未审结 in its filing year and does not appear in the next
+    year's table at all, even with its decision. The other reading (each year counts the decisions made in it)
+    would count a case filed in one year and decided in the next twice in two years' 总计, and the table's 总计
+    would no longer be the number of reviews brought in the year. The later decision stays in the case record."""
     cells = {(kind, outcome): 0 for kind in ReviewKind for outcome in ReviewOutcome}
     for (kind, outcome), value in counts.items():
         cells[_code(ReviewKind, kind), _code(ReviewOutcome, outcome)] += _count(value, f"{kind}.{outcome}")
