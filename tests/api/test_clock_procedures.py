@@ -3,12 +3,13 @@ the same dates, through the step endpoints, their ETag/If-Match check, the audit
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 from app.agency.repository import get_agency
 from app.auth.principal import Principal
-from app.case import service
+from app.case import importer, service
 from app.db import transaction
 from app.domain.roles import Role
 
@@ -182,3 +183,24 @@ def test_deadline_explanation_gives_both_deadlines_and_marks_an_unimported_year(
     assert [s["on"] for s in body["steps"] if s["agency_due"]] == [body["due_date"]]
     assert [s["on"] for s in body["steps"] if s["statutory_due"]] == [body["statutory_due_date"]]
     assert all(s["provisional"] == s["on"].startswith("2027") for s in body["steps"])
+
+
+def test_imports_obey_the_receipt_rules_and_report_the_line(api, make_case):
+    make_case()
+    good = json.dumps(
+        {
+            "agency": "a1",
+            "applicant_type": "natural_person",
+            "applicant_name": "甲",
+            "channel": "post",
+            "received_date": "2025-03-03",
+        }
+    )
+    future = good.replace("2025-03-03", "2026-11-28")
+    ancient = good.replace("2025-03-03", "2008-04-30")
+    with transaction(api.factory) as session:
+        agency_id = get_agency(session, "a1").id
+        principal = Principal(actor="import", memberships={agency_id: Role.ADMIN}, descendants={})
+        report = importer.import_lines(session, principal, [good, future, ancient], date(2026, 11, 27))
+        session.rollback()
+    assert [(e.line, e.code) for e in report.errors] == [(2, "receipt_in_future"), (3, "receipt_before_regulation")]
