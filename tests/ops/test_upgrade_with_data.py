@@ -25,6 +25,9 @@ from tests.ops.conftest import URL
 OLDEST = "0001"
 TABLES = ("agency", "calendar_year", "calendar_day", "api_token", "case_counter", "disclosure_case", "case_event")
 TABLES_AFTER = ("case_review",)
+DROPPED = {"agency": {"fee_wait_rule": "pause"}}
+"""Columns of 0001 that a later revision dropped (0008: the fee wait is a pause, the only rule), with the value the
+old rows held."""
 
 
 def test_upgrade_from_the_oldest_revision_keeps_every_case(data, settings, databases):
@@ -39,11 +42,12 @@ def test_upgrade_from_the_oldest_revision_keeps_every_case(data, settings, datab
         current.reflect(source)
         with source.connect() as read, old.begin() as write:
             for name in (*TABLES, *TABLES_AFTER):
-                columns = [c.name for c in at_oldest.tables[name].columns]
+                gone = DROPPED.get(name, {})
+                columns = [c.name for c in at_oldest.tables[name].columns if c.name not in gone]
                 rows = read.execute(select(*(current.tables[name].c[c] for c in columns))).mappings().all()
                 assert rows or name == "case_counter", name
                 if rows:
-                    write.execute(insert(at_oldest.tables[name]), [dict(r) for r in rows])
+                    write.execute(insert(at_oldest.tables[name]), [{**r, **gone} for r in rows])
                 if rows and "id" in columns and write.dialect.name == "postgresql":
                     # as if the rows had been inserted one by one: the id sequence stands after the last id
                     write.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}"))
