@@ -7,8 +7,13 @@ from datetime import date
 
 import pytest
 from chinese_calendar import constants
+from hypothesis import settings
 
 from app.domain.calendar import WorkingCalendar, YearArrangement
+
+settings.register_profile("mutation", deadline=None, derandomize=True)
+"""For the mutation run (pyproject ``[tool.mutmut]``): mutated code is slower, and each mutant must meet the same
+examples."""
 
 
 def package_arrangements() -> list[YearArrangement]:
