@@ -11,7 +11,7 @@ two steps; a late correction notice is a recorded defect.
   and ``correction_notice_due`` becomes nullable (the 2007 条例 had no 7-day limit).
 
 Revision ID: 0008
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
