@@ -29,6 +29,7 @@ from app.case import service as case_service
 from app.case.service import DateChange
 from app.db import make_engine, make_session_factory, transaction, unavailable
 from app.domain import statistics
+from app.domain.calendar import DAY_KIND_LABELS, DayKind
 from app.domain.errors import DomainError
 from app.domain.overdue import DEFAULT_DUE_WITHIN
 from app.domain.roles import Role
@@ -306,6 +307,19 @@ def user_system_admin(
     typer.echo(f"用户 {username} {'已不再是' if revoke else '现在是'}系统管理员。")
 
 
+@user_cli.command("reset-password")
+def user_reset_password(username: Annotated[str, typer.Option(help="An existing user")]) -> None:
+    """Give a user a temporary password, printed as the last line (shown once); it must be changed at next sign-in."""
+    try:
+        with transaction(_factory(Settings())) as session:
+            user = user_service.get_user(session, username)
+            password = user_service.reset_password(session, user, actor=_cli_actor())
+    except DomainError as exc:
+        _fail(exc)
+    typer.echo(f"已重置用户 {username} 的密码，账户已解锁，登录后须立即修改。临时密码（只显示这一次）：", err=True)
+    typer.echo(password)
+
+
 @calendar_cli.command("import")
 def calendar_import(
     file: Path,
@@ -337,7 +351,8 @@ def calendar_show(year: int) -> None:
             row, days = calendar_service.get_year(session, year)
             typer.echo(f"{row.year}（{row.source}，版本 {row.version}）")
             for day in days:
-                typer.echo(f"{day.day.isoformat()}  {day.kind:<15} {day.name}")
+                kind = DAY_KIND_LABELS[DayKind(day.kind)]
+                typer.echo(f"{day.day.isoformat()}  {kind}  {day.name}")
     except DomainError as exc:
         _fail(exc)
 
@@ -488,7 +503,7 @@ def webhooks_deliver(
                 typer.echo("数据库已恢复，继续投递。", err=True)
                 outages = 0
             if stats.attempted:
-                typer.echo(f"delivered {stats.delivered}, retrying {stats.retrying}, failed {stats.failed}")
+                typer.echo(f"已送达 {stats.delivered} 条，待重试 {stats.retrying} 条，失败 {stats.failed} 条")
             if stats.attempted < webhook_delivery.BATCH:
                 if once:
                     return

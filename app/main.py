@@ -25,6 +25,7 @@ from app.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHea
 from app.overdue.router import router as overdue_router
 from app.report.router import router as report_router
 from app.settings import Settings
+from app.user.router import account_router
 from app.user.router import router as user_router
 from app.web import router as web
 from app.webhook.router import router as webhook_router
@@ -50,7 +51,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.engine.dispose()
 
-    app = FastAPI(title="gongkai 公开", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="gongkai 公开",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served from the package's own copies by app.web.apidocs (no CDN)
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.session_factory = make_session_factory(app.state.engine)
@@ -91,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhook_router,
         report_router,
         document_router,
+        account_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -145,12 +145,20 @@ def test_calendar_import_from_csv(run, tmp_path):
     result = run("calendar", "import", str(path), "--source", "国办发明电〔2026〕99号")
     assert result.exit_code == 0, result.output
     shown = run("calendar", "show", "2027")
-    assert "2027-01-09  makeup_workday" in shown.output
+    assert "2027-01-09  调休上班日  调休" in shown.output
     bad = tmp_path / "bad.csv"
     bad.write_text("date,kind\n2027-01-06,makeup_workday\n", encoding="utf-8")
     refused = run("calendar", "import", str(bad))
     assert refused.exit_code == 2
     assert "calendar_invalid" in refused.output
+
+
+def test_calendar_show_names_the_seeded_holidays_in_chinese(run, api):
+    shown = run("calendar", "show", "2026")
+    assert shown.exit_code == 0, shown.output
+    assert "2026-10-01  法定节假日  国庆节" in shown.output
+    assert "National Day" not in shown.output
+    assert "国庆节调休" in shown.output
 
 
 def test_committed_openapi_is_current(settings):

@@ -27,6 +27,8 @@ csrf_header = APIKeyHeader(
 )
 
 UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
+PASSWORD_CHANGE_PATHS = ("/auth/password", "/auth/me", "/auth/logout")
+"""What a user whose password was reset may call before changing it."""
 
 
 def current_principal(
@@ -51,6 +53,8 @@ def current_principal(
         raise ApiError(401, "session_expired", "登录已过期，请重新登录。", UNAUTHENTICATED)
     if request.method not in SAFE_METHODS and not csrf_matches(identity, csrf):
         raise ApiError(403, "csrf_failed", f"请求缺少有效的 {CSRF_HEADER}，请刷新页面后重试。")
+    if identity.must_change_password and not request.url.path.endswith(PASSWORD_CHANGE_PATHS):
+        raise ApiError(403, "password_change_required", "管理员已重置您的密码，请先修改密码（POST /auth/password）。")
     return identity.principal
 
 

@@ -42,13 +42,21 @@ def user_by_username(session: Session, username: str) -> AppUser | None:
     return session.scalars(select(AppUser).where(AppUser.username == username)).one_or_none()
 
 
+def users_by_username(session: Session, usernames: Collection[str]) -> list[AppUser]:
+    if not usernames:
+        return []
+    return list(session.scalars(select(AppUser).where(AppUser.username.in_(usernames))))
+
+
 def session_by_hash(session: Session, session_hash: str) -> UserSession | None:
     return session.scalars(select(UserSession).where(UserSession.session_hash == session_hash)).one_or_none()
 
 
-def end_sessions(session: Session, user_id: int) -> None:
+def end_sessions(session: Session, user_id: int, keep: int | None = None) -> None:
+    """Sign the user out everywhere (but in session ``keep``)."""
     for row in session.scalars(select(UserSession).where(UserSession.user_id == user_id)):
-        session.delete(row)
+        if row.id != keep:
+            session.delete(row)
 
 
 def count_attempt(session: Session, key: str, now: datetime, window: timedelta) -> tuple[int, datetime]:

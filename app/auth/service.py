@@ -236,6 +236,8 @@ class Refused:
 class SessionIdentity:
     principal: Principal
     csrf_token: str
+    must_change_password: bool = False
+    """An administrator reset the password: nothing but changing it is allowed until it is changed."""
 
 
 @dataclass(frozen=True)
@@ -343,7 +345,7 @@ def open_session(session: Session, user: AppUser, idle: timedelta, now: datetime
     )
     session.add(row)
     session.flush()
-    return SignIn(cookie, SessionIdentity(_user_principal(session, user, row.id), csrf))
+    return SignIn(cookie, SessionIdentity(_user_principal(session, user, row.id), csrf, user.must_change_password))
 
 
 def clear_throttle(session: Session, username: str) -> None:
@@ -360,7 +362,12 @@ def authenticate_session(session: Session, cookie: str, idle: timedelta) -> Sess
         return None
     if row.expires_at <= now + idle - USE_RESOLUTION:
         after_commit(session, partial(repository.extend_session, session_id=row.id, until=now + idle))
-    return SessionIdentity(_user_principal(session, row.user, row.id), row.csrf_token)
+    return SessionIdentity(_user_principal(session, row.user, row.id), row.csrf_token, row.user.must_change_password)
+
+
+def password_matches(user: AppUser, password: str) -> bool:
+    """Whether ``password`` is the user's password (for changing it: the current one must be given)."""
+    return _verify_password(user.password_hash, password)
 
 
 def csrf_matches(identity: SessionIdentity, token: str | None) -> bool:

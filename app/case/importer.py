@@ -24,6 +24,7 @@ from app.domain.codes import ApplicantType, Channel, ConsultationParty, ReviewKi
 from app.domain.errors import DomainError, InvalidInput
 from app.domain.lifecycle import CONCLUDING_EVENTS, EventType
 from app.domain.receipt import deciding_fact
+from app.errors import validation_message
 
 
 class ReviewLine(BaseModel):
@@ -42,6 +43,8 @@ class CaseLine(BaseModel):
     received_date: date
     external_ref: str | None = Field(None, min_length=1, max_length=128)
     request: str = "（导入的历史申请）"
+    handler: str | None = Field(None, max_length=100)
+    """A username or display name of the agency (matched to the account) or any name (kept as text)."""
     concluded_date: date | None = None
     disposition: str | None = None
     events: list[dict[str, Any]] = []
@@ -116,6 +119,7 @@ def _import_line(session: Session, principal: Principal, line: CaseLine, today: 
         channel=line.channel,
         receipt=ReceiptFactsIn.model_validate({deciding_fact(line.channel): line.received_date}),
         request=RequestIn(description=line.request),
+        handler=line.handler,
     )
     case = service.open_case(session, principal, body, today=today)
     for event_type, fields in _steps(line):
@@ -144,7 +148,7 @@ def import_lines(session: Session, principal: Principal, lines: list[str], today
             errors.append(LineError(number, "json_invalid", f"不是有效的 JSON：{exc.msg}（第{exc.colno}列）"))
         except ValidationError as exc:
             savepoint.rollback()
-            fields = "；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            fields = "；".join(f"{'.'.join(map(str, e['loc']))}：{validation_message(e)}" for e in exc.errors())
             errors.append(LineError(number, "validation_failed", fields))
         except DomainError as exc:
             savepoint.rollback()

@@ -27,6 +27,9 @@ class CaseFilter:
     overdue_as_of: date | None = None
     external_ref: str | None = None
     text: str | None = None
+    handler_user_id: int | None = None
+    open_only: bool = False
+    """Leave concluded cases out (我的待办)."""
 
 
 SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
@@ -57,6 +60,10 @@ def _filtered(f: CaseFilter) -> Select[DisclosureCase]:
         )
     if f.external_ref is not None:
         stmt = stmt.where(DisclosureCase.external_ref == f.external_ref)
+    if f.handler_user_id is not None:
+        stmt = stmt.where(DisclosureCase.handler_user_id == f.handler_user_id)
+    if f.open_only:
+        stmt = stmt.where(DisclosureCase.status != CaseStatus.CONCLUDED.value)
     if f.text:
         pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(

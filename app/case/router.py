@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from app.auth.dependencies import PrincipalDep
-from app.case import repository, service, views
-from app.case.schemas import STEPS, CaseCreate, CasePage, CaseRead, ReviewDecision, ReviewFiling, Step
+from app.case import assignment, repository, service, views
+from app.case.schemas import STEPS, CaseCreate, CasePage, CaseRead, HandlerAssign, ReviewDecision, ReviewFiling, Step
 from app.deps import IfMatchDep, SessionDep, SettingsDep, TodayDep
 from app.domain.clock import Explanation
 from app.domain.codes import ApplicantType
@@ -170,3 +170,20 @@ def decide_review(
         session, principal, case_id, review_id, body.on, body.outcome, today, if_match, override
     )
     return _versioned(response, case, session, today)
+
+
+@router.post("/{case_id}/assignment", responses={**CASE_ERRORS, 403: {"description": "Not a supervisor"}})
+def assign_handler(
+    case_id: int,
+    body: HandlerAssign,
+    session: SessionDep,
+    principal: PrincipalDep,
+    today: TodayDep,
+    response: Response,
+    if_match: IfMatchDep,
+) -> CaseRead:
+    """Give the case to a handler: a user account of its agency (``username``), or to no one (null). Supervisors
+    assign and reassign (``case.assign``); a clerk may take an unassigned case. Audited as ``case.assign``."""
+    case = assignment.assign_handler(session, principal, case_id, body.username, if_match)
+    personal = principal.can(Permission.CASE_READ_PERSONAL, case.agency_id)
+    return _versioned(response, case, session, today, personal=personal)

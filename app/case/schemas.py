@@ -156,7 +156,8 @@ class CaseSummary(BaseModel):
     status: CaseStatus
     disposition: CodeLabel | None
     concluded_on: date | None
-    handler: str | None
+    handler: str | None = Field(description="The handler's name (an account's display name, or a name kept as text)")
+    handler_username: str | None = Field(description="The handler's user account, when the case is assigned to one")
     deadline: Deadline
 
 
@@ -341,3 +342,9 @@ STEPS: dict[EventType, StepKind] = {
     EventType.CONCLUDED: StepKind("conclusion", Conclusion, "作出答复并办结 (Art. 36–39)"),
 }
 """The steps a clerk or an outside system records, each with its own endpoint ``POST /cases/{id}/<path>``."""
+
+
+class HandlerAssign(Strict):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        description="A user account of the case's agency; null to leave the case unassigned", examples=["zhangsan"]
+    )

@@ -28,6 +28,7 @@ from app.holiday.repository import load_calendar
 from app.models import CaseEvent as EventRow
 from app.models import CaseReview, DisclosureCase
 from app.report.service import guard_published
+from app.user.service import match_handler
 from app.webhook.events import EventType as WebhookEvent
 from app.webhook.events import case_payload
 from app.webhook.outbox import emit
@@ -126,6 +127,7 @@ def open_case(
         )
     facts = ReceiptFacts(**body.receipt.model_dump())
     received = check_receipt(body.channel, facts, today)
+    handler_user, handler_name = match_handler(session, agency.id, body.handler)
     calendar = load_calendar(session)
     now = utcnow()
     applicant = body.applicant
@@ -148,7 +150,8 @@ def open_case(
         request_description=body.request.description,
         request_form=body.request.form.value if body.request.form else None,
         delivery_method=body.request.delivery.value if body.request.delivery else None,
-        handler=body.handler,
+        handler=handler_name,
+        handler_user=handler_user,
         reviews=[],  # a new case has none: known without a query
         created_at=now,
         updated_at=now,

@@ -110,6 +110,7 @@ def summary(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> Cas
         disposition=_disposition(case),
         concluded_on=case.concluded_on,
         handler=case.handler,
+        handler_username=case.handler_user.username if case.handler_user else None,
         deadline=deadline(case, calendar, today),
     )
 

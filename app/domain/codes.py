@@ -184,6 +184,32 @@ def disposition_label(code: Disposition) -> str:
     return f"{group} {row}" if row else group
 
 
+DISPOSITION_SHORT_LABELS: dict[Disposition, str] = {
+    Disposition.DISCLOSED: "予以公开",
+    Disposition.PARTIALLY_DISCLOSED: "部分公开",
+    Disposition.WITHHELD_STATE_SECRET: "不予公开·国家秘密",
+    Disposition.WITHHELD_PROHIBITED_BY_LAW: "不予公开·法律法规禁止",
+    Disposition.WITHHELD_SECURITY_STABILITY: "不予公开·三安全一稳定",
+    Disposition.WITHHELD_THIRD_PARTY_RIGHTS: "不予公开·第三方权益",
+    Disposition.WITHHELD_INTERNAL_AFFAIRS: "不予公开·内部事务",
+    Disposition.WITHHELD_PROCESS_INFORMATION: "不予公开·过程性信息",
+    Disposition.WITHHELD_ENFORCEMENT_FILE: "不予公开·执法案卷",
+    Disposition.WITHHELD_ADMINISTRATIVE_QUERY: "不予公开·行政查询",
+    Disposition.UNAVAILABLE_NOT_HELD: "无法提供·本机关不掌握",
+    Disposition.UNAVAILABLE_NEEDS_CREATION: "无法提供·需另行制作",
+    Disposition.UNAVAILABLE_UNCLEAR_AFTER_CORRECTION: "无法提供·补正后仍不明确",
+    Disposition.NOT_PROCESSED_COMPLAINT: "不予处理·信访举报投诉",
+    Disposition.NOT_PROCESSED_DUPLICATE: "不予处理·重复申请",
+    Disposition.NOT_PROCESSED_PUBLICATION: "不予处理·公开出版物",
+    Disposition.NOT_PROCESSED_EXCESSIVE: "不予处理·大量反复申请",
+    Disposition.NOT_PROCESSED_CONFIRM_OR_REISSUE: "不予处理·确认或重新出具",
+    Disposition.OTHER_CORRECTION_LAPSED: "其他处理·逾期不补正",
+    Disposition.OTHER_FEE_UNPAID: "其他处理·逾期未缴费",
+    Disposition.OTHER_OTHER: "其他处理",
+}
+"""Short forms for tags in lists and headings; the full official label (``disposition_label``) goes in the title."""
+
+
 class ReviewKind(StrEnum):
     """Remedies the applicant took afterwards (table 「政府信息公开行政复议、行政诉讼情况」)."""
 

@@ -32,6 +32,7 @@ class Permission(StrEnum):
     CASE_STEP = "case.step"  # correction, consultation, fee, Art. 35 reasons, withdrawal, review records
     CASE_EXTEND = "case.extend"  # approve an extension (head of the disclosure office, Art. 33 ¶2)
     CASE_CONCLUDE = "case.conclude"  # the reply: a conclusion, or the Art. 35 refusal (不予处理)
+    CASE_ASSIGN = "case.assign"  # give a case to a handler (a clerk may only take an unassigned case)
     REPORT_READ = "report.read"
     REPORT_PUBLISH = "report.publish"
     AUDIT_READ = "audit.read"
@@ -54,7 +55,7 @@ SYSTEM_PERMISSIONS: frozenset[Permission] = frozenset({Permission.CALENDAR_MANAG
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLERK: frozenset(_CLERK),
-    Role.SUPERVISOR: frozenset(_CLERK | {Permission.CASE_EXTEND, Permission.CASE_CONCLUDE}),
+    Role.SUPERVISOR: frozenset(_CLERK | {Permission.CASE_EXTEND, Permission.CASE_CONCLUDE, Permission.CASE_ASSIGN}),
     Role.AUDITOR: frozenset({Permission.CASE_READ, Permission.REPORT_READ, Permission.AUDIT_READ}),
     Role.ADMIN: frozenset(Permission) - SYSTEM_PERMISSIONS,
     Role.INTEGRATION: frozenset(
@@ -65,6 +66,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CASE_STEP,
             Permission.CASE_EXTEND,
             Permission.CASE_CONCLUDE,
+            Permission.CASE_ASSIGN,
         }
     ),
 }

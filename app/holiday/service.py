@@ -153,12 +153,13 @@ def seed_from_package(session: Session) -> int:
     from chinese_calendar import constants
 
     source = f"chinesecalendar {package_version('chinesecalendar')}（国务院办公厅历年节假日安排通知）"
+    chinese = {holiday.value: holiday.chinese for holiday in constants.Holiday}
     by_year: dict[int, list[tuple[date, str, str]]] = {}
     for day, name in constants.holidays.items():
-        by_year.setdefault(day.year, []).append((day, "holiday", str(name)))
+        by_year.setdefault(day.year, []).append((day, "holiday", chinese.get(str(name), str(name))))
     for day, name in constants.workdays.items():
         if day.weekday() >= 5:
-            by_year.setdefault(day.year, []).append((day, "makeup_workday", str(name)))
+            by_year.setdefault(day.year, []).append((day, "makeup_workday", chinese.get(str(name), str(name)) + "调休"))
     now = utcnow()
     for year in sorted(by_year):
         notice = _notice(year, source, by_year[year])

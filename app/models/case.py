@@ -10,6 +10,7 @@ from app.domain.codes import ApplicantType, Channel, Disposition, ReviewKind, Re
 from app.domain.lifecycle import CaseStatus, EventType
 from app.models.agency import Agency
 from app.models.base import Base, enum_check
+from app.models.user import AppUser
 
 
 class DisclosureCase(Base):
@@ -33,6 +34,7 @@ class DisclosureCase(Base):
         Index("ix_disclosure_case_agency_status_notice", "agency_id", "status", "correction_notice_due"),
         Index("ix_disclosure_case_agency_undelivered", "agency_id", "undelivered_since"),
         Index("ix_disclosure_case_agency_notice_late", "agency_id", "correction_notice_late", "status"),
+        Index("ix_disclosure_case_handler_status_due", "handler_user_id", "status", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +62,10 @@ class DisclosureCase(Base):
     request_form: Mapped[str | None] = mapped_column(String(32))
     delivery_method: Mapped[str | None] = mapped_column(String(32))
     handler: Mapped[str | None] = mapped_column(String(100))
+    """The handler's name as text: an account's display name, or a name an import or the OA API gave that matches no
+    account of the agency."""
+    handler_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    """The handler as a user account of the case's agency (assigned and reassigned through ``assign_handler``)."""
 
     # projection
     clock_start: Mapped[date]
@@ -83,6 +89,7 @@ class DisclosureCase(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
     agency: Mapped[Agency] = relationship(lazy="joined")
+    handler_user: Mapped[AppUser | None] = relationship(lazy="joined")
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.seq", cascade="all, delete-orphan"
     )

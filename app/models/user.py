@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.roles import Role
@@ -21,6 +21,8 @@ class AppUser(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     is_system_admin: Mapped[bool] = mapped_column(default=False)
     """Holds the system permissions (the national calendar); set only on the server (``gongkai user system-admin``)."""
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Set by an administrator's reset: the temporary password must be replaced at the next sign-in."""
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[Membership]] = relationship(

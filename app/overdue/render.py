@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 
 from app import spreadsheet
 from app.domain.codes import APPLICANT_TYPE_LABELS
-from app.domain.overdue import FindingKind
+from app.domain.overdue import FINDING_LABELS, FindingKind
 from app.overdue.schemas import OverdueItem, OverdueReport
 
 
@@ -71,7 +71,7 @@ def text(report: OverdueReport) -> str:
     lines = [
         f"政府信息公开申请期限报告  截至 {report.as_of}（范围 {report.scope}，"
         f"{report.due_within}个工作日内到期视为即将到期{run}）",
-        "合计：" + ("，".join(f"{k.value} {n}" for k, n in sorted(report.counts.items())) or "无"),
+        "合计：" + ("，".join(f"{FINDING_LABELS[k]} {n} 项" for k, n in sorted(report.counts.items())) or "无"),
     ]
     breaches = [i for i in report.items if i.kind is FindingKind.STATUTORY_OVERDUE]
     if breaches:

@@ -55,8 +55,8 @@ class RunExists(WrongState):
     """The run for this key has been delivered already (or is being produced by another process)."""
 
     def __init__(self, run: OverdueRun) -> None:
-        state = "already delivered" if run.status == "delivered" else "already running"
-        super().__init__("overdue_run_exists", f"{state} for {run.as_of} (run #{run.id})")
+        state = "已交付" if run.status == "delivered" else "正在生成"
+        super().__init__("overdue_run_exists", f"{run.as_of} 的期限报告{state}（运行 #{run.id}），本次不再重复交付。")
         self.run_id = run.id
 
 

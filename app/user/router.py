@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from app.auth.dependencies import PrincipalDep
 from app.auth.schemas import UserRead
@@ -10,9 +10,10 @@ from app.auth.views import user_view
 from app.deps import SessionDep
 from app.domain.roles import Permission
 from app.user import service
-from app.user.schemas import RoleIn, UserCreate
+from app.user.schemas import PasswordChange, PasswordReset, RoleIn, UserCreate
 
 router = APIRouter(prefix="/users", tags=["users"])
+account_router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -60,3 +61,18 @@ def deactivate_user(user_id: int, session: SessionDep, principal: PrincipalDep) 
     """Disable the account and sign it out everywhere."""
     user = service.deactivate(session, principal, user_id)
     return user_view(session, user, principal.agency_ids(Permission.USER_MANAGE))
+
+
+@router.post("/{user_id}/password-reset")
+def reset_password(user_id: int, session: SessionDep, principal: PrincipalDep) -> PasswordReset:
+    """Give the user a temporary password (in this answer only), unlock the account and sign it out everywhere; the
+    user must choose a new password at the next sign-in."""
+    user, password = service.reset_managed_password(session, principal, user_id)
+    return PasswordReset(user_id=user.id, username=user.username, temporary_password=password)
+
+
+@account_router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: PasswordChange, session: SessionDep, principal: PrincipalDep) -> Response:
+    """Change your own password (signed in as a user). Your other sessions end; this one stays."""
+    service.change_own_password(session, principal, body.current_password, body.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

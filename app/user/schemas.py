@@ -27,5 +27,22 @@ class UserCreate(Strict):
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
         examples=["张三"]
     )
-    password: Annotated[str, StringConstraints(max_length=200)] = Field(description="At least 10 characters")
+    password: Annotated[str, StringConstraints(max_length=200)] = Field(
+        description="At least 10 characters of at least two kinds (letters, digits, others), without the username"
+    )
     memberships: list[MembershipIn] = Field(min_length=1, description="The user's role in each agency")
+
+
+class PasswordChange(Strict):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    new_password: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="At least 10 characters of at least two kinds (letters, digits, others), without the username"
+    )
+
+
+class PasswordReset(BaseModel):
+    user_id: int
+    username: str
+    temporary_password: str = Field(
+        description="Shown only this once; the user must replace it at the next sign-in (`must_change_password`)"
+    )

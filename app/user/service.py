@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -12,14 +13,27 @@ from app.agency.repository import get_agency
 from app.audit import service as audit
 from app.auth import repository as auth_repository
 from app.auth.principal import Principal
-from app.auth.service import audit_user, clear_throttle, hash_password, user_state
+from app.auth.service import audit_user, clear_throttle, hash_password, password_matches, user_state
 from app.clock import utcnow
 from app.domain.errors import Forbidden, InvalidInput, NotFound, WrongState
-from app.domain.roles import Permission, Role
+from app.domain.passwords import password_problems
+from app.domain.roles import Permission, Role, allows
 from app.models import Agency, AppUser, Membership
+from app.user import repository as users
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-MIN_PASSWORD_LENGTH = 10
+
+
+def check_password(password: str, username: str) -> None:
+    """The password policy (``app.domain.passwords``), as a refusal listing everything to fix."""
+    problems = password_problems(password, username)
+    if problems:
+        raise InvalidInput("password_weak", "".join(problems))
+
+
+def temporary_password() -> str:
+    """A random password an administrator hands over; it must be changed at the next sign-in."""
+    return secrets.token_urlsafe(12) + "-" + str(secrets.randbelow(10))
 
 
 def _agency_missing(code: str) -> NotFound:
@@ -37,8 +51,7 @@ def create_user(
 ) -> AppUser:
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput("username_invalid", "用户名只能使用字母、数字和 ._@-，最长64位。")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password_too_short", f"密码至少 {MIN_PASSWORD_LENGTH} 位。")
+    check_password(password, username)
     if auth_repository.user_by_username(session, username) is not None:
         raise WrongState("username_taken", f"用户名「{username}」已被使用。")
     user = AppUser(
@@ -172,3 +185,67 @@ def deactivate(session: Session, principal: Principal, user_id: int) -> AppUser:
     auth_repository.end_sessions(session, user.id)
     audit_user(session, user, "user.deactivate", before, principal.actor)
     return user
+
+
+# --- passwords: changed by their owner, reset by an administrator ---------------------------------------------------
+
+
+def _set_password(session: Session, user: AppUser, password: str, *, temporary: bool, action: str, actor: str) -> None:
+    before = user_state(user)
+    user.password_hash = hash_password(password)
+    user.must_change_password = temporary
+    clear_throttle(session, user.username)
+    audit_user(session, user, action, before, actor)
+
+
+def reset_password(session: Session, user: AppUser, *, actor: str) -> str:
+    """A temporary password for ``user``, returned once (only its hash is kept): the account is unlocked, signed out
+    everywhere, and must choose its own password at the next sign-in."""
+    password = temporary_password()
+    auth_repository.end_sessions(session, user.id)
+    _set_password(session, user, password, temporary=True, action="user.reset_password", actor=actor)
+    return password
+
+
+def reset_managed_password(session: Session, principal: Principal, user_id: int) -> tuple[AppUser, str]:
+    """An administrator resets the password of a user of their agencies."""
+    user = _managed_user(session, principal, user_id)
+    return user, reset_password(session, user, actor=principal.actor)
+
+
+def change_own_password(session: Session, principal: Principal, current: str, new: str) -> AppUser:
+    """The signed-in user replaces their password: the current one must be right, the new one must pass the policy
+    and differ from it. Other sessions of the user end; this one stays signed in."""
+    user = session.get(AppUser, principal.user_id) if principal.user_id is not None else None
+    if user is None:
+        raise Forbidden("not_a_user", "只有以用户身份登录时才能修改密码（访问令牌没有密码）。")
+    if not password_matches(user, current):
+        raise InvalidInput("current_password_wrong", "当前密码不正确。")
+    if new == current:
+        raise InvalidInput("password_unchanged", "新密码不能与当前密码相同。")
+    check_password(new, user.username)
+    auth_repository.end_sessions(session, user.id, keep=principal.session_id)
+    _set_password(session, user, new, temporary=False, action="user.change_password", actor=principal.actor)
+    return user
+
+
+# --- handlers: the accounts a case can be given to ------------------------------------------------------------------
+
+HANDLER_ROLES = frozenset(r.value for r in Role if r is not Role.INTEGRATION and allows(r, Permission.CASE_STEP))
+"""The roles of people who may handle a case (a service token is not a person)."""
+
+
+def handler_candidates(session: Session, agency_id: int) -> list[AppUser]:
+    """The accounts a case of the agency may be given to."""
+    return users.members(session, agency_id, HANDLER_ROLES)
+
+
+def match_handler(session: Session, agency_id: int, name: str | None) -> tuple[AppUser | None, str | None]:
+    """A handler named by an import, the OA API or the registration form: the one account of the agency with that
+    username or display name, or (none or several) the name kept as text."""
+    if not name:
+        return None, None
+    found = users.members_named(session, agency_id, HANDLER_ROLES, name)
+    if len(found) == 1:
+        return found[0], found[0].display_name
+    return None, name

@@ -42,6 +42,7 @@ from app.domain.codes import (
 from app.domain.errors import DomainError
 from app.domain.lifecycle import EVENT_TYPE_LABELS, EventType
 from app.domain.receipt import deciding_fact
+from app.errors import validation_message
 
 ENUM_LABELS: dict[type[StrEnum], Mapping[Any, str]] = {
     ApplicantType: APPLICANT_TYPE_LABELS,
@@ -222,26 +223,6 @@ def case_create_data(form: Mapping[str, str]) -> dict[str, Any]:
     return data
 
 
-def _message(error: Mapping[str, Any]) -> str:
-    kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
-        return "必填。"
-    if kind == "string_too_long":
-        return f"最多 {ctx.get('max_length')} 个字符。"
-    if kind.startswith("date"):
-        return "日期格式应为 YYYY-MM-DD。"
-    if kind.startswith("int"):
-        return "应为整数。"
-    if kind == "greater_than_equal":
-        return f"不能小于 {ctx.get('ge')}。"
-    if kind == "less_than_equal":
-        return f"不能大于 {ctx.get('le')}。"
-    if kind == "enum":
-        return "请从列表中选择。"
-    return str(error.get("msg", "输入有误。"))
-
-
 def validation_errors(exc: ValidationError) -> FormErrors:
     """Pydantic's errors by form field: the location joined with dots is the field's name in the form."""
     errors = FormErrors()
@@ -249,7 +230,7 @@ def validation_errors(exc: ValidationError) -> FormErrors:
         name = ".".join(str(part) for part in error["loc"])
         if name.startswith("receipt."):
             name = "receipt"
-        errors.fields.setdefault(name or "_", _message(error))
+        errors.fields.setdefault(name or "_", validation_message(error))
     if "_" in errors.fields:
         errors.general.append(errors.fields.pop("_"))
     return errors

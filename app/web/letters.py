@@ -30,7 +30,7 @@ from app.domain.errors import DomainError, ErrorKind, InvalidInput
 from app.domain.letters import FACT_LABELS, LETTER_LABELS, Fact, LetterKind
 from app.domain.roles import Permission
 from app.errors import STATUS_BY_KIND
-from app.web.router import CsrfRefused, PageRoute, Visitor, VisitorDep, render
+from app.web.pages import CsrfRefused, PageRoute, Visitor, VisitorDep, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

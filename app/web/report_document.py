@@ -24,7 +24,7 @@ from app.domain.statistics import FIRST_REPORT_YEAR, format_for_year
 from app.errors import STATUS_BY_KIND
 from app.report import document_service
 from app.report.document_render import html_body
-from app.web.router import ActingDep, FormDep, PageRoute, Visitor, VisitorDep, render
+from app.web.pages import ActingDep, FormDep, PageRoute, Visitor, VisitorDep, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PATH = "/reports/annual-document"

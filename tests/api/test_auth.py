@@ -277,7 +277,7 @@ def test_users_are_managed_within_the_admins_agencies(api, a1):
     user_id = created.json()["id"]
     assert api.client.post(f"{URL}/users", json=body, headers=admin).json()["code"] == "username_taken"
     short = api.client.post(f"{URL}/users", json={**body, "username": "w2", "password": "short"}, headers=admin)
-    assert short.json()["code"] == "password_too_short"
+    assert short.json()["code"] == "password_weak"
     foreign = {**body, "username": "w3", "memberships": [{"agency": "a2", "role": "clerk"}]}
     assert api.client.post(f"{URL}/users", json=foreign, headers=admin).json()["code"] == "agency_not_found"
     promoted = api.client.put(f"{URL}/users/{user_id}/memberships/a1", json={"role": "supervisor"}, headers=admin)

@@ -157,4 +157,20 @@ def test_security_headers_on_every_response(api):
         assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
         assert "Strict-Transport-Security" not in response.headers
     assert api.client.get("/api/v1/cases").headers["Cache-Control"] == "no-store"
-    assert "cdn.jsdelivr.net" in api.client.get("/docs").headers["Content-Security-Policy"]
+    docs = api.client.get("/docs")
+    assert "cdn" not in docs.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in docs.headers["Content-Security-Policy"]
+
+
+def test_the_api_reference_is_served_from_the_package_without_a_cdn(api):
+    for page, asset in (
+        ("/docs", "/static/vendor/swagger-ui/swagger-ui-bundle.js"),
+        ("/redoc", "/static/vendor/redoc/redoc.standalone.js"),
+    ):
+        html = api.client.get(page)
+        assert html.status_code == 200
+        assert "http" not in html.text.replace("http-equiv", "")  # no other origin
+        assert asset in html.text
+        script = api.client.get(asset)
+        assert script.status_code == 200
+        assert len(script.content) > 500_000

@@ -81,7 +81,7 @@ def test_nightly_run_delivers_once_then_reports_changes(api, cases, run, tmp_pat
 
     again = run("report", "overdue", "--as-of", AS_OF, "--format", "json", "--output", out)
     assert again.exit_code == 0
-    assert f"already delivered for {AS_OF} (run #1)" in again.output
+    assert f"{AS_OF} 的期限报告已交付（运行 #1）" in again.output
 
     forced = run("report", "overdue", "--as-of", AS_OF, "--format", "json", "--output", out, "--force")
     assert forced.exit_code == 0, forced.output
@@ -156,4 +156,4 @@ def test_two_copies_at_once_deliver_once(factory, cases):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes) == ["already running for 2026-11-30 (run #1)", "claimed #1"]
+    assert sorted(outcomes) == ["2026-11-30 的期限报告正在生成（运行 #1），本次不再重复交付。", "claimed #1"]

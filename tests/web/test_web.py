@@ -116,8 +116,10 @@ def test_wrong_password_and_throttling_are_shown_on_the_form(web):
 
 
 def test_the_list_filters_sorts_by_due_date_and_marks_breaches(web, make_case):
-    late = make_case(received="2026-03-02", applicant={"type": "natural_person", "name": "张三"})
-    fresh = make_case(received="2026-11-26", applicant={"type": "commercial_enterprise", "name": "某某有限公司"})
+    late = make_case(received="2026-03-02", applicant={"type": "natural_person", "name": "张三"}, handler="zhang")
+    fresh = make_case(
+        received="2026-11-26", applicant={"type": "commercial_enterprise", "name": "某某有限公司"}, handler="zhang 名"
+    )
     client = browser(web, "zhang")
     page = client.get("/").text
     assert page.index(late["number"]) < page.index(fresh["number"])  # soonest agency deadline first
