@@ -205,3 +205,28 @@ def fail_run(session: Session, run_id: int, error: str) -> None:
     run = session.get_one(OverdueRun, run_id)
     run.status, run.finished_at, run.error = "failed", utcnow(), error[:500]
     session.flush()
+
+
+def preview(
+    session: Session, readable: frozenset[int], agency_code: str | None, as_of: date, due_within: int
+) -> OverdueReport:
+    """What the nightly report would say on ``as_of`` for the agencies a person may read (one, or all of them),
+    with what is new and what was resolved since the last delivered run of the same scope; a run over every agency
+    counts for one agency, its other agencies' lines left out. Nothing is recorded or delivered."""
+    ids = readable_scope(session, readable, agency_code)
+    key = RunKey(as_of, agency_code or ALL_AGENCIES, due_within)
+    items = items_for(session, ids, as_of, due_within)
+    previous = repository.previous_run(session, key.scope, due_within, as_of + timedelta(days=1))
+    if previous is None and agency_code is not None:
+        previous = repository.previous_run(session, ALL_AGENCIES, due_within, as_of + timedelta(days=1))
+    visible = {agency.code for agency_id in ids if (agency := agencies.by_id(session, agency_id)) is not None}
+    earlier = [OverdueItem.model_validate(i) for i in (previous.items if previous else [])]
+    before = {i.key: i for i in earlier if i.agency in visible}
+    now = {i.key: i for i in items}
+    changes = OverdueChanges(
+        since_run_id=previous.id if previous else None,
+        since_as_of=previous.as_of if previous else None,
+        new=[i for k, i in now.items() if k not in before],
+        resolved=[i for k, i in before.items() if k not in now],
+    )
+    return report(items, key, None, changes)

@@ -67,6 +67,8 @@ class Cell:
     """Text for HTML when it differs from ``value`` (e.g. 「减2」 for -2)."""
     number_format: str = ""
     """Excel number format when the cell is a number printed with words around it."""
+    trace: tuple[str, str] | None = None
+    """For a counted cell: the (row, column) that ``GET /reports/annual/cases`` lists the cases of."""
 
     @property
     def text(self) -> str:
@@ -87,7 +89,9 @@ def applications_cells(report: AnnualReport) -> list[Cell]:
     rows = report.applications.rows
     cells += _row_label_cells(rows)
     for r, row in enumerate(rows, start=_HEADER_ROWS):
-        cells += (Cell(r, LABEL_COLUMNS + i, value) for i, value in enumerate(row.values))
+        cells += (
+            Cell(r, LABEL_COLUMNS + i, value, trace=(row.key, COLUMNS[i])) for i, value in enumerate(row.values)
+        )
     return cells
 
 
@@ -131,7 +135,7 @@ def reviews_cells(report: AnnualReport) -> list[Cell]:
             )
             col += width
     values = report.reviews.to_dict()
-    cells += (Cell(3, i, values[key]) for i, key in enumerate(REVIEW_KEYS))
+    cells += (Cell(3, i, values[key], trace=(key, "total")) for i, key in enumerate(REVIEW_KEYS))
     return cells
 
 
@@ -282,3 +286,19 @@ def to_html(report: AnnualReport) -> str:
         parts += [f"<h2>{escape(ACTIVE_DISCLOSURE_TITLE)}</h2>", html_table(active_cells(report.active_disclosure))]
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
+
+
+def _grid(cells: Sequence[Cell]) -> list[list[Cell]]:
+    return [list(row) for _, row in groupby(sorted(cells, key=lambda c: (c.row, c.col)), key=lambda c: c.row)]
+
+
+def layouts(report: AnnualReport) -> list[tuple[str, list[list[Cell]]]]:
+    """Each table as printed (title, rows of cells with their spans), for a page that links its counted cells to
+    their cases (``Cell.trace``)."""
+    tables = [
+        (APPLICATIONS_TITLE, _grid(applications_cells(report))),
+        (REVIEWS_TITLE, _grid(reviews_cells(report))),
+    ]
+    if report.active_disclosure is not None:
+        tables.append((ACTIVE_DISCLOSURE_TITLE, _grid(active_cells(report.active_disclosure))))
+    return tables

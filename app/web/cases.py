@@ -228,6 +228,7 @@ def _case_page(
             "today": today,
             "handlers": user_service.handler_candidates(session, case.agency_id) if assigns else [],
             "can_take": can_step and case.handler_user_id is None and visitor.username != "",
+            "can_override": principal.can(Permission.REPORT_PUBLISH, case.agency_id),
             "actor_names": actor_names(session, actors),
         },
         status,
@@ -260,21 +261,22 @@ def record_step(
     The hidden ``version`` is the case version the clerk saw (the API's ``If-Match``): a stale one is refused."""
     principal = visitor.principal
     version = int(form["version"]) if form.get("version", "").isdigit() else None
+    override = form.get("override_reason", "").strip() or None
     decision = DECISION.fullmatch(path)
     try:
         if path in forms.STEP_BY_PATH:
             event_type, kind = forms.STEP_BY_PATH[path]
             body = kind.body.model_validate(forms.body_data(kind.body, form))
             event, data = body.to_event(event_type)
-            case_service.record_step(session, principal, case_id, event, data, today, version)
+            case_service.record_step(session, principal, case_id, event, data, today, version, override)
         elif path == forms.REVIEW_FILING_FORM.path:
             filing = ReviewFiling.model_validate(forms.body_data(ReviewFiling, form))
-            case_service.file_review(session, principal, case_id, filing, today, version)
+            case_service.file_review(session, principal, case_id, filing, today, version, override)
         elif decision is not None:
             ruling = ReviewDecision.model_validate(forms.body_data(ReviewDecision, form))
             review_id = int(decision[1])
             case_service.decide_review(
-                session, principal, case_id, review_id, ruling.on, ruling.outcome, today, version
+                session, principal, case_id, review_id, ruling.on, ruling.outcome, today, version, override
             )
         else:
             raise NotFound("page_not_found", "请求的页面不存在。")
@@ -287,10 +289,17 @@ def record_step(
         undo(session)
         known = {name for name in form if name not in ("csrf_token", "version")}
         errors, status = forms.domain_errors(exc, known), STATUS_BY_KIND[exc.kind]
+        if exc.code == PUBLISHED:
+            errors.override = True
     else:
         return RedirectResponse(f"/cases/{case_id}#timeline", status_code=303)
     case = case_service.get_case(session, principal, case_id)
     return _case_page(request, session, visitor, case, today, errors=errors, failed=path, values=form, status=status)
+
+
+PUBLISHED = "report_published"
+"""The refusal of a change to a published year's cells: an administrator may force it with a reason
+(``app.report.service.guard_published``), which the failed form then asks for."""
 
 
 @router.post("/cases/{case_id}/handler")

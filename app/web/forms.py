@@ -128,6 +128,8 @@ class FormErrors:
 
     fields: dict[str, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
+    override: bool = False
+    """The change touches a published year's report: the form asks an administrator for a reason."""
 
     def __bool__(self) -> bool:
         return bool(self.fields or self.general)
