@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import secrets
 import sys
 import time
 from datetime import datetime, timedelta
@@ -157,7 +156,7 @@ def first_run(session: Session) -> str | None:
     actor = "system:first-run"
     agency = agency_service.create_agency(session, code=DEFAULT_AGENCY, name="本机关", actor=actor)
     _, token = auth_service.create_token(session, agency, Role.ADMIN, "first-admin")
-    password = secrets.token_urlsafe(12)
+    password = user_service.temporary_password()
     user_service.create_user(session, FIRST_ADMIN, "管理员", password, [(agency, Role.ADMIN)], actor=actor)
     return (
         f"首次启动：已创建机关「{DEFAULT_AGENCY}」、管理员账户和管理员令牌（只显示这一次，请妥善保存）：\n"
@@ -244,7 +243,7 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
     """The password read from standard input, or a random one (and True: it must be shown once)."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\n"), False
-    return secrets.token_urlsafe(12), True
+    return user_service.temporary_password(), True
 
 
 @user_cli.command("create")

@@ -8,8 +8,6 @@ from app.auth.dependencies import PrincipalDep
 from app.auth.principal import Principal
 from app.deps import SessionDep, TodayDep
 from app.domain.clock import DeadlinePolicy
-from app.domain.errors import NotFound
-from app.domain.roles import Permission
 from app.models import Agency
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
@@ -26,10 +24,7 @@ def _read(agency: Agency, codes: dict[int, str]) -> AgencyRead:
 
 
 def _managed(session: SessionDep, principal: Principal, code: str) -> Agency:
-    """An agency the principal administers; one outside its scope does not exist for it."""
-    agency = repository.get_agency(session, code)
-    principal.check(Permission.AGENCY_MANAGE, agency.id, NotFound("agency_not_found", f"机关代码「{code}」不存在。"))
-    return agency
+    return service.managed_agency(session, principal, code)
 
 
 @router.get("")

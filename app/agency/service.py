@@ -7,11 +7,13 @@ from sqlalchemy.orm import Session
 
 from app.agency import repository
 from app.audit import service as audit
+from app.auth.principal import Principal
 from app.case import service as cases
 from app.case.service import DateChange
 from app.clock import utcnow
 from app.domain.clock import DeadlinePolicy
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.roles import Permission
 from app.holiday.repository import load_calendar
 from app.models import Agency
 
@@ -81,3 +83,40 @@ def change_policy(
     return cases.recompute_open_cases(
         session, load_calendar(session), actor, today, cause="policy", agency_id=agency.id
     )
+
+
+def managed_agency(session: Session, principal: Principal, code: str) -> Agency:
+    """An agency the principal administers; one outside its scope does not exist for it (404), one inside it without
+    ``agency.manage`` is a 403."""
+    agency = repository.by_code(session, code)
+    missing = NotFound("agency_not_found", f"机关代码「{code}」不存在。")
+    if agency is None:
+        raise missing
+    principal.check(Permission.AGENCY_MANAGE, agency.id, missing)
+    return agency
+
+
+def rename_agency(session: Session, agency: Agency, name: str, actor: str) -> Agency:
+    """A new official name (机构改革): reports and letters carry it from now on; the code, and so every reference,
+    stays."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("agency_name_missing", "请填写机关名称。")
+    if len(name) > 200:
+        raise InvalidInput("agency_name_too_long", "机关名称最多 200 个字符。")
+    if name == agency.name:
+        return agency
+    before = audit.snapshot(agency)
+    agency.name = name
+    session.flush()
+    audit.record(
+        session,
+        agency=agency,
+        actor=actor,
+        action="agency.rename",
+        entity="agency",
+        entity_id=agency.id,
+        before=before,
+        after=audit.snapshot(agency),
+    )
+    return agency

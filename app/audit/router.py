@@ -8,8 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.agency.repository import by_code
-from app.audit import repository
+from app.audit import reading, repository
 from app.audit.schemas import AuditPage, AuditRecordRead
 from app.auth.dependencies import PrincipalDep
 from app.auth.principal import Principal
@@ -80,22 +79,5 @@ def list_audit(
     page_size: PageSizeQuery = None,
 ) -> AuditPage:
     """The audit trail of your agencies (and the global chain: calendar imports), oldest first."""
-    scope = principal.agency_ids(Permission.AUDIT_READ)
-    if not scope:
-        raise ApiError(403, "forbidden", "只有审计员或管理员可以查看审计记录。")
-    agency_ids: frozenset[int] = scope
-    include_global = agency in (None, "global")
-    if agency not in (None, "global"):
-        row = by_code(session, agency)
-        if row is None or row.id not in scope:
-            raise ApiError(404, "agency_not_found", f"机关代码「{agency}」不存在或不在您的审计权限范围内。")
-        agency_ids = frozenset({row.id})
-    elif agency == "global":
-        agency_ids = frozenset()
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise ApiError(422, "naive_datetime", f"{name} 须带时区，例如 2026-11-27T08:00:00+08:00。")
-    f = repository.AuditFilter(
-        agency_ids=agency_ids, include_global=include_global, actor=actor, action=action, since=since, until=until
-    )
+    f = reading.readable_filter(session, principal, agency, actor=actor, action=action, since=since, until=until)
     return _page(session, principal, f, page, _page_size(settings, page_size))

@@ -36,7 +36,7 @@ def assign_handler(
             raise InvalidInput("handler_not_member", f"「{username}」不是本机关可办理申请的在用账户，不能作为承办人。")
     taking = user is not None and user.id == principal.user_id and case.handler_user_id is None
     if not taking and not principal.can(Permission.CASE_ASSIGN, case.agency_id):
-        raise Forbidden("assign_forbidden", "只有主管可以指派或改派承办人；您可以认领尚未指派的申请。")
+        raise Forbidden("forbidden", "只有主管可以指派或改派承办人；您可以认领尚未指派的申请。")
     if user is not None and case.handler_user_id == user.id:
         return case
     before = audit.snapshot(case)

@@ -19,6 +19,10 @@ def year_row(session: Session, year: int) -> CalendarYear | None:
     return session.get(CalendarYear, year)
 
 
+def loaded_years(session: Session) -> list[CalendarYear]:
+    return list(session.scalars(select(CalendarYear).order_by(CalendarYear.year)))
+
+
 def arrangements(session: Session) -> list[YearArrangement]:
     holidays: dict[int, set[date]] = defaultdict(set)
     makeup: dict[int, set[date]] = defaultdict(set)

@@ -89,9 +89,7 @@ def applications_cells(report: AnnualReport) -> list[Cell]:
     rows = report.applications.rows
     cells += _row_label_cells(rows)
     for r, row in enumerate(rows, start=_HEADER_ROWS):
-        cells += (
-            Cell(r, LABEL_COLUMNS + i, value, trace=(row.key, COLUMNS[i])) for i, value in enumerate(row.values)
-        )
+        cells += (Cell(r, LABEL_COLUMNS + i, value, trace=(row.key, COLUMNS[i])) for i, value in enumerate(row.values))
     return cells
 
 

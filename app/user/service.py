@@ -121,6 +121,17 @@ def add_user(
     return create_user(session, username, display_name, password, agencies, actor=principal.actor)
 
 
+def add_user_with_temporary_password(
+    session: Session, principal: Principal, username: str, display_name: str, memberships: list[tuple[str, Role]]
+) -> tuple[AppUser, str]:
+    """An account created in the web client: a temporary password, returned once, to be changed at first sign-in."""
+    password = temporary_password()
+    user = add_user(session, principal, username, display_name, password, memberships)
+    user.must_change_password = True
+    session.flush()
+    return user, password
+
+
 def managed_users(session: Session, principal: Principal) -> list[AppUser]:
     principal.require_anywhere(Permission.USER_MANAGE)
     query = (
@@ -218,7 +229,7 @@ def change_own_password(session: Session, principal: Principal, current: str, ne
     and differ from it. Other sessions of the user end; this one stays signed in."""
     user = session.get(AppUser, principal.user_id) if principal.user_id is not None else None
     if user is None:
-        raise Forbidden("not_a_user", "只有以用户身份登录时才能修改密码（访问令牌没有密码）。")
+        raise Forbidden("forbidden", "只有以用户身份登录时才能修改密码（访问令牌没有密码）。")
     if not password_matches(user, current):
         raise InvalidInput("current_password_wrong", "当前密码不正确。")
     if new == current:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -34,7 +34,7 @@ from app.auth.dependencies import SESSION_COOKIE
 from app.auth.principal import Principal
 from app.auth.service import SessionIdentity
 from app.db import unavailable
-from app.deps import SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep, TodayDep
 from app.domain.calendar import DAY_KIND_LABELS
 from app.domain.clock import DAY_NOTE_LABELS
 from app.domain.codes import (
@@ -57,6 +57,7 @@ from app.domain.overdue import DEFAULT_DUE_WITHIN
 from app.domain.receipt import RECEIPT_FACT_LABELS, deciding_fact
 from app.domain.roles import Permission, Role
 from app.errors import STATUS_BY_KIND
+from app.holiday import repository as calendar_repository
 from app.web import forms
 
 log = logging.getLogger("gongkai")
@@ -170,6 +171,8 @@ class Visitor:
     identity: SessionIdentity
     name: str
     username: str
+    missing_year: int | None = None
+    """From 1 November: next year, when its holiday arrangement is not imported yet (the banner on every page)."""
 
     @property
     def principal(self) -> Principal:
@@ -185,7 +188,7 @@ class Visitor:
     @property
     def administers(self) -> bool:
         """Whether the 管理 menu has anything for this visitor."""
-        return any(
+        return self.principal.system_admin or any(
             self.principal.can_anywhere(p)
             for p in (Permission.USER_MANAGE, Permission.TOKEN_MANAGE, Permission.AGENCY_MANAGE, Permission.AUDIT_READ)
         )
@@ -261,7 +264,7 @@ def page_router() -> APIRouter:
 PASSWORD_PAGES = ("/account/password", "/logout")
 
 
-def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> Visitor:
+def signed_in(request: Request, session: SessionDep, settings: SettingsDep, today: TodayDep) -> Visitor:
     cookie = request.cookies.get(SESSION_COOKIE)
     idle = timedelta(hours=settings.session_idle_hours)
     identity = auth_service.authenticate_session(session, cookie, idle) if cookie else None
@@ -270,9 +273,21 @@ def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> V
     if identity.must_change_password and request.url.path not in PASSWORD_PAGES:
         raise PasswordChangeRequired
     user = auth_service.current_user(session, identity.principal)
+    missing = _missing_year(session, today)
     if user is None:
-        return Visitor(identity, identity.principal.actor, "")
-    return Visitor(identity, user[0].display_name, user[0].username)
+        return Visitor(identity, identity.principal.actor, "", missing)
+    return Visitor(identity, user[0].display_name, user[0].username, missing)
+
+
+BANNER_FROM_MONTH = 11
+"""The State Council publishes the next year's holiday arrangement around November; from then on its absence is said
+on every page, since deadlines reaching into that year are only provisional until it is imported."""
+
+
+def _missing_year(session: Session, today: date) -> int | None:
+    if today.month < BANNER_FROM_MONTH:
+        return None
+    return None if calendar_repository.year_row(session, today.year + 1) else today.year + 1
 
 
 async def form_fields(request: Request) -> dict[str, str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.web import account, apidocs, cases, deadline, letters, overdue, report_document, reports
+from app.web import account, admin, apidocs, cases, deadline, letters, overdue, report_document, reports
 from app.web.pages import HERE
 
 router = APIRouter(include_in_schema=False)
@@ -19,6 +19,7 @@ router.include_router(letters.router)
 router.include_router(report_document.router)
 router.include_router(reports.router)
 router.include_router(overdue.router)
+router.include_router(admin.router)
 
 
 def install(app: FastAPI) -> None:

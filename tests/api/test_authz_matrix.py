@@ -33,7 +33,7 @@ from app.settings import Settings
 from app.user import service as user_service
 
 API = "/api/v1"
-PASSWORD = "matrix-password-1"
+PASSWORD = "orderly-lattice-42"
 _serial = count()
 
 
@@ -43,6 +43,7 @@ class Scope(StrEnum):
     ANYWHERE = "anywhere"
     AGENCY = "agency"
     SYSTEM = "system"
+    PEOPLE = "people"  # only a person signed in with the session cookie: every bearer token is refused (403)
 
 
 class Scenario(StrEnum):
@@ -284,6 +285,9 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/cases/{case_id}/conclusion"): Spec(
         Scope.AGENCY, P.CASE_CONCLUDE, on_case("/" + CONCLUSION[0], CONCLUSION[1])
     ),
+    ("POST", "/cases/{case_id}/assignment"): Spec(
+        Scope.AGENCY, P.CASE_ASSIGN, on_case("/assignment", {"username": "matrix"})
+    ),
     ("POST", "/cases/{case_id}/reviews"): Spec(Scope.AGENCY, P.CASE_STEP, on_case("/reviews", REVIEW[1], CONCLUSION)),
     ("POST", "/cases/{case_id}/reviews/{review_id}/decision"): Spec(Scope.AGENCY, P.CASE_STEP, on_review),
     ("GET", "/calendar/{year}"): Spec(Scope.SIGNED_IN, None, fixed("/calendar/2026")),
@@ -298,6 +302,9 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ),
     ("POST", "/auth/logout"): Spec(Scope.SIGNED_IN, None, fixed("/auth/logout")),
     ("GET", "/auth/me"): Spec(Scope.SIGNED_IN, None, fixed("/auth/me")),
+    ("POST", "/auth/password"): Spec(
+        Scope.PEOPLE, None, fixed("/auth/password", {"current_password": PASSWORD, "new_password": "新的密码-2027"})
+    ),
     ("POST", "/tokens"): Spec(
         Scope.AGENCY, P.TOKEN_MANAGE, fixed("/tokens", {"agency": "a", "role": "integration", "name": "oa"})
     ),
@@ -329,6 +336,9 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ),
     ("POST", "/users/{user_id}/unlock"): Spec(
         Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/unlock")
+    ),
+    ("POST", "/users/{user_id}/password-reset"): Spec(
+        Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/password-reset")
     ),
     ("POST", "/users/{user_id}/deactivation"): Spec(
         Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/deactivation")
@@ -431,6 +441,8 @@ def expected(spec: Spec, role: Role, scenario: Scenario) -> int | None:
     """The status the matrix demands; None for "allowed" (any 2xx)."""
     if spec.scope in (Scope.PUBLIC, Scope.SIGNED_IN):
         return None
+    if spec.scope is Scope.PEOPLE:
+        return 403
     assert spec.permission is not None
     if spec.scope is Scope.SYSTEM:
         return 403

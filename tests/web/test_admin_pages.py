@@ -1,0 +1,213 @@
+"""管理 pages: users, tokens, agencies, calendar, webhooks, audit — each through the services the API uses."""
+
+from __future__ import annotations
+
+import re
+
+from app.db import transaction
+from app.domain.roles import Role
+from app.user import service as user_service
+from tests.web.test_web import CSRF, PASSWORD, browser, make_user
+
+NEW_PASSWORD = "春眠不觉晓-2027"
+
+
+def _admin(api):
+    api.agency("a1")
+    api.agency("a2")
+    make_user(api, "boss", role=Role.ADMIN)
+    with transaction(api.factory) as session:  # the national calendar is the system administrator's alone
+        user_service.set_system_admin(session, user_service.get_user(session, "boss"), True, actor="test")
+    make_user(api, "zhang")
+    make_user(api, "other", agency="a2", role=Role.ADMIN)
+    client = browser(api, "boss")
+    return client, CSRF.search(client.get("/admin/users").text)[1]
+
+
+def _secret(page):
+    return re.search(r'<p class="secret">([^<]+)</p>', page)[1]
+
+
+def test_an_admin_creates_a_clerk_who_must_choose_a_password(api):
+    client, csrf = _admin(api)
+    created = client.post(
+        "/admin/users",
+        data={"csrf_token": csrf, "username": "chen", "display_name": "陈六", "agency": "a1", "role": "clerk"},
+    )
+    assert created.status_code == 201, created.text
+    temporary = _secret(created.text)
+    taken = client.post(
+        "/admin/users",
+        data={"csrf_token": csrf, "username": "chen", "display_name": "x", "agency": "a1", "role": "clerk"},
+    )
+    assert taken.status_code == 409
+    assert "已被使用" in taken.text
+    foreign = client.post(
+        "/admin/users",
+        data={"csrf_token": csrf, "username": "wu", "display_name": "x", "agency": "a2", "role": "clerk"},
+    )
+    assert foreign.status_code == 404
+    clerk = browser(api)
+    signed = clerk.post("/login", data={"username": "chen", "password": temporary}, follow_redirects=False)
+    assert signed.headers["location"] == "/account/password"
+    page = clerk.get("/account/password").text
+    changed = clerk.post(
+        "/account/password",
+        data={
+            "csrf_token": CSRF.search(page)[1],
+            "current_password": temporary,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirm": NEW_PASSWORD,
+        },
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert clerk.get("/").status_code == 200
+    users = client.get("/admin/users").text
+    assert "陈六" in users
+    assert "other" not in users  # another agency's admin is not listed
+
+
+def test_roles_reset_unlock_and_deactivate(api):
+    client, csrf = _admin(api)
+    page = client.get("/admin/users").text
+    zhang_id = re.search(r"/admin/users/(\d+)/password-reset", page[page.index("zhang 名") :])[1]
+    promoted = client.post(
+        f"/admin/users/{zhang_id}/role",
+        data={"csrf_token": csrf, "agency": "a1", "role": "supervisor"},
+        follow_redirects=False,
+    )
+    assert promoted.status_code == 303
+    assert "主管" in client.get("/admin/users").text
+    reset = client.post(f"/admin/users/{zhang_id}/password-reset", data={"csrf_token": csrf})
+    temporary = _secret(reset.text)
+    assert browser(api).post("/login", data={"username": "zhang", "password": PASSWORD}).status_code == 401
+    assert browser(api).post("/login", data={"username": "zhang", "password": temporary}, follow_redirects=False)
+    stopped = client.post(f"/admin/users/{zhang_id}/deactivation", data={"csrf_token": csrf}, follow_redirects=False)
+    assert stopped.status_code == 303
+    assert "已停用" in client.get("/admin/users").text
+    assert browser(api).post("/login", data={"username": "zhang", "password": temporary}).status_code == 401
+    outsider = browser(api, "other")
+    other_csrf = CSRF.search(outsider.get("/admin/users").text)[1]
+    assert outsider.post(f"/admin/users/{zhang_id}/unlock", data={"csrf_token": other_csrf}).status_code == 404
+
+
+def test_tokens_show_their_secret_once_and_can_be_rotated_and_revoked(api):
+    client, csrf = _admin(api)
+    created = client.post(
+        "/admin/tokens",
+        data={"csrf_token": csrf, "name": "oa-prod", "agency": "a1", "role": "integration", "expires_days": ""},
+    )
+    assert created.status_code == 201
+    plain = _secret(created.text)
+    assert plain.startswith("gk_")
+    assert api.client.get("/api/v1/cases", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+    listing = client.get("/admin/tokens").text
+    assert plain not in listing
+    token_id = re.search(r"/admin/tokens/(\d+)/revocation", listing[listing.index("oa-prod") :])[1]
+    rotated = client.post(f"/admin/tokens/{token_id}/rotation", data={"csrf_token": csrf})
+    assert _secret(rotated.text).startswith("gk_")
+    client.post(f"/admin/tokens/{token_id}/revocation", data={"csrf_token": csrf})
+    assert api.client.get("/api/v1/cases", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
+    bad = client.post("/admin/tokens", data={"csrf_token": csrf, "name": "x", "agency": "a1", "role": "nope"})
+    assert bad.status_code == 422
+
+
+def test_agencies_sub_agency_rename_and_policy_lists_moved_cases(api, make_case):
+    client, csrf = _admin(api)
+    case = make_case(received="2026-11-20")
+    renamed = client.post("/admin/agencies/a1/name", data={"csrf_token": csrf, "name": "某某市自然资源局"})
+    assert renamed.status_code == 200
+    assert "某某市自然资源局" in client.get("/admin/agencies").text
+    sub = client.post(
+        "/admin/agencies",
+        data={
+            "csrf_token": csrf,
+            "parent": "a1",
+            "code": "a1-east",
+            "name": "东区分局",
+            "reply_days": "15",
+        },
+    )
+    assert sub.status_code == 200
+    assert "东区分局" in client.get("/admin/agencies").text
+    policy = client.post(
+        "/admin/agencies/a1/policy",
+        data={"csrf_token": csrf, "reply_days": "10", "extension_limit": ""},
+    )
+    assert policy.status_code == 200
+    assert f'/cases/{case["id"]}"' in policy.text
+    wrong = client.post(
+        "/admin/agencies/a1/policy",
+        data={"csrf_token": csrf, "reply_days": "25", "extension_limit": ""},
+    )
+    assert wrong.status_code == 422
+    assert client.post("/admin/agencies/a2/name", data={"csrf_token": csrf, "name": "x"}).status_code == 404
+
+
+def test_the_calendar_page_imports_a_year_from_a_file_or_the_form(api, make_case):
+    client, csrf = _admin(api)
+    page = client.get("/admin/calendar").text
+    assert "2027 年的节假日安排尚未导入" in page
+    typed = client.post(
+        "/admin/calendar",
+        data={
+            "csrf_token": csrf,
+            "content": "date,kind,name\n2027-01-01,holiday,元旦\n",
+            "source": "国办发明电〔2026〕1号",
+        },
+    )
+    assert typed.status_code == 200, typed.text
+    assert "已导入 2027 年节假日安排" in typed.text
+    notice = '{"year": 2028, "source": "国办发明电〔2027〕1号", "holidays": [{"date": "2028-01-03", "name": "元旦"}]}'
+    uploaded = client.post(
+        "/admin/calendar",
+        data={"csrf_token": csrf},
+        files={"file": ("2028.json", notice.encode(), "application/json")},
+    )
+    assert "已导入 2028 年节假日安排" in uploaded.text
+    broken = client.post(
+        "/admin/calendar", data={"csrf_token": csrf}, files={"file": ("x.json", b"\xff\xfe", "application/json")}
+    )
+    assert broken.status_code == 422
+    assert "UTF-8" in broken.text
+    assert "元旦" in client.get("/admin/calendar?year=2028").text
+    clerk = browser(api, "zhang")
+    assert clerk.get("/admin/calendar").status_code == 403
+
+
+def test_the_banner_says_next_years_calendar_is_missing(api):
+    client, _ = _admin(api)
+    assert "2027 年的节假日安排尚未导入" in client.get("/").text  # today is 2026-11-27 in the tests
+
+
+def test_webhooks_and_their_delivery_log(api, make_case):
+    client, csrf = _admin(api)
+    created = client.post(
+        "/admin/webhooks",
+        data={"csrf_token": csrf, "agency": "a1", "url": "https://oa.example.gov.cn/hook", "event:case.created": "1"},
+    )
+    assert created.status_code == 201, created.text
+    assert _secret(created.text).startswith("whsec_")
+    bad = client.post("/admin/webhooks", data={"csrf_token": csrf, "agency": "a1", "url": "not a url"})
+    assert bad.status_code == 422
+    assert "接收地址" in bad.text
+    make_case()
+    listing = client.get("/admin/webhooks").text
+    subscription_id = re.search(r'href="/admin/webhooks/(\d+)"', listing)[1]
+    log = client.get(f"/admin/webhooks/{subscription_id}").text
+    assert "登记申请" in log
+    assert "待发送" in log
+
+
+def test_the_audit_trail_filters_and_verifies(api, make_case):
+    client, _ = _admin(api)
+    make_case()
+    page = client.get("/admin/audit", params={"action": "case"}).text
+    assert "case.create" in page
+    assert "user.create" not in page
+    verified = client.get("/admin/audit", params={"verify": "1"}).text
+    assert "审计链完整" in verified
+    bad = client.get("/admin/audit", params={"since": "yesterday"})
+    assert "日期格式" in bad.text
+    assert browser(api, "zhang").get("/admin/audit").status_code == 403
