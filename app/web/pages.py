@@ -9,6 +9,7 @@ post carries the session's CSRF token (``csrf_token``), checked by ``app.auth.se
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
@@ -119,6 +120,22 @@ def actor_name(context: Context, actor: str | None) -> str:
     return "系统"
 
 
+def pretty_json(value: object) -> str:
+    """A stored JSON value for reading: indented, Chinese as written (the template escapes it for HTML)."""
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+
+
+def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[tuple[str, Any, Any]]:
+    """The fields an audit record changed: (field, before, after), for records that have both states."""
+    if not before or not after:
+        return []
+    return [
+        (key, before.get(key), after.get(key))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]
+
+
 def actor_names(session: Session, actors: Collection[str]) -> dict[str, str]:
     """Display names of the ``user:…`` actors among ``actors``, for :func:`actor_name`."""
     usernames = {a.partition(":")[2] for a in actors if a.startswith("user:")}
@@ -126,7 +143,9 @@ def actor_names(session: Session, actors: Collection[str]) -> dict[str, str]:
 
 
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.filters.update(localtime=localtime, actor=actor_name, short_disposition=short_disposition)
+templates.env.filters.update(
+    localtime=localtime, actor=actor_name, short_disposition=short_disposition, pretty_json=pretty_json
+)
 templates.env.globals.update(
     APPLICANT_TYPE_LABELS=APPLICANT_TYPE_LABELS,
     CHANNEL_LABELS=CHANNEL_LABELS,
@@ -149,6 +168,7 @@ templates.env.globals.update(
     deciding_fact=deciding_fact,
     disposition_groups=forms.disposition_groups(),
     event_facts=forms.event_facts,
+    audit_changes=changes,
 )
 
 

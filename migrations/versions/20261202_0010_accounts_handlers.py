@@ -18,6 +18,8 @@ down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+HANDLER_FK = "fk_disclosure_case_handler_user_id_app_user"
+
 HOLIDAY_NAMES = {
     "New Year's Day": "元旦",
     "Spring Festival": "春节",
@@ -43,22 +45,34 @@ def _chinese_names() -> list[tuple[str, str, str]]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("app_user", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("disclosure_case", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("handler_user_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_disclosure_case_handler_user_id_app_user"), "app_user", ["handler_user_id"], ["id"]
+    # Plain ADD COLUMN, not a batch copy: on SQLite a batch operation recreates the table, and dropping the old
+    # disclosure_case (or app_user) with foreign keys on would cascade-delete every case's events and reviews (every
+    # user's memberships and sessions). ADD COLUMN with a NULL default, a REFERENCES clause or a constant default is
+    # allowed by SQLite in place.
+    op.add_column(
+        "app_user", sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    if op.get_bind().dialect.name == "sqlite":  # SQLite cannot add a constraint to a table, but a column with one
+        op.execute(
+            "ALTER TABLE disclosure_case ADD COLUMN handler_user_id INTEGER "
+            f"CONSTRAINT {HANDLER_FK} REFERENCES app_user (id)"
         )
-        batch_op.create_index("ix_disclosure_case_handler_status_due", ["handler_user_id", "status", "due_date"])
+    else:
+        op.add_column("disclosure_case", sa.Column("handler_user_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(HANDLER_FK, "disclosure_case", "app_user", ["handler_user_id"], ["id"])
+    op.create_index(
+        "ix_disclosure_case_handler_status_due", "disclosure_case", ["handler_user_id", "status", "due_date"]
+    )
     _rename(_chinese_names())
 
 
 def downgrade() -> None:
+    """For developers, on an empty database only (README: downgrades are not supported on data)."""
     _rename([(kind, zh, en) for kind, en, zh in _chinese_names()])
     with op.batch_alter_table("disclosure_case", schema=None) as batch_op:
         batch_op.drop_index("ix_disclosure_case_handler_status_due")
-        batch_op.drop_constraint(batch_op.f("fk_disclosure_case_handler_user_id_app_user"), type_="foreignkey")
+        if op.get_bind().dialect.name != "sqlite":  # there the copy leaves the dropped column's reference behind
+            batch_op.drop_constraint(HANDLER_FK, type_="foreignkey")
         batch_op.drop_column("handler_user_id")
     with op.batch_alter_table("app_user", schema=None) as batch_op:
         batch_op.drop_column("must_change_password")

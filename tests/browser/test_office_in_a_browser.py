@@ -81,11 +81,12 @@ class Office:
         return self.page.locator("table.official a[href*='row=disclosed'][href*='column=natural_person']")
 
 
-def test_an_office_works_through_the_browser(api, server, chromium, shots):
+def test_an_office_works_through_the_browser(api, server, chromium, shots, make_case):
     api.agency("a1")
     make_user(api, "boss", role=Role.ADMIN)
     with transaction(api.factory) as session:  # the national calendar is the system administrator's alone
         user_service.set_system_admin(session, user_service.get_user(session, "boss"), True, actor="test")
+    late = make_case(received="2026-09-01", applicant={"type": "commercial_enterprise", "name": "某某建设有限公司"})
     admin = Office(server, chromium, shots)
     page = admin.page
 
@@ -162,6 +163,8 @@ def test_an_office_works_through_the_browser(api, server, chromium, shots):
     page.get_by_role("link", name=number).click()
     assert page.url.endswith(case_url)
     admin.go("/overdue")
+    assert late["number"] in page.locator("main").inner_text()
+    assert "【违法超期】" in page.locator("main").inner_text()
     admin.shot("overdue")
 
     admin.go("/admin/users")
