@@ -4,7 +4,7 @@ its agency; ``handler`` keeps the name as text, for imports and the OA API), ind
 package's English holiday names ("National Day"); they become the Chinese ones (国庆节; make-up days 国庆节调休).
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
