@@ -65,7 +65,7 @@ LETTER_STEP: dict[LetterKind, EventType | None] = {
     LetterKind.CONSULTATION_NOTICE: EventType.CONSULTATION_STARTED,
     LetterKind.FEE_NOTICE: EventType.FEE_NOTICE_SENT,
     LetterKind.REASONS_NOTICE: None,
-    LetterKind.REASONS_OUTCOME: EventType.REASONS_REQUESTED,
+    LetterKind.REASONS_OUTCOME: EventType.AGENCY_DEADLINE_SET,  # Art. 35, second step: the later deadline
     LetterKind.REPLY: None,  # the concluding event, whichever it is (lifecycle.CONCLUDING_EVENTS)
 }
 """The step of the timeline a letter reports: its facts and its date come from the latest such event, so that the

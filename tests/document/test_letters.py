@@ -127,7 +127,8 @@ def test_reasons_notice_and_outcome(api, office):
         ).json()["code"]
         == "letter_step_missing"
     )
-    step(api, office, "reasons-request", {"on": "2026-03-10", "until": "2026-04-30"})
+    step(api, office, "reasons-request", {"on": "2026-03-10"})
+    step(api, office, "agency-deadline", {"on": "2026-03-11", "until": "2026-04-30"})
     outcome = text_of(api, letter(api, office, "reasons_outcome"))
     assert "2026年4月30日" in outcome
     assert "第三十五条" in outcome
@@ -176,6 +177,8 @@ def test_every_disposition_is_covered():
 
 @pytest.mark.parametrize(("disposition", "cited", "review_first"), REPLIES, ids=[r[0].value for r in REPLIES])
 def test_reply_for_every_disposition(api, office, disposition, cited, review_first):
+    if disposition is Disposition.NOT_PROCESSED_EXCESSIVE:  # Art. 35: refused only after the reasons were asked
+        step(api, office, "reasons-request", {"on": "2026-03-10"})
     step(api, office, "conclusion", {"on": "2026-03-20", "disposition": disposition.value})
     document = letter(api, office, "reply", facts=FACTS)
     text = text_of(api, document)
