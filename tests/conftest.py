@@ -152,7 +152,7 @@ class Api:
         with transaction(self.factory) as session:
             user = auth_service.repository.user_by_username(session, "sysadmin")
             if user is None:
-                user = user_service.create_user(session, "sysadmin", "系统管理员", "sysadmin-pass", [], actor="test")
+                user = user_service.create_user(session, "sysadmin", "系统管理员", "Kx7-lantern-204", [], actor="test")
                 user_service.set_system_admin(session, user, True, actor="test")
             signed_in = auth_service.open_session(session, user, timedelta(hours=1), utcnow())
         return {"Cookie": f"gongkai_session={signed_in.cookie}", "X-CSRF-Token": signed_in.identity.csrf_token}

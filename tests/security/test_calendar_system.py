@@ -15,7 +15,7 @@ from app.domain.roles import Role
 from app.models import AuditRecord
 from app.user import service as user_service
 
-PASSWORD = "system-admin-password"
+PASSWORD = "Kx7-lantern-204"
 NOTICE = {"year": 2031, "source": "测试通知", "holidays": ["2031-01-01"]}
 
 

@@ -123,7 +123,7 @@ def test_failing_endpoint_then_recovery_delivers_every_event_exactly_once(
     monkeypatch.setenv("GONGKAI_DATABASE_URL", settings.database_url)
     first = CliRunner().invoke(cli, ["webhooks", "deliver", "--once"])
     assert first.exit_code == 0, first.output
-    assert "retrying 4" in first.output  # three 500s and one lost answer
+    assert "待重试 4 条" in first.output  # three 500s and one lost answer
 
     deliver_until_done(factory)
     expected = outbox_ids(factory)
