@@ -108,7 +108,8 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
 @pytest.fixture
 def settings(databases: Databases) -> Iterator[Settings]:
     url = databases.copy()
-    yield Settings(database_url=url, environment="test")
+    # No LibreOffice run per generated letter (seconds each); tests/document/test_pdf.py turns it on for itself.
+    yield Settings(database_url=url, environment="test", pdf_letters=False)
     databases.drop(url)
 
 
