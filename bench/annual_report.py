@@ -3,10 +3,12 @@
 Generates N cases (bulk INSERT through SQLAlchemy Core, not the services) for a few agencies, spread over 2023–2025,
 then times (a) the bare GROUP BY applicant_type × disposition over the year's concluded_on range for one agency and
 (b) the full annual report through ``app.report.service`` (every table, the carry-over rows, reviews, data faults,
-the JSON document) for the same agency and year, and prints the medians and b/a. Each run times (a) then (b), after
-one warm-up of each, so that both see the same cache state. The statistics are refreshed after loading (``ANALYZE``;
-``VACUUM ANALYZE`` on PostgreSQL, as autovacuum would after a bulk load, so that index-only scans are possible and the
-timings do not depend on whether autovacuum happened to run). The database is created and dropped by the script.
+the JSON document) for the same agency and year, and prints the medians and b/a; then (c) the whole 年度报告
+(``app.report.document_service``: the tables, the prose's figures of the year and of the year before). Each run
+times (a), (b), (c) after one warm-up of each, so that all see the same cache state. The statistics are refreshed
+after loading (``ANALYZE``; ``VACUUM ANALYZE`` on PostgreSQL, as autovacuum would after a bulk load, so that
+index-only scans are possible and the timings do not depend on whether autovacuum happened to run). The database is
+created and dropped by the script.
 
     .venv/bin/python bench/annual_report.py --db both --cases 1000000
 """
@@ -34,7 +36,7 @@ from app.db import make_engine, make_session_factory, transaction
 from app.domain.codes import ApplicantType, Disposition, ReviewKind, ReviewOutcome
 from app.domain.roles import Role
 from app.models import Agency, CaseReview, DisclosureCase
-from app.report import service
+from app.report import document_service, service
 from app.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("GONGKAI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -228,13 +230,19 @@ def measure(engine: Engine, ids: dict[str, int], runs: int) -> None:
             principal = Principal("bench", {a.id: Role.ADMIN for a in session.scalars(select(Agency))}, {})
             return service.annual_report(session, principal, REPORT_YEAR, agency).to_dict()
 
+    def document() -> object:
+        with factory() as session:
+            principal = Principal("bench", {a.id: Role.ADMIN for a in session.scalars(select(Agency))}, {})
+            return document_service.annual_document(session, principal, REPORT_YEAR, agency, AS_OF).to_dict()
+
     with factory() as session:
         in_scope = session.scalar(select(func.count()).where(DisclosureCase.agency_id == ids[agency]))
-    a, b = timed([query, report], runs)
+    a, b, c = timed([query, report, document], runs)
     print(f"  agency {agency}: {in_scope:,} cases; report year {REPORT_YEAR}")
     print(f"  (a) bare GROUP BY      median {a * 1000:9.1f} ms over {runs} runs")
     print(f"  (b) full annual report median {b * 1000:9.1f} ms over {runs} runs")
     print(f"  b/a = {b / a:.2f}")
+    print(f"  (c) whole document     median {c * 1000:9.1f} ms over {runs} runs (c/b = {c / b:.2f})")
 
 
 def run(backend: str, n: int, runs: int) -> None:
