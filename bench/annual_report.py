@@ -16,6 +16,7 @@ created and dropped by the script.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import statistics
@@ -25,8 +26,9 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy import Engine, Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from app import migrate
@@ -79,22 +81,29 @@ def _cases(
 ) -> Iterator[tuple[list[dict[str, object]], list[tuple[int, int, date]]]]:
     """Batches of case rows, with (case id, agency id, concluded_on) of the cases that get a review."""
     codes = list(AGENCIES)
+    code_cum = list(itertools.accumulate(AGENCIES.values()))
     types, type_weights = zip(*APPLICANTS, strict=True)
+    type_values, type_cum = [t.value for t in types], list(itertools.accumulate(type_weights))
     dispositions, disposition_weights = zip(*DISPOSITION_WEIGHTS.items(), strict=True)
+    disposition_values = [d.value for d in dispositions]
+    disposition_cum = list(itertools.accumulate(disposition_weights))
     first, days = date(YEARS[0], 1, 1), (date(YEARS[-1], 12, 31) - date(YEARS[0], 1, 1)).days + 1
+    calendar = [first + timedelta(days=i) for i in range(days + 400)]
     seq: dict[tuple[str, int], int] = {}
     now = datetime.now(UTC)
     batch: list[dict[str, object]] = []
     reviews: list[tuple[int, int, date]] = []
+    choices, randrange, expovariate, random_ = rng.choices, rng.randrange, rng.expovariate, rng.random
     for case_id in range(1, n + 1):
-        code = rng.choices(codes, weights=list(AGENCIES.values()))[0]
-        received = first + timedelta(days=rng.randrange(days))
+        code = choices(codes, cum_weights=code_cum)[0]
+        offset = randrange(days)
+        received = calendar[offset]
         key = (code, received.year)
         seq[key] = seq.get(key, 0) + 1
-        concluded: date | None = received + timedelta(days=int(rng.expovariate(1 / 18)) + 1)
-        if concluded > AS_OF or rng.random() < 0.005:
+        concluded: date | None = calendar[offset + min(int(expovariate(1 / 18)) + 1, 399)]
+        if concluded > AS_OF or random_() < 0.005:  # type: ignore[operator]
             concluded = None
-        disposition = rng.choices(dispositions, weights=disposition_weights)[0].value if concluded else None
+        disposition = choices(disposition_values, cum_weights=disposition_cum)[0] if concluded else None
         batch.append(
             {
                 "id": case_id,
@@ -102,7 +111,7 @@ def _cases(
                 "year": received.year,
                 "seq": seq[key],
                 "number": f"{received.year}-{seq[key]:06d}",
-                "applicant_type": rng.choices(types, weights=type_weights)[0].value,
+                "applicant_type": choices(type_values, cum_weights=type_cum)[0],
                 "applicant_name": rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES),
                 "external_ref": f"OA-{case_id:08d}",
                 "channel": "online",
@@ -113,7 +122,9 @@ def _cases(
                 "status": "concluded" if concluded else "open",
                 "disposition": disposition,
                 "concluded_on": concluded,
-                "correction_notice_due": received + timedelta(days=9),
+                "correction_notice_due": calendar[offset + 9],
+                "due_date": calendar[offset + 28],
+                "statutory_due_date": calendar[offset + 28],
                 "paused": False,
                 "provisional": False,
                 "calendar_version": 0,
@@ -160,15 +171,7 @@ def populate(engine: Engine, n: int) -> dict[str, int]:
             ids[code] = agency_service.create_agency(session, code=code, name=f"{code} 机关", parent_code=parent).id
     rng = random.Random(20261127)
     started = time.perf_counter()
-    with engine.begin() as conn:
-        for rows, reviews in _cases(ids, n, rng):
-            conn.execute(insert(DisclosureCase), rows)
-            if reviews:
-                conn.execute(insert(CaseReview), _review_rows(reviews, rng))
-        if engine.dialect.name == "postgresql":
-            conn.execute(
-                text("SELECT setval(pg_get_serial_sequence('disclosure_case', 'id'), max(id)) FROM disclosure_case")
-            )
+    _bulk_load(engine, ids, n, rng)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
@@ -177,6 +180,50 @@ def populate(engine: Engine, n: int) -> dict[str, int]:
             conn.execute(text("ANALYZE"))
     print(f"  inserted {n:,} cases in {time.perf_counter() - started:.1f}s")
     return ids
+
+
+def _raw(value: object, sqlite: bool) -> object:
+    """A value as the driver takes it: SQLite keeps UTC datetimes as naive text, as SQLAlchemy's type writes them."""
+    if sqlite and isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return value
+
+
+def _bulk_load(engine: Engine, ids: dict[str, int], n: int, rng: random.Random) -> None:
+    """The rows straight through the driver, in one transaction: ``COPY`` on PostgreSQL, ``executemany`` of tuples on
+    SQLite (with a large page cache, as the indexes are filled in id order, not in their own). A million cases in
+    about a minute on an idle 2-core machine, where Core ``executemany`` of dicts took half an hour under load."""
+    cases, reviews = cast(Table, DisclosureCase.__table__), cast(Table, CaseReview.__table__)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.begin() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.execute("PRAGMA cache_size = -400000")
+        for rows, picked in _cases(ids, n, rng):
+            for table, batch in ((cases, rows), (reviews, _review_rows(picked, rng))):
+                if not batch:
+                    continue
+                defaults = {  # the Python-side defaults Core would have filled in
+                    c.name: getattr(c.default, "arg", None)
+                    for c in table.columns
+                    if c.name not in batch[0] and c.default is not None and c.default.is_scalar
+                }
+                columns = [*batch[0], *defaults]
+                batch = [{**row, **defaults} for row in batch]
+                tuples = [tuple(_raw(row[c], sqlite) for c in columns) for row in batch]
+                if engine.dialect.name == "postgresql":
+                    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                        for values in tuples:
+                            copy.write_row(values)
+                else:
+                    marks = ", ".join("?" * len(columns))
+                    cursor.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", tuples)
+        if engine.dialect.name == "postgresql":
+            for table in (cases, reviews):
+                name = table.name
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}")
 
 
 def timed(fns: Sequence[Callable[[], object]], runs: int) -> list[float]:

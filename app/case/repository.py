@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, tuple_, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.db import insert_or_ignore
 from app.domain.codes import ApplicantType
@@ -37,12 +40,35 @@ SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "-due_date": (DisclosureCase.due_date.desc().nulls_last(), DisclosureCase.id.desc()),
     "received_date": (DisclosureCase.received_date.asc(), DisclosureCase.id.asc()),
     "-received_date": (DisclosureCase.received_date.desc(), DisclosureCase.id.desc()),
-    "number": (DisclosureCase.year.asc(), DisclosureCase.seq.asc()),
-    "-number": (DisclosureCase.year.desc(), DisclosureCase.seq.desc()),
+    "number": (DisclosureCase.year.asc(), DisclosureCase.seq.asc(), DisclosureCase.id.asc()),
+    "-number": (DisclosureCase.year.desc(), DisclosureCase.seq.desc(), DisclosureCase.id.desc()),
 }
+"""The orders of the list, each ending in the id so that it is total (a keyset can resume it)."""
+
+_SORT_KEYS: dict[str, tuple[InstrumentedAttribute[Any], ...]] = {
+    "due_date": (DisclosureCase.due_date,),
+    "received_date": (DisclosureCase.received_date,),
+    "number": (DisclosureCase.year, DisclosureCase.seq),
+}
+TOTAL_CAP = 1000
+"""The count of a list stops here (``total_exact`` false): an exact count of a large register is a scan of it."""
 
 
-def _filtered(f: CaseFilter) -> Select[DisclosureCase]:
+class BadCursor(ValueError):
+    """A cursor this list did not hand out (another sort, altered, or from an older version)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[DisclosureCase]
+    next_cursor: str | None
+    """Where the next page starts (keyset: the last row's sort key), or None on the last page."""
+    total: int | None = None
+    """The number of matching cases, counted up to ``TOTAL_CAP`` (None when not asked for)."""
+    total_exact: bool = True
+
+
+def _filtered(f: CaseFilter, dialect: str = "sqlite") -> Select[DisclosureCase]:
     stmt = select(DisclosureCase).where(DisclosureCase.agency_id.in_(f.agency_ids))
     if f.status is not None:
         stmt = stmt.where(DisclosureCase.status == f.status.value)
@@ -62,26 +88,109 @@ def _filtered(f: CaseFilter) -> Select[DisclosureCase]:
         stmt = stmt.where(DisclosureCase.external_ref == f.external_ref)
     if f.handler_user_id is not None:
         stmt = stmt.where(DisclosureCase.handler_user_id == f.handler_user_id)
-    if f.open_only:
-        stmt = stmt.where(DisclosureCase.status != CaseStatus.CONCLUDED.value)
+    if f.open_only or f.overdue_as_of is not None or (f.status is not None and f.status is not CaseStatus.CONCLUDED):
+        # also the predicate of the partial index of open cases (ix_disclosure_case_open_due)
+        stmt = stmt.where(DisclosureCase.status != literal_column(f"'{CaseStatus.CONCLUDED.value}'"))
     if f.text:
-        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
             or_(
-                DisclosureCase.number.ilike(pattern, escape="\\"),
-                DisclosureCase.applicant_name.ilike(pattern, escape="\\"),
-                DisclosureCase.request_description.ilike(pattern, escape="\\"),
-                DisclosureCase.external_ref.ilike(pattern, escape="\\"),
+                _prefix(DisclosureCase.number, f.text, dialect),
+                _prefix(DisclosureCase.applicant_name, f.text, dialect),
+                _prefix(DisclosureCase.external_ref, f.text, dialect),
             )
         )
     return stmt
 
 
-def page(session: Session, f: CaseFilter, sort: str, offset: int, limit: int) -> tuple[list[DisclosureCase], int]:
-    stmt = _filtered(f)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.scalars(stmt.order_by(*SORTS[sort]).offset(offset).limit(limit))
-    return list(rows), total
+def _prefix(column: InstrumentedAttribute[Any], text: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` starts with ``text`` (case-sensitive), in a form each database answers from a B-tree index:
+    ``LIKE 'text%'`` on PostgreSQL (``text_pattern_ops`` indexes, whatever the database's collation), a range on
+    SQLite (its ``LIKE`` ignores ASCII case and so cannot use a plain index)."""
+    if dialect == "postgresql":
+        return column.like(text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    last = ord(text[-1])
+    if last >= 0x10FFFF:
+        return column.startswith(text, autoescape=True)
+    return and_(column >= text, column < text[:-1] + chr(last + 1))
+
+
+def _encode(sort: str, row: DisclosureCase) -> str:
+    key = [getattr(row, c.key) for c in _SORT_KEYS[sort.lstrip("-")]]
+    data = [sort, [v.isoformat() if isinstance(v, date) else v for v in key], row.id]
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(sort: str, cursor: str) -> tuple[list[Any], int]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        their_sort, key, last_id = data
+        columns = _SORT_KEYS[sort.lstrip("-")]
+        if their_sort != sort or not isinstance(last_id, int) or len(key) != len(columns):
+            raise BadCursor(cursor)
+        values = [
+            None if v is None else date.fromisoformat(v) if c.key.endswith("date") else int(v)
+            for c, v in zip(columns, key, strict=True)
+        ]
+    except (ValueError, TypeError, KeyError, binascii.Error) as e:
+        raise BadCursor(cursor) from e
+    if any(v is None for v in values[1:]) or (values[0] is None and columns[0] is not DisclosureCase.due_date):
+        raise BadCursor(cursor)
+    return values, last_id
+
+
+def page(
+    session: Session,
+    f: CaseFilter,
+    sort: str,
+    limit: int,
+    *,
+    cursor: str | None = None,
+    offset: int = 0,
+    count: bool = True,
+) -> Page:
+    """One page of the list. The first page and every page after a ``cursor`` are keyset (seek) pages: an index range
+    from the last row's sort key, as fast on the millionth case as on the first. ``offset`` (the old page numbers) is
+    still answered, at the cost of reading the rows it skips. ``count``: also count the matches, up to ``TOTAL_CAP``."""
+    dialect = session.get_bind().dialect.name
+    stmt = _filtered(f, dialect)
+    total: int | None = None
+    exact = True
+    if count:
+        capped = stmt.with_only_columns(DisclosureCase.id).order_by(None).limit(TOTAL_CAP + 1).subquery()
+        total = session.scalar(select(func.count()).select_from(capped)) or 0
+        if total > TOTAL_CAP:
+            total, exact = TOTAL_CAP, False
+    if offset and cursor is None:
+        rows = list(session.scalars(stmt.order_by(*SORTS[sort]).offset(offset).limit(limit + 1)))
+    else:
+        rows = _seek(session, stmt, sort, None if cursor is None else _decode(sort, cursor), limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, _encode(sort, rows[-1]) if more else None, total, exact)
+
+
+def _seek(
+    session: Session, stmt: Select[DisclosureCase], sort: str, after: tuple[list[Any], int] | None, limit: int
+) -> list[DisclosureCase]:
+    descending = sort.startswith("-")
+    columns = [*_SORT_KEYS[sort.lstrip("-")], DisclosureCase.id]
+    order = [c.desc() if descending else c.asc() for c in columns]
+    nullable = columns[0] is DisclosureCase.due_date
+    rows: list[DisclosureCase] = []
+    if after is None or after[0][0] is not None:
+        # the rows with a sort key (all of them, except cases without a due date, which come last either way)
+        part = stmt.where(columns[0].is_not(None)) if nullable else stmt
+        if after is not None:
+            key, bound = tuple_(*columns), tuple_(*after[0], after[1])
+            part = part.where(key < bound if descending else key > bound)
+        rows = list(session.scalars(part.order_by(*order).limit(limit)))
+    if nullable and len(rows) < limit:
+        part = stmt.where(columns[0].is_(None))
+        if after is not None and after[0][0] is None:
+            part = part.where(DisclosureCase.id < after[1] if descending else DisclosureCase.id > after[1])
+        by_id = DisclosureCase.id.desc() if descending else DisclosureCase.id.asc()
+        rows += session.scalars(part.order_by(by_id).limit(limit - len(rows)))
+    return rows
 
 
 def get(

@@ -71,13 +71,23 @@ def list_cases(
         str | None, Query(max_length=100, description="Text in number, applicant, request or reference")
     ] = None,
     sort: Annotated[str, Query(pattern="^-?(due_date|received_date|number)$")] = "due_date",
-    page: Annotated[int, Query(ge=1)] = 1,
+    cursor: Annotated[
+        str | None, Query(max_length=400, description="The `next_cursor` of the page before (keyset paging)")
+    ] = None,
+    page: Annotated[
+        int, Query(ge=1, description="Page number (offset paging; slower on deep pages: prefer `cursor`)")
+    ] = 1,
     page_size: Annotated[int | None, Query(ge=1)] = None,
 ) -> CasePage:
-    """Cases in your agencies, sorted by the agency deadline (soonest first) unless ``sort`` says otherwise."""
+    """Cases in your agencies, sorted by the agency deadline (soonest first) unless ``sort`` says otherwise.
+    ``q`` finds cases whose number, applicant's name or external reference starts with it. Page on with
+    ``cursor=<next_cursor>`` (absent on the last page); ``total`` is counted on the first request only (not with a
+    cursor) and up to 1,000 (``total_exact`` false beyond)."""
     size = page_size or settings.default_page_size
     if size > settings.max_page_size:
         raise ApiError(422, "page_size_too_large", f"每页最多 {settings.max_page_size} 条。")
+    if cursor is not None and page != 1:
+        raise ApiError(422, "cursor_with_page", "cursor 与 page 不能同时使用：按 cursor 翻页时不要再给页码。")
     filters = repository.CaseFilter(
         agency_ids=principal.agency_ids(Permission.CASE_READ),
         status=status_,
@@ -89,10 +99,20 @@ def list_cases(
         external_ref=external_ref,
         text=q,
     )
-    rows, total = repository.page(session, filters, sort, (page - 1) * size, size)
+    try:
+        found = repository.page(
+            session, filters, sort, size, cursor=cursor, offset=(page - 1) * size, count=cursor is None
+        )
+    except repository.BadCursor:
+        raise ApiError(422, "cursor_invalid", "翻页游标无效（已损坏或与排序方式不符），请从第一页重新开始。") from None
     calendar = load_calendar(session)
     return CasePage(
-        items=[views.summary(case, calendar, today) for case in rows], total=total, page=page, page_size=size
+        items=[views.summary(case, calendar, today) for case in found.rows],
+        total=found.total,
+        total_exact=found.total_exact,
+        page=page,
+        page_size=size,
+        next_cursor=found.next_cursor,
     )
 
 

@@ -175,9 +175,11 @@ class CaseRead(CaseSummary):
 
 class CasePage(BaseModel):
     items: list[CaseSummary]
-    total: int
+    total: int | None = Field(description="Matching cases, counted up to 1,000; null on a page asked for with `cursor`")
+    total_exact: bool = Field(description="False when there are more than `total` matching cases")
     page: int
     page_size: int
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
 
 
 # --- procedural steps: one body per endpoint ------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.codes import ApplicantType, Channel, Disposition, ReviewKind, ReviewOutcome
@@ -11,6 +11,30 @@ from app.domain.lifecycle import CaseStatus, EventType
 from app.models.agency import Agency
 from app.models.base import Base, enum_check
 from app.models.user import AppUser
+
+LIST_INDEXES = (
+    Index("ix_disclosure_case_due_id", "due_date", "id"),
+    Index(
+        "ix_disclosure_case_open_due_id",
+        "due_date",
+        "id",
+        sqlite_where=text("status <> 'concluded'"),
+        postgresql_where=text("status <> 'concluded'"),
+    ),
+    Index("ix_disclosure_case_received_id", "received_date", "id"),
+    Index("ix_disclosure_case_year_seq_id", "year", "seq", "id"),
+    Index("ix_disclosure_case_number_prefix", "number", postgresql_ops={"number": "text_pattern_ops"}),
+    Index(
+        "ix_disclosure_case_applicant_name_prefix",
+        "applicant_name",
+        postgresql_ops={"applicant_name": "text_pattern_ops"},
+    ),
+    Index(
+        "ix_disclosure_case_external_ref_prefix",
+        "external_ref",
+        postgresql_ops={"external_ref": "text_pattern_ops"},
+    ),
+)
 
 
 class DisclosureCase(Base):
@@ -35,6 +59,8 @@ class DisclosureCase(Base):
         Index("ix_disclosure_case_agency_undelivered", "agency_id", "undelivered_since"),
         Index("ix_disclosure_case_agency_notice_late", "agency_id", "correction_notice_late", "status"),
         Index("ix_disclosure_case_handler_status_due", "handler_user_id", "status", "due_date"),
+        # the case list's orders and its keyset pages (app.case.repository.page), and its search by prefix
+        *LIST_INDEXES,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

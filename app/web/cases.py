@@ -5,7 +5,6 @@ concern."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -92,7 +91,15 @@ def case_list(
         open_only=not params.get("status"),
     )
     size = settings.default_page_size
-    rows, total = repository.page(session, filters, sort, (page - 1) * size, size)
+    cursor = params.get("cursor") or None
+    try:
+        found = repository.page(
+            session, filters, sort, size, cursor=cursor, offset=(page - 1) * size, count=cursor is None
+        )
+    except repository.BadCursor:
+        problems.append("翻页链接已失效，已回到第一页。")
+        cursor, page = None, 1
+        found = repository.page(session, filters, sort, size)
     calendar = load_calendar(session)
     kept = {
         key: value
@@ -103,10 +110,11 @@ def case_list(
         request,
         "cases.html",
         {
-            "items": [views.summary(case, calendar, today) for case in rows],
-            "total": total,
-            "page": page,
-            "pages": max(1, math.ceil(total / size)),
+            "items": [views.summary(case, calendar, today) for case in found.rows],
+            "total": found.total,
+            "total_exact": found.total_exact,
+            "first": cursor is None and page == 1,
+            "next_cursor": found.next_cursor,
             "filters": kept,
             "query": lambda **changes: "?" + urlencode({**kept, **changes}),
             "problems": problems,

@@ -129,7 +129,10 @@ def test_list_filters_sorts_and_pages(api, make_case):
         ]
         == late["id"]
     )
-    assert api.client.get(URL, params={"q": "规划"}, headers=headers).json()["total"] == 1
+    # q: a prefix of the number, the applicant's name or the external reference (not the request's text)
+    assert [i["id"] for i in api.client.get(URL, params={"q": "某公"}, headers=headers).json()["items"]] == [late["id"]]
+    assert api.client.get(URL, params={"q": "规划"}, headers=headers).json()["total"] == 0
+    assert api.client.get(URL, params={"q": "公司"}, headers=headers).json()["total"] == 0
     assert (
         api.client.get(URL, params={"received_to": "2026-01-31"}, headers=headers).json()["items"][0]["id"]
         == (early["id"])
@@ -139,10 +142,41 @@ def test_list_filters_sorts_and_pages(api, make_case):
     assert {i["id"] for i in overdue["items"]} == {early["id"], march["id"]}
     assert all(i["deadline"]["overdue"] for i in overdue["items"])
     page = api.client.get(URL, params={"page": 2, "page_size": 2}, headers=headers).json()
-    assert (page["total"], len(page["items"])) == (3, 1)
+    assert (page["total"], page["total_exact"], len(page["items"]), page["next_cursor"]) == (3, True, 1, None)
     too_big = api.client.get(URL, params={"page_size": 100000}, headers=headers)
     assert too_big.status_code == 422
     assert too_big.json()["code"] == "page_size_too_large"
+
+
+@pytest.mark.parametrize("sort", ["due_date", "-due_date", "received_date", "-received_date", "number", "-number"])
+def test_keyset_pages_cover_the_list_once_in_order(api, make_case, sort):
+    for received in ("2026-01-05", "2026-03-02", "2026-03-02", "2026-06-01", "2026-02-02"):
+        make_case(received=received)
+    headers = api.headers("a1")
+    everything = api.client.get(URL, params={"sort": sort, "page_size": 50}, headers=headers).json()
+    assert (everything["total"], everything["next_cursor"]) == (5, None)
+    seen, cursor = [], None
+    while True:
+        params = {"sort": sort, "page_size": 2} | ({"cursor": cursor} if cursor else {})
+        page = api.client.get(URL, params=params, headers=headers).json()
+        assert page["total"] == (5 if cursor is None else None)
+        seen += [i["id"] for i in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert seen == [i["id"] for i in everything["items"]]
+    offset = api.client.get(URL, params={"sort": sort, "page_size": 2, "page": 2}, headers=headers).json()
+    assert [i["id"] for i in offset["items"]] == seen[2:4]
+
+
+def test_a_bad_cursor_is_refused(api, make_case):
+    make_case()
+    make_case()
+    headers = api.headers("a1")
+    cursor = api.client.get(URL, params={"page_size": 1}, headers=headers).json()["next_cursor"]
+    for params in ({"cursor": "garbage"}, {"cursor": cursor, "sort": "-number"}, {"cursor": cursor, "page": 2}):
+        refused = api.client.get(URL, params={"page_size": 1, **params}, headers=headers)
+        assert refused.status_code == 422, params
+        assert refused.json()["code"] in {"cursor_invalid", "cursor_with_page"}
 
 
 def test_extension_adds_working_days_once_and_within_the_limit(api, make_case):
