@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from app.agency.repository import policy_of
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.case import service as case_service
@@ -14,11 +15,23 @@ from app.clock import utcnow
 from app.document import repository
 from app.document.files import get_document
 from app.document.profile import profile_of
-from app.domain.casefile import Carrier, Delivery, ServiceMethod, check_delivery, check_receipt, receipt_overdue_since
+from app.domain.casefile import (
+    RECEIPT_STARTS_PERIOD,
+    Carrier,
+    Delivery,
+    ServiceMethod,
+    check_delivery,
+    check_receipt,
+    clock_receipt,
+    letter_step,
+    receipt_overdue_since,
+)
+from app.domain.clock import open_waits
 from app.domain.errors import InvalidInput, NotFound, WrongState
+from app.domain.letters import LetterKind
 from app.domain.roles import Permission
 from app.holiday.repository import load_calendar
-from app.models import CaseDocument, DocumentDelivery
+from app.models import CaseDocument, DisclosureCase, DocumentDelivery
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,27 @@ class DeliveryIn:
 
 def _snapshot(row: DocumentDelivery) -> dict[str, object]:
     return audit.snapshot(row)
+
+
+def _feed_clock(
+    session: Session, principal: Principal, case: DisclosureCase, document: CaseDocument, received_on: date, today: date
+) -> None:
+    """A fee notice's or consultation letter's receipt is the day the other party's period counts from (国办函〔2020〕
+    109号 第七条; 条例 Art. 32, 34): record it on the clock as the step ``POST /cases/{id}/delivery`` does, naming
+    the letter's step, in the same transaction. Nothing to do when the timeline holds that day already or the step
+    is no longer open (paid, answered, concluded); a different day already recorded is refused (409)."""
+    kind = LetterKind(document.kind)
+    if kind not in RECEIPT_STARTS_PERIOD or document.letter_date is None:
+        return
+    history = [case_service.domain_event(e) for e in case.events]
+    seq = letter_step(kind, document.letter_date, document.step_seq, history)
+    if seq is None or not clock_receipt(seq, received_on, history):
+        return
+    waits = open_waits(case.received_date, history, policy_of(case.agency), load_calendar(session))
+    if not any(w.key == seq for w in waits):
+        return
+    note = f"据文书 {document.number} 的送达记录登记"
+    case_service.record_delivery(session, principal, case.id, received_on, today, letter_seq=seq, note=note)
 
 
 def record(session: Session, principal: Principal, document_id: int, body: DeliveryIn, today: date) -> DocumentDelivery:
@@ -69,6 +103,8 @@ def record(session: Session, principal: Principal, document_id: int, body: Deliv
     )
     document.deliveries.append(row)
     session.flush()
+    if body.received_on is not None:
+        _feed_clock(session, principal, case, document, body.received_on, today)
     audit.record(
         session,
         agency=case.agency,
@@ -98,6 +134,7 @@ def record_receipt(
     before = _snapshot(row)
     row.received_on = received_on
     session.flush()
+    _feed_clock(session, principal, case, row.document, received_on, today)
     audit.record(
         session,
         agency=case.agency,

@@ -4,11 +4,11 @@ the whole file as one ZIP with an index (条例 Art. 45: 归档)."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,6 @@ from app import spreadsheet
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.case import service as case_service
-from app.clock import utcnow
 from app.document import repository
 from app.document.events import emit_document
 from app.document.naming import safe_filename
@@ -77,6 +76,28 @@ def check_room(session: Session, case_id: int, size: int, limits: Limits) -> Non
         )
 
 
+def store(
+    session: Session, principal: Principal, case: DisclosureCase, action: str, content: bytes, **fields: Any
+) -> CaseDocument:
+    """Keep a document (a generated letter, an upload) in the case file: written by the repository, audited
+    (``action``) and announced to webhook subscribers (``document.created``), in the caller's transaction."""
+    document = repository.add_document(
+        session, content, case_id=case.id, agency_id=case.agency_id, created_by=principal.actor, **fields
+    )
+    audit.record(
+        session,
+        agency=case.agency,
+        actor=principal.actor,
+        action=action,
+        entity="case_document",
+        entity_id=document.id,
+        before=None,
+        after={**audit.snapshot(document, exclude=("content", "pdf")), "case_id": case.id},
+    )
+    emit_document(session, case, document)
+    return document
+
+
 def upload(session: Session, principal: Principal, case_id: int, upload: Upload, limits: Limits) -> CaseDocument:
     """Keep an attachment in the case file: its type read from the content, its size and SHA-256 computed here."""
     case = case_service.get_case(session, principal, case_id, Permission.CASE_STEP)
@@ -86,35 +107,19 @@ def upload(session: Session, principal: Principal, case_id: int, upload: Upload,
     sniffed = sniff(upload.content, upload.filename, upload.declared_type)
     check_room(session, case.id, len(upload.content), limits)
     name = safe_filename(upload.filename, f"{upload.kind.value}{sniffed.extension}")
-    document = CaseDocument(
-        case_id=case.id,
-        agency_id=case.agency_id,
+    return store(
+        session,
+        principal,
+        case,
+        "document.upload",
+        upload.content,
         kind=upload.kind.value,
         origin="uploaded",
         title=(upload.title or ATTACHMENT_LABELS[upload.kind])[:200],
         filename=name,
         media_type=sniffed.media_type,
-        size=len(upload.content),
-        sha256=hashlib.sha256(upload.content).hexdigest(),
-        content=upload.content,
         personal=personal,
-        created_by=principal.actor,
-        created_at=utcnow(),
     )
-    session.add(document)
-    session.flush()
-    audit.record(
-        session,
-        agency=case.agency,
-        actor=principal.actor,
-        action="document.upload",
-        entity="case_document",
-        entity_id=document.id,
-        before=None,
-        after={**audit.snapshot(document, exclude=("content", "pdf")), "case_id": case.id},
-    )
-    emit_document(session, case, document)
-    return document
 
 
 def may_read_personal(principal: Principal, document: CaseDocument) -> bool:

@@ -6,7 +6,6 @@ states is the one the clock gave *as of that step*, so a letter made later never
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,13 +13,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.agency.repository import policy_of
-from app.audit import service as audit
 from app.auth.principal import Principal
 from app.case import service as case_service
-from app.clock import utcnow
 from app.db import transaction
-from app.document import docx, repository, templates
-from app.document.events import emit_document
+from app.document import docx, files, repository, templates
 from app.document.naming import safe_filename
 from app.document.profile import profile_of
 from app.document.variables import LETTER_VARIABLES
@@ -179,17 +175,17 @@ def generate(session: Session, principal: Principal, case_id: int, request: Lett
     template = templates.effective(session, case.agency_id, request.kind.value)
     content = docx.render(template.content, context)
     title = LETTER_LABELS[request.kind]
-    document = CaseDocument(
-        case_id=case.id,
-        agency_id=case.agency_id,
+    return files.store(
+        session,
+        principal,
+        case,
+        "document.generate",
+        content,
         kind=request.kind.value,
         origin="generated",
         title=title,
         filename=safe_filename(f"{case.number}-{title}-{number}.docx", f"{request.kind.value}.docx"),
         media_type=docx.DOCX_MEDIA_TYPE,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
         personal=False,
         number=number,
         letter_date=on,
@@ -197,23 +193,8 @@ def generate(session: Session, principal: Principal, case_id: int, request: Lett
         disposition=disposition.value if disposition else None,
         remedy=remedy,
         template_sha256=template.sha256,
-        created_by=principal.actor,
-        created_at=utcnow(),
+        step_seq=event.seq if event is not None else None,
     )
-    session.add(document)
-    session.flush()
-    audit.record(
-        session,
-        agency=case.agency,
-        actor=principal.actor,
-        action="document.generate",
-        entity="case_document",
-        entity_id=document.id,
-        before=None,
-        after={**audit.snapshot(document, exclude=("content", "pdf")), "case_id": case.id},
-    )
-    emit_document(session, case, document)
-    return document
 
 
 def attach_pdf(factory: sessionmaker[Session], document_id: int) -> bool:

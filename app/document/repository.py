@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, undefer
 
+from app.clock import utcnow
 from app.db import insert_or_ignore
 from app.models import CaseDocument, DocumentDelivery, DocumentTemplate, LetterCounter, LetterProfile
 
@@ -44,6 +47,21 @@ def next_letter_sequence(session: Session, agency_id: int, kind: str, year: int)
     )
     assert isinstance(value, int)
     return value
+
+
+def add_document(session: Session, content: bytes, **fields: Any) -> CaseDocument:
+    """Write one document into a case file: its size and SHA-256 computed here from ``content``, never taken from
+    the caller, and the time of writing. The one place a ``case_document`` row is made."""
+    document = CaseDocument(
+        content=content,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        created_at=utcnow(),
+        **fields,
+    )
+    session.add(document)
+    session.flush()
+    return document
 
 
 def case_documents(session: Session, case_id: int) -> list[CaseDocument]:

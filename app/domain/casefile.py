@@ -8,12 +8,15 @@ receipt, the receipt day).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from app.domain.calendar import WorkingCalendar
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, WrongState
+from app.domain.events import CaseEvent, EventType
+from app.domain.letters import LETTER_STEP, LetterKind
 
 
 class AttachmentKind(StrEnum):
@@ -110,3 +113,58 @@ def receipt_overdue_since(
     None. Counted like every period here: the sending day is not counted."""
     passed = calendar.working_days_between(sent_on, as_of)
     return passed if passed > days else None
+
+
+RECEIPT_STARTS_PERIOD = frozenset({LetterKind.FEE_NOTICE, LetterKind.CONSULTATION_LETTER})
+"""Letters whose *receipt* starts the other party's period, so that the clock needs the receipt day: the fee notice
+(国办函〔2020〕109号 第七条: 20 working days to pay from the day after receipt) and the consultation letter (条例
+Art. 32, 34: 15 working days to answer from receipt)."""
+
+_LETTER_STEPS = frozenset({EventType.FEE_NOTICE_SENT, EventType.CONSULTATION_STARTED})
+
+
+def recorded_receipts(events: Sequence[CaseEvent]) -> dict[int, date]:
+    """The receipt day the timeline holds for each fee notice and consultation letter step, by the step's ``seq``:
+    given with the step itself, or by a later delivery step naming it (``ref``) or, without a name, the only such
+    step still without one (as ``app.domain.lifecycle`` admitted it)."""
+    found: dict[int, date] = {}
+    steps: list[int] = []
+    for event in events:
+        if event.seq is None:
+            continue
+        if event.type in _LETTER_STEPS:
+            steps.append(event.seq)
+            if event.delivered_on is not None:
+                found[event.seq] = event.delivered_on
+        elif event.type is EventType.DELIVERY_RECORDED and event.delivered_on is not None:
+            open_ = [seq for seq in steps if seq not in found]
+            target = event.ref if event.ref is not None else (open_[0] if len(open_) == 1 else None)
+            if target is not None and target not in found:
+                found[target] = event.delivered_on
+    return found
+
+
+def letter_step(kind: LetterKind, letter_date: date, step_seq: int | None, events: Sequence[CaseEvent]) -> int | None:
+    """The ``seq`` of the step a letter reports: stored with it, or (a letter made before it was stored) the latest
+    step of its kind on the letter's date."""
+    if step_seq is not None:
+        return step_seq
+    step = LETTER_STEP.get(kind)
+    same = [e.seq for e in events if e.type is step and e.on == letter_date and e.seq is not None]
+    return same[-1] if same else None
+
+
+def clock_receipt(step_seq: int, received_on: date, events: Sequence[CaseEvent]) -> bool:
+    """Whether the receipt day of a fee notice or consultation letter is still to be recorded on the clock: False
+    when the timeline holds the same day already; a different day is a conflict the clerk must resolve (the
+    timeline is append-only, so the earlier record stands until corrected)."""
+    recorded = recorded_receipts(events).get(step_seq)
+    if recorded is None:
+        return True
+    if recorded != received_on:
+        raise WrongState(
+            "delivery_conflict",
+            f"时间线第{step_seq}项已登记送达（签收）日期 {recorded.isoformat()}，与本次登记的签收日期 "
+            f"{received_on.isoformat()} 不一致。期限按已登记的日期计算；如本次日期正确，请先核实并更正时间线。",
+        )
+    return False

@@ -102,6 +102,7 @@ class CaseDocument(Base):
     disposition: Mapped[str | None] = mapped_column(String(48))
     remedy: Mapped[str | None] = mapped_column(Text)
     template_sha256: Mapped[str | None] = mapped_column(String(64))
+    step_seq: Mapped[int | None]  # a letter: the ``seq`` of the timeline step it reports
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
 
