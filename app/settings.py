@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest file of a case file (upload or letter)")
     max_case_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Largest total size of one case's file")
     pdf_letters: bool = Field(True, description="Render each letter to PDF with LibreOffice when it is installed")
+    pdf_conversions: int = Field(1, ge=1, le=8, description="LibreOffice conversions at once, per API process")
+    pdf_timeout_seconds: int = Field(60, ge=5, le=600, description="A LibreOffice conversion is killed after this")
     cors_origins: str = Field("", description="Browser origins allowed to call the API, comma-separated; none if empty")
     session_idle_hours: int = Field(8, ge=1, description="A browser session ends after this many idle hours")
     db_connect_timeout: int = Field(

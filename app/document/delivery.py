@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,11 +25,12 @@ from app.domain.casefile import (
     check_receipt,
     clock_receipt,
     letter_step,
-    receipt_overdue_since,
+    receipt_overdue,
+    recorded_receipts,
 )
-from app.domain.clock import open_waits
+from app.domain.clock import DayNote, open_waits
 from app.domain.errors import InvalidInput, NotFound, WrongState
-from app.domain.letters import LetterKind
+from app.domain.letters import LETTER_LABELS, LetterKind
 from app.domain.roles import Permission
 from app.holiday.repository import load_calendar
 from app.models import CaseDocument, DisclosureCase, DocumentDelivery
@@ -150,29 +152,124 @@ def record_receipt(
 
 @dataclass(frozen=True)
 class Unreceived:
-    document: CaseDocument
-    case_number: str
-    agency: str
-    sent_on: date
+    """A letter whose receipt is not on record past the agency's number of working days: a generated letter
+    (``document``), or a fee notice or consultation letter on the timeline for which none was generated."""
+
+    case: DisclosureCase
+    kind: LetterKind
+    title: str
+    document: CaseDocument | None
+    number: str | None
+    letter_date: date
+    step_seq: int | None
+    sent_on: date  # the latest hand-over or posting; the letter's date when none is recorded
     sent: bool  # False: no delivery recorded at all, counted from the letter's date
-    working_days: int
+    record_by: date  # app.domain.casefile.receipt_record_by
+    working_days: int  # working days since sent_on
+
+    @property
+    def label(self) -> str:
+        where = f"时间线第{self.step_seq}项" if self.step_seq is not None else ""
+        if self.document is None:
+            return f"{self.title}（{where}，未在本系统生成文书）"
+        return f"{self.title} {self.number or ''}".strip()
+
+
+def _days_of(session: Session, agencies: dict[int, int], case: DisclosureCase) -> int:
+    if case.agency_id not in agencies:
+        agencies[case.agency_id] = profile_of(session, case.agency).receipt_overdue_days
+    return agencies[case.agency_id]
+
+
+_WAIT_KIND = {DayNote.FEE: LetterKind.FEE_NOTICE, DayNote.CONSULTATION: LetterKind.CONSULTATION_LETTER}
+
+
+def awaiting_receipt(session: Session, agency_ids: Collection[int], as_of: date) -> list[Unreceived]:
+    """Every letter of the agencies whose receipt is not on record more than the agency's number of working days
+    (``receipt_overdue_days``, default 10; ``app.domain.casefile.receipt_overdue``) after it was handed over or
+    posted — or, never sent, after its date. The one list behind ``GET /letters/unreceived`` and the overdue
+    report's ``delivery_not_recorded``, each letter once:
+
+    - a generated letter without a receipt in its delivery records; a fee notice or consultation letter also
+      counts as received when the timeline holds its receipt (recorded by ``POST /cases/{id}/delivery``); of
+      several letters generated for one step only the latest counts;
+    - a fee notice or consultation letter on the timeline whose receipt the clock lacks and for which no letter
+      was generated here (typed elsewhere), counted from the step's day."""
+    calendar = load_calendar(session)
+    days: dict[int, int] = {}
+    rows: list[Unreceived] = []
+    latest: dict[tuple[int, str, int], int] = {}
+    letters = repository.unreceived_letters(session, agency_ids, as_of)
+    for document in letters:
+        if document.step_seq is not None:
+            key = (document.case_id, document.kind, document.step_seq)
+            latest[key] = max(latest.get(key, 0), document.id)
+    for document in letters:
+        case = document.case
+        kind = LetterKind(document.kind)
+        assert document.letter_date is not None
+        history = [case_service.domain_event(e) for e in case.events]
+        seq = letter_step(kind, document.letter_date, document.step_seq, history)
+        if document.step_seq is not None and latest[(case.id, document.kind, document.step_seq)] != document.id:
+            continue
+        if kind in RECEIPT_STARTS_PERIOD and seq is not None and seq in recorded_receipts(history):
+            continue
+        sent = [d.sent_on for d in document.deliveries]
+        since = max(sent) if sent else document.letter_date
+        record_by = receipt_overdue(since, as_of, calendar, _days_of(session, days, case))
+        if record_by is not None:
+            rows.append(
+                Unreceived(
+                    case,
+                    kind,
+                    document.title,
+                    document,
+                    document.number,
+                    document.letter_date,
+                    seq,
+                    since,
+                    bool(sent),
+                    record_by,
+                    calendar.working_days_between(since, as_of),
+                )
+            )
+    cases = repository.undelivered_cases(session, agency_ids, as_of)
+    kinds = [k.value for k in RECEIPT_STARTS_PERIOD]
+    generated: dict[int, list[CaseDocument]] = {}
+    for document in repository.letter_steps(session, [c.id for c in cases], kinds):
+        generated.setdefault(document.case_id, []).append(document)
+    for case in cases:
+        history = [case_service.domain_event(e) for e in case.events]
+        covered = {
+            letter_step(LetterKind(d.kind), d.letter_date, d.step_seq, history)
+            for d in generated.get(case.id, [])
+            if d.letter_date is not None
+        }
+        for wait in open_waits(case.received_date, history, policy_of(case.agency), calendar):
+            if wait.delivered or wait.note not in _WAIT_KIND or wait.key in covered:
+                continue
+            record_by = receipt_overdue(wait.first, as_of, calendar, _days_of(session, days, case))
+            if record_by is not None:
+                kind = _WAIT_KIND[wait.note]
+                rows.append(
+                    Unreceived(
+                        case,
+                        kind,
+                        LETTER_LABELS[kind],
+                        None,
+                        None,
+                        wait.first,
+                        wait.key,
+                        wait.first,
+                        False,
+                        record_by,
+                        calendar.working_days_between(wait.first, as_of),
+                    )
+                )
+    rows.sort(key=lambda u: (u.sent_on, u.case.id, u.step_seq or 0))
+    return rows
 
 
 def unreceived(session: Session, principal: Principal, as_of: date) -> list[Unreceived]:
-    """Letters without a recorded receipt more than the agency's configured number of working days (default 10)
-    after they were handed over or posted — or, never sent, after their date."""
-    scope = principal.agency_ids(Permission.CASE_READ)
-    calendar = load_calendar(session)
-    rows: list[Unreceived] = []
-    profiles: dict[int, int] = {}
-    for document in repository.unreceived_letters(session, scope, as_of):
-        case = document.case
-        if document.agency_id not in profiles:
-            profiles[document.agency_id] = profile_of(session, case.agency).receipt_overdue_days
-        sent = [d.sent_on for d in document.deliveries]
-        since = max(sent) if sent else document.letter_date
-        assert since is not None
-        days = receipt_overdue_since(since, as_of, calendar, profiles[document.agency_id])
-        if days is not None:
-            rows.append(Unreceived(document, case.number, case.agency.code, since, bool(sent), days))
-    return rows
+    """:func:`awaiting_receipt` over the agencies whose cases the principal may read."""
+    return awaiting_receipt(session, principal.agency_ids(Permission.CASE_READ), as_of)

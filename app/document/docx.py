@@ -6,11 +6,16 @@ value is text typed by people (design mistakes 9). Values are also stripped of t
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -90,33 +95,90 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def to_pdf(docx: bytes) -> bytes | None:
-    """The PDF rendering of ``docx`` by LibreOffice headless, or None when it is not installed or fails. Slow (a
-    second or more): never call it while a database transaction or lock is held (design mistake 7)."""
+class ConverterBusy(Exception):
+    """Every LibreOffice slot of this process is taken: try again in ``retry_after`` seconds (HTTP 503)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("PDF conversion busy")
+        self.retry_after = retry_after
+
+
+_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+def _slots(concurrent: int) -> threading.BoundedSemaphore:
+    with _SLOTS_LOCK:
+        return _SLOTS.setdefault(concurrent, threading.BoundedSemaphore(concurrent))
+
+
+def reserve_slot(concurrent: int, wait: float = 0.0) -> bool:
+    """Take one of the process's ``concurrent`` LibreOffice slots (``GONGKAI_PDF_CONVERSIONS``), waiting at most
+    ``wait`` seconds; False when none came free. Each conversion is a LibreOffice process of a few hundred MB: a
+    burst of requests must queue or be refused, never start one process each. Give it back with
+    :func:`release_slot` (:func:`to_pdf` does, when passed ``reserved=True``)."""
+    slots = _slots(concurrent)
+    return slots.acquire(timeout=wait) if wait > 0 else slots.acquire(blocking=False)
+
+
+def release_slot(concurrent: int) -> None:
+    _slots(concurrent).release()
+
+
+@contextmanager
+def conversion_slot(concurrent: int, wait: float, retry_after: int, *, reserved: bool = False) -> Iterator[None]:
+    """Hold a slot for one conversion (already taken when ``reserved``); :class:`ConverterBusy` when none comes
+    free within ``wait`` seconds."""
+    if not reserved and not reserve_slot(concurrent, wait):
+        raise ConverterBusy(retry_after)
+    try:
+        yield
+    finally:
+        release_slot(concurrent)
+
+
+def to_pdf(
+    docx: bytes, *, concurrent: int = 1, timeout: int = PDF_TIMEOUT_SECONDS, wait: float = 0.0, reserved: bool = False
+) -> bytes | None:
+    """The PDF rendering of ``docx`` by LibreOffice headless, or None when it is not installed, fails or takes longer
+    than ``timeout`` seconds (the process group is killed). At most ``concurrent`` run at once in this process
+    (:func:`conversion_slot`; :class:`ConverterBusy` after ``wait`` seconds). Slow (a second or more): never call it
+    while a database transaction or lock is held (design mistake 7)."""
     binary = soffice()
     if binary is None:
+        if reserved:
+            release_slot(concurrent)
         return None
-    with tempfile.TemporaryDirectory(prefix="gongkai-pdf-") as tmp:
+    with (
+        conversion_slot(concurrent, wait, timeout, reserved=reserved),
+        tempfile.TemporaryDirectory(prefix="gongkai-pdf-") as tmp,
+    ):
         source = Path(tmp) / "letter.docx"
         source.write_bytes(docx)
         profile = Path(tmp) / "profile"
+        command = [
+            binary,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            tmp,
+            str(source),
+        ]
         try:
-            subprocess.run(  # noqa: S603
-                [
-                    binary,
-                    f"-env:UserInstallation=file://{profile}",
-                    "--headless",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    tmp,
-                    str(source),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=PDF_TIMEOUT_SECONDS,
+            process = subprocess.Popen(  # noqa: S603
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
             )
-        except (subprocess.SubprocessError, OSError):
+        except OSError:
+            return None
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # soffice is a launcher: its children (soffice.bin) share its new session's process group
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
             return None
         target = Path(tmp) / "letter.pdf"
-        return target.read_bytes() if target.exists() else None
+        return target.read_bytes() if process.returncode == 0 and target.exists() else None

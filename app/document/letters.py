@@ -6,6 +6,7 @@ states is the one the clock gave *as of that step*, so a letter made later never
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -47,6 +48,7 @@ from app.domain.lifecycle import CONCLUDING_EVENTS, EventType
 from app.domain.roles import Permission
 from app.holiday.repository import load_calendar
 from app.models import CaseDocument, CaseEvent, DisclosureCase
+from app.settings import Settings
 
 SILENCE: dict[ConsultationParty, str] = {
     ConsultationParty.THIRD_PARTY: "逾期未提出意见的，由本机关依照《中华人民共和国政府信息公开条例》的规定"
@@ -197,18 +199,38 @@ def generate(session: Session, principal: Principal, case_id: int, request: Lett
     )
 
 
-def attach_pdf(factory: sessionmaker[Session], document_id: int) -> bool:
+def attach_pdf(
+    factory: sessionmaker[Session], document_id: int, settings: Settings, *, wait: float = 0.0, reserved: bool = False
+) -> bool:
     """Render a stored letter to PDF with LibreOffice and keep it beside the DOCX. The conversion runs between two
-    short transactions, never inside one (design mistake 7); without LibreOffice it does nothing."""
-    if docx.soffice() is None:
-        return False
-    with transaction(factory) as session:
-        content = repository.letter_content(session, document_id)
+    short transactions, never inside one (design mistake 7); without LibreOffice it does nothing. Bounded
+    (``app.document.docx.conversion_slot``): :class:`~app.document.docx.ConverterBusy` when every slot is taken
+    for ``wait`` seconds; ``reserved``: the caller took the slot (``docx.reserve_slot``) and this gives it back."""
+    content = None
+    try:
+        with transaction(factory) as session:
+            content = repository.letter_content(session, document_id)
+    finally:
+        if content is None and reserved:
+            docx.release_slot(settings.pdf_conversions)
     if content is None:
         return False
-    pdf = docx.to_pdf(content)
+    pdf = docx.to_pdf(
+        content,
+        concurrent=settings.pdf_conversions,
+        timeout=settings.pdf_timeout_seconds,
+        wait=wait,
+        reserved=reserved,
+    )
     if pdf is None:
         return False
     with transaction(factory) as session:
         repository.set_pdf(session, document_id, pdf)
     return True
+
+
+def render_pdf_later(factory: sessionmaker[Session], document_id: int, settings: Settings) -> None:
+    """The background rendering after a letter is generated: it waits for a slot as long as one conversion may
+    take, then leaves the letter without PDF (made on demand by ``GET /documents/{id}/content?format=pdf``)."""
+    with suppress(docx.ConverterBusy):
+        attach_pdf(factory, document_id, settings, wait=settings.pdf_timeout_seconds)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from app.clock import utcnow
 from app.db import insert_or_ignore
-from app.models import CaseDocument, DocumentDelivery, DocumentTemplate, LetterCounter, LetterProfile
+from app.models import CaseDocument, DisclosureCase, DocumentDelivery, DocumentTemplate, LetterCounter, LetterProfile
 
 
 def template(session: Session, agency_id: int, kind: str, *, content: bool = False) -> DocumentTemplate | None:
@@ -112,8 +112,8 @@ def delivery(session: Session, delivery_id: int, agency_ids: Collection[int]) ->
 
 
 def unreceived_letters(session: Session, agency_ids: Collection[int], sent_before: date) -> list[CaseDocument]:
-    """Letters of the agencies without any recorded receipt whose latest hand-over or posting — or, never sent, whose
-    date — is before ``sent_before``; the working-day rule is applied by the caller (``app.domain.casefile``)."""
+    """Letters of the agencies without any recorded receipt dated before ``sent_before``, with their case and its
+    timeline; the working-day rule is applied by the caller (``app.domain.casefile.receipt_overdue``)."""
     received = select(DocumentDelivery.document_id).where(DocumentDelivery.received_on.is_not(None))
     return list(
         session.scalars(
@@ -124,8 +124,37 @@ def unreceived_letters(session: Session, agency_ids: Collection[int], sent_befor
                 CaseDocument.letter_date < sent_before,
                 CaseDocument.id.not_in(received),
             )
-            .options(selectinload(CaseDocument.deliveries), selectinload(CaseDocument.case))
+            .options(
+                selectinload(CaseDocument.deliveries),
+                selectinload(CaseDocument.case).selectinload(DisclosureCase.events),
+            )
             .order_by(CaseDocument.letter_date, CaseDocument.id)
+        )
+    )
+
+
+def undelivered_cases(session: Session, agency_ids: Collection[int], before: date) -> list[DisclosureCase]:
+    """Cases with a fee notice or consultation letter out since before ``before`` whose receipt the clock does not
+    have (``undelivered_since``, indexed with the agency), with their timeline."""
+    return list(
+        session.scalars(
+            select(DisclosureCase)
+            .where(DisclosureCase.agency_id.in_(agency_ids), DisclosureCase.undelivered_since < before)
+            .options(selectinload(DisclosureCase.events))
+            .order_by(DisclosureCase.id)
+        )
+    )
+
+
+def letter_steps(session: Session, case_ids: Collection[int], kinds: Collection[str]) -> list[CaseDocument]:
+    """The generated letters of ``kinds`` of the cases (without their contents): which steps have a letter."""
+    if not case_ids:
+        return []
+    return list(
+        session.scalars(
+            select(CaseDocument).where(
+                CaseDocument.case_id.in_(case_ids), CaseDocument.origin == "generated", CaseDocument.kind.in_(kinds)
+            )
         )
     )
 

@@ -13,7 +13,7 @@ from app.auth.dependencies import PrincipalDep
 from app.auth.principal import Principal
 from app.deps import SessionDep, SettingsDep, TodayDep
 from app.document import delivery, files, kinds, letters, profile, repository, templates  # noqa: F401
-from app.document.docx import DOCX_MEDIA_TYPE, PDF_MEDIA_TYPE
+from app.document.docx import DOCX_MEDIA_TYPE, PDF_MEDIA_TYPE, reserve_slot, soffice
 from app.document.naming import content_disposition
 from app.document.registry import template_kinds
 from app.document.schemas import (
@@ -29,7 +29,7 @@ from app.document.schemas import (
     UnreceivedRead,
 )
 from app.domain.casefile import AttachmentKind, Carrier, ServiceMethod
-from app.errors import ApiError
+from app.errors import ApiError, problem
 from app.models import CaseDocument, DocumentDelivery
 from app.settings import Settings
 
@@ -206,7 +206,7 @@ def create_letter(
     request_ = letters.LetterRequest(body.kind, dict(body.facts), body.reasons_until)
     document = letters.generate(session, principal, case_id, request_, today)
     if settings.pdf_letters:
-        background.add_task(letters.attach_pdf, request.app.state.session_factory, document.id)
+        background.add_task(letters.render_pdf_later, request.app.state.session_factory, document.id, settings)
     response.headers["Location"] = f"/api/v1/documents/{document.id}"
     return document_read(document, principal, pdf=False)
 
@@ -274,18 +274,23 @@ def get_document(document_id: int, session: SessionDep, principal: PrincipalDep)
 )
 def download_document(
     document_id: int,
+    request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     principal: PrincipalDep,
+    settings: SettingsDep,
     format: Annotated[str, Query(pattern="^(original|pdf)$")] = "original",
     inline: bool = False,
 ) -> Response:
-    """The file as stored (a letter: DOCX), or its PDF rendering (``format=pdf``, 404 `pdf_not_available` when
-    LibreOffice is not installed or the rendering is not done yet)."""
+    """The file as stored (a letter: DOCX), or its PDF rendering (``format=pdf``). A letter without its PDF yet gets
+    503 `pdf_rendering` with ``Retry-After`` while LibreOffice makes it after this response, or 503
+    `pdf_converter_busy` when every conversion slot is taken (``GONGKAI_PDF_CONVERSIONS``); 404
+    `pdf_not_available` where LibreOffice is not installed or letters are not rendered."""
     pdf = format == "pdf"
     document = files.get_document(session, principal, document_id, content=not pdf, pdf=pdf)
     if pdf:
         if document.pdf is None:
-            raise ApiError(404, "pdf_not_available", "该文书没有 PDF 版本（服务器未安装 LibreOffice，或正在生成）。")
+            return _render_on_demand(document, request, background, settings)
         name = document.filename.rsplit(".", 1)[0] + ".pdf"
         return Response(
             document.pdf, media_type=PDF_MEDIA_TYPE, headers={"Content-Disposition": content_disposition(name, inline)}
@@ -295,6 +300,23 @@ def download_document(
         media_type=document.media_type,
         headers={"Content-Disposition": content_disposition(document.filename, inline)},
     )
+
+
+def _render_on_demand(
+    document: CaseDocument, request: Request, background: BackgroundTasks, settings: Settings
+) -> Response:
+    """The answer for a missing PDF. The conversion runs after the response, once the request's transaction has
+    ended (design mistake 7), in a slot taken now: when none is free the answer says to retry, and no further
+    LibreOffice process is started. (Returned, not raised: a raised error would drop the background task.)"""
+    if document.origin != "generated" or not settings.pdf_letters or soffice() is None:
+        raise ApiError(404, "pdf_not_available", "该文书没有 PDF 版本（服务器未安装 LibreOffice，或未启用 PDF）。")
+    retry = {"Retry-After": str(min(settings.pdf_timeout_seconds, 30))}
+    if not reserve_slot(settings.pdf_conversions):
+        raise ApiError(503, "pdf_converter_busy", "PDF 转换繁忙（同时转换的文书已达上限），请稍后重试。", headers=retry)
+    factory = request.app.state.session_factory
+    background.add_task(letters.attach_pdf, factory, document.id, settings, reserved=True)
+    detail = "正在生成该文书的 PDF 版本，请稍后重试。"
+    return problem(request, 503, "pdf_rendering", detail, headers={"Retry-After": "5"})
 
 
 @router.post("/documents/{document_id}/deliveries", status_code=status.HTTP_201_CREATED, responses=ERRORS)
@@ -323,19 +345,22 @@ def list_unreceived(
     as_of: Annotated[date | None, Query(description="Default: today")] = None,
 ) -> list[UnreceivedRead]:
     """Letters of your agencies without a recorded receipt more than the agency's number of working days (default
-    10, `receipt_overdue_days` of the letter profile) after they were handed over or posted, or never sent."""
+    10, `receipt_overdue_days` of the letter profile) after they were handed over or posted, or never sent: the
+    same list as the overdue report's `delivery_not_recorded` findings."""
     return [
         UnreceivedRead(
-            document_id=u.document.id,
-            case_id=u.document.case_id,
-            case_number=u.case_number,
-            agency=u.agency,
-            kind=u.document.kind,
-            title=u.document.title,
-            number=u.document.number,
-            letter_date=u.document.letter_date,
+            document_id=u.document.id if u.document else None,
+            case_id=u.case.id,
+            case_number=u.case.number,
+            agency=u.case.agency.code,
+            kind=u.kind.value,
+            title=u.title,
+            number=u.number,
+            letter_date=u.letter_date,
+            step_seq=u.step_seq,
             sent=u.sent,
             since=u.sent_on,
+            record_by=u.record_by,
             working_days=u.working_days,
         )
         for u in delivery.unreceived(session, principal, as_of or today)

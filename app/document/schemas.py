@@ -156,14 +156,18 @@ class DocumentRead(BaseModel):
 
 
 class UnreceivedRead(BaseModel):
-    document_id: int
+    document_id: int | None = Field(
+        description="The generated letter; null for a step whose letter was typed elsewhere"
+    )
     case_id: int
     case_number: str
     agency: str
     kind: str
     title: str
     number: str | None
-    letter_date: date | None
+    letter_date: date
+    step_seq: int | None = Field(description="The timeline step the letter reports")
     sent: bool = Field(description="False: no delivery recorded at all (counted from the letter's date)")
     since: date
-    working_days: int
+    record_by: date = Field(description="The day by which the receipt should have been recorded")
+    working_days: int = Field(description="Working days since it was sent")

@@ -106,13 +106,21 @@ def check_receipt(sent_on: date, received_on: date | None, today: date) -> None:
         raise InvalidInput("receipt_in_future", "签收日期不能晚于今天。")
 
 
-def receipt_overdue_since(
+def receipt_record_by(sent_on: date, calendar: WorkingCalendar, days: int = DEFAULT_RECEIPT_OVERDUE_DAYS) -> date:
+    """The day by which a letter's receipt should be on record: the ``days``-th working day after it was handed
+    over or posted (the sending day not counted, as every period here). No text sets it; a registered letter inside
+    China comes back with its receipt well within 10 working days, and until the receipt is recorded a period that
+    runs from it (109号 第七条, Art. 32) has no end. One rule for the list of unreceived letters and the overdue
+    report (``delivery_not_recorded``)."""
+    return calendar.add_working_days(sent_on, days)
+
+
+def receipt_overdue(
     sent_on: date, as_of: date, calendar: WorkingCalendar, days: int = DEFAULT_RECEIPT_OVERDUE_DAYS
-) -> int | None:
-    """Working days since the letter was sent when more than ``days`` have passed without a recorded receipt, else
-    None. Counted like every period here: the sending day is not counted."""
-    passed = calendar.working_days_between(sent_on, as_of)
-    return passed if passed > days else None
+) -> date | None:
+    """:func:`receipt_record_by` when ``as_of`` is past it (the letter is to be listed), else None."""
+    record_by = receipt_record_by(sent_on, calendar, days)
+    return record_by if as_of > record_by else None
 
 
 RECEIPT_STARTS_PERIOD = frozenset({LetterKind.FEE_NOTICE, LetterKind.CONSULTATION_LETTER})

@@ -27,7 +27,7 @@ class FindingKind(StrEnum):
     CONSULTATION_LAPSED = "consultation_lapsed"  # Art. 32, 34: 15 working days without an answer
     FEE_LAPSED = "fee_lapsed"  # 国办函〔2020〕109号: 20 working days without payment
     CORRECTION_LAPSED = "correction_lapsed"  # Art. 30: the applicant's reply-by day has passed
-    DELIVERY_NOT_RECORDED = "delivery_not_recorded"  # 109号 第七条, Art. 32: a letter's receipt still unknown
+    DELIVERY_NOT_RECORDED = "delivery_not_recorded"  # a letter's receipt unknown (app.domain.casefile's rule)
     CORRECTION_NOTICE_LATE = "correction_notice_late"  # Art. 30: the notice went out after 7 working days (defect)
 
 
@@ -39,14 +39,9 @@ FINDING_LABELS: dict[FindingKind, str] = {
     FindingKind.CONSULTATION_LAPSED: "征求意见期限已届满",
     FindingKind.FEE_LAPSED: "缴费期限已届满",
     FindingKind.CORRECTION_LAPSED: "补正期限已届满",
-    FindingKind.DELIVERY_NOT_RECORDED: "收费通知或征求意见书发出已逾10个工作日，送达日期仍未登记",
+    FindingKind.DELIVERY_NOT_RECORDED: "文书已发出，签收（送达）日期逾期未登记",
     FindingKind.CORRECTION_NOTICE_LATE: "补正告知超过7个工作日才发出（程序瑕疵）",
 }
-
-DELIVERY_RECORD_DAYS = 10
-"""Working days after a fee notice or consultation letter went out by which its delivery should be on record. No
-text sets it: a registered letter inside China comes back with its receipt well within it, and until the receipt is
-recorded the payment or answer period has no end (109号 第七条; Art. 32), so the report asks for it."""
 
 _LAPSES: dict[CaseStatus, FindingKind] = {
     CaseStatus.IN_CONSULTATION: FindingKind.CONSULTATION_LAPSED,
@@ -77,7 +72,9 @@ def classify(
     due_within: int = DEFAULT_DUE_WITHIN,
     edge: date | None = None,
 ) -> list[Finding]:
-    """Every finding of one case on ``as_of``, most serious first.
+    """Every finding of one case on ``as_of``, most serious first. Letters whose receipt is not on record
+    (``delivery_not_recorded``) are findings of the letters, not of the case's projection: one rule for generated
+    letters and the clock's fee notices and consultation letters, ``app.document.delivery.awaiting_receipt``.
 
     The correction notice (Art. 30) is listed only for an *open* case with no correction requested yet and its
     notice day not passed: the lifecycle admits a correction request only then, and only once, so any other case
@@ -113,10 +110,6 @@ def classify(
         and as_of <= notice_due < edge
     ):
         add(FindingKind.CORRECTION_NOTICE_DUE, notice_due)
-    if case.undelivered_since is not None:
-        record_by = calendar.add_working_days(case.undelivered_since, DELIVERY_RECORD_DAYS)
-        if as_of > record_by:
-            add(FindingKind.DELIVERY_NOT_RECORDED, record_by)
     if case.correction_notice_late and case.correction_notice_due is not None:
         add(FindingKind.CORRECTION_NOTICE_LATE, case.correction_notice_due)
     return findings

@@ -34,6 +34,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("agency", "机关"),
     ("kind", "类别"),
     ("kind_label", "类别名称"),
+    ("letter", "文书"),
     ("applicant_type", "申请人类型"),
     ("received_date", "收到日期"),
     ("due_date", "到期日"),
@@ -60,7 +61,8 @@ def _days(item: OverdueItem) -> str:
 def _line(item: OverdueItem) -> str:
     mark = BREACH_MARK if item.kind is FindingKind.STATUTORY_OVERDUE else ""
     return (
-        f"{mark}{item.case_number}  {item.external_ref or '-'}  {item.kind_label}  "
+        f"{mark}{item.case_number}  {item.external_ref or '-'}  {item.kind_label}"
+        f"{'（' + item.letter + '）' if item.letter else ''}  "
         f"{APPLICANT_TYPE_LABELS[item.applicant_type]}  收到{item.received_date}  到期{item.due_date}  "
         f"{_days(item)}  {item.status_label}{'  （期限暂按周末推算）' if item.provisional else ''}"
     )

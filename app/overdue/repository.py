@@ -64,8 +64,7 @@ def candidates_query(agency_ids: Collection[int], as_of: date, horizon: date) ->
             case.correction_notice_due >= as_of,
             case.correction_notice_due < horizon,
         ),
-        # a letter's delivery unrecorded (the domain applies the 10 working days) and the Art. 30 defect
-        branch(case.undelivered_since < as_of),
+        # the Art. 30 defect (letters whose receipt is unrecorded: app.document.delivery.awaiting_receipt)
         branch(case.status.in_(unconcluded), case.correction_notice_late.is_(True)),
     )
 

@@ -26,14 +26,17 @@ class OverdueItem(BaseModel):
     status_label: str
     handler: str | None
     provisional: bool = Field(description="Some date lies in a year without a holiday arrangement yet")
+    letter: str | None = Field(None, description="delivery_not_recorded: the letter (title and 文号)")
+    document_id: int | None = Field(None, description="delivery_not_recorded: the generated letter, if any")
+    step_seq: int | None = Field(None, description="delivery_not_recorded: the timeline step the letter reports")
 
     @property
-    def key(self) -> tuple[int, str]:
-        return self.case_id, self.kind.value
+    def key(self) -> tuple[int, str, int | None, int | None]:
+        return self.case_id, self.kind.value, self.document_id, self.step_seq
 
 
 class OverdueChanges(BaseModel):
-    """What changed since the previous run of the same scope: diff on (case, kind)."""
+    """What changed since the previous run of the same scope: diff on (case, kind, letter)."""
 
     since_run_id: int | None
     since_as_of: date | None

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,10 +21,12 @@ from app.agency import repository as agencies
 from app.agency.repository import get_agency
 from app.case.views import stored_projection
 from app.clock import utcnow
+from app.document.delivery import Unreceived, awaiting_receipt
+from app.domain.calendar import WorkingCalendar
 from app.domain.codes import ApplicantType
 from app.domain.errors import NotFound, WrongState
 from app.domain.lifecycle import CASE_STATUS_LABELS, CaseStatus
-from app.domain.overdue import FINDING_LABELS, FindingKind, classify, horizon
+from app.domain.overdue import FINDING_LABELS, Finding, FindingKind, classify, horizon
 from app.holiday.repository import load_calendar
 from app.models import OverdueRun
 from app.overdue import repository
@@ -68,7 +71,6 @@ def items_for(session: Session, agency_ids: Collection[int], as_of: date, due_wi
     rows = repository.candidates(session, agency_ids, as_of, edge)
     corrected = repository.corrections_requested(session, [r.id for r in rows if r.status == CaseStatus.OPEN.value])
     for row in rows:
-        status = CaseStatus(row.status)
         findings = classify(
             stored_projection(row),
             correction_requested=row.id in corrected,
@@ -77,27 +79,41 @@ def items_for(session: Session, agency_ids: Collection[int], as_of: date, due_wi
             due_within=due_within,
             edge=edge,
         )
-        items.extend(
-            OverdueItem(
-                case_id=row.id,
-                case_number=row.number,
-                external_ref=row.external_ref,
-                agency=row.agency,
-                kind=f.kind,
-                kind_label=FINDING_LABELS[f.kind],
-                due_date=f.due_date,
-                working_days=f.working_days,
-                applicant_type=ApplicantType(row.applicant_type),
-                received_date=row.received_date,
-                status=status,
-                status_label=CASE_STATUS_LABELS[status],
-                handler=row.handler,
-                provisional=row.provisional,
-            )
-            for f in findings
-        )
+        items.extend(_item(row, row.agency, f) for f in findings)
+    items.extend(_letter_item(u, as_of, calendar) for u in awaiting_receipt(session, agency_ids, as_of))
     items.sort(key=lambda i: (i.agency, i.handler or "", _SEVERITY[i.kind], i.due_date, i.case_number))
     return items
+
+
+def _item(case: Any, agency: str, finding: Finding, **letter: Any) -> OverdueItem:
+    """A line of the report: ``case`` is a candidate row (``repository.COLUMNS``) or a ``DisclosureCase``; they
+    share the attribute names."""
+    status = CaseStatus(case.status)
+    return OverdueItem(
+        case_id=case.id,
+        case_number=case.number,
+        external_ref=case.external_ref,
+        agency=agency,
+        kind=finding.kind,
+        kind_label=FINDING_LABELS[finding.kind],
+        due_date=finding.due_date,
+        working_days=finding.working_days,
+        applicant_type=ApplicantType(case.applicant_type),
+        received_date=case.received_date,
+        status=status,
+        status_label=CASE_STATUS_LABELS[status],
+        handler=case.handler,
+        provisional=case.provisional,
+        **letter,
+    )
+
+
+def _letter_item(u: Unreceived, as_of: date, calendar: WorkingCalendar) -> OverdueItem:
+    """A letter whose receipt is not on record (``app.document.delivery.awaiting_receipt``, the one rule)."""
+    days = calendar.working_days_between(as_of, u.record_by)
+    finding = Finding(FindingKind.DELIVERY_NOT_RECORDED, u.record_by, days)
+    document_id = u.document.id if u.document else None
+    return _item(u.case, u.case.agency.code, finding, letter=u.label, document_id=document_id, step_seq=u.step_seq)
 
 
 def report(

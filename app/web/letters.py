@@ -121,7 +121,7 @@ async def generate_letter(
     except DomainError as exc:
         return _refused(request, session, visitor, case_id, exc)
     if settings.pdf_letters:
-        background.add_task(letters.attach_pdf, request.app.state.session_factory, document.id)
+        background.add_task(letters.render_pdf_later, request.app.state.session_factory, document.id, settings)
     return RedirectResponse(f"/cases/{case_id}/documents/{document.id}", status_code=303)
 
 

@@ -6,34 +6,30 @@ the case step ``POST /cases/{id}/delivery`` does."""
 from __future__ import annotations
 
 from app.domain.roles import Role
-
-PROFILE = {"level": "department", "review_body": "某市人民政府", "number_prefix": "某信公开"}
-CASES = "/api/v1/cases"
-
-
-def _post(api, url, body, expect=200):
-    response = api.client.post(url, json=body, headers=api.headers("a1"))
-    assert response.status_code == expect, response.text
-    return response.json()
+from tests.document.steps import CASES, PROFILE, fee_case, post
 
 
 def _fee_case(api, make_case):
-    """Received Mon 2026-01-26; fee notice posted Mon 2026-02-02 (the worked example of the clock's tests)."""
-    case = _made(api, make_case)
-    return _post(api, f"{CASES}/{case['id']}/fee-notice", {"on": "2026-02-02", "amount": 100})
+    case = fee_case(api, make_case)
+    _profile(api)
+    return case
+
+
+def _profile(api):
+    saved = api.client.put("/api/v1/agencies/a1/letter-profile", json=PROFILE, headers=api.headers("a1", Role.ADMIN))
+    assert saved.status_code == 200, saved.text
 
 
 def _made(api, make_case):
     case = make_case(received="2026-01-26")
-    saved = api.client.put("/api/v1/agencies/a1/letter-profile", json=PROFILE, headers=api.headers("a1", Role.ADMIN))
-    assert saved.status_code == 200, saved.text
+    _profile(api)
     return case
 
 
 def _letter_with_delivery(api, case, kind, **delivery):
-    letter = _post(api, f"{CASES}/{case['id']}/letters", {"kind": kind}, 201)
+    letter = post(api, f"{CASES}/{case['id']}/letters", {"kind": kind}, 201)
     body = {"method": "post", "carrier": "ems", "sent_on": "2026-02-02", **delivery}
-    return letter, _post(api, f"/api/v1/documents/{letter['id']}/deliveries", body, 201)
+    return letter, post(api, f"/api/v1/documents/{letter['id']}/deliveries", body, 201)
 
 
 def _case(api, case):
@@ -44,13 +40,13 @@ def _case(api, case):
 
 def test_receipt_of_a_fee_notice_moves_the_payment_deadline_as_the_case_step_does(api, make_case):
     by_step = _fee_case(api, make_case)
-    by_step = _post(api, f"{CASES}/{by_step['id']}/delivery", {"on": "2026-02-10", "delivered_on": "2026-02-05"})
+    by_step = post(api, f"{CASES}/{by_step['id']}/delivery", {"on": "2026-02-10", "delivered_on": "2026-02-05"})
 
     by_letter = _fee_case(api, make_case)
     assert by_letter["deadline"]["pending_until"] is None
     _, delivery = _letter_with_delivery(api, by_letter, "fee_notice")
     assert _case(api, by_letter)["deadline"]["pending_until"] is None  # posted, not yet received
-    _post(api, f"/api/v1/deliveries/{delivery['id']}/receipt", {"received_on": "2026-02-05"})
+    post(api, f"/api/v1/deliveries/{delivery['id']}/receipt", {"received_on": "2026-02-05"})
 
     by_letter = _case(api, by_letter)
     assert by_letter["deadline"]["pending_until"] == "2026-03-11"  # 20 working days from 02-06, over Spring Festival
@@ -71,7 +67,7 @@ def test_a_receipt_given_with_the_delivery_feeds_the_clock_once(api, make_case):
     versions = _case(api, case)["version"]
     # a second delivery record with the same receipt day: the clock holds it already, nothing is added
     body = {"method": "direct", "sent_on": "2026-02-05", "received_on": "2026-02-05"}
-    _post(api, f"/api/v1/documents/{letter['id']}/deliveries", body, 201)
+    post(api, f"/api/v1/documents/{letter['id']}/deliveries", body, 201)
     assert _case(api, case)["version"] == versions
     # a different day contradicts the timeline: refused, nothing recorded
     conflict = api.client.post(
@@ -88,14 +84,14 @@ def test_a_receipt_given_with_the_delivery_feeds_the_clock_once(api, make_case):
 
 def test_a_day_the_case_step_recorded_first_is_checked_not_repeated(api, make_case):
     case = _fee_case(api, make_case)
-    letter, delivery = _letter_with_delivery(api, case, "fee_notice")
-    _post(api, f"{CASES}/{case['id']}/delivery", {"on": "2026-02-10", "delivered_on": "2026-02-05"})
+    _, delivery = _letter_with_delivery(api, case, "fee_notice")
+    post(api, f"{CASES}/{case['id']}/delivery", {"on": "2026-02-10", "delivered_on": "2026-02-05"})
     wrong = api.client.post(
         f"/api/v1/deliveries/{delivery['id']}/receipt", json={"received_on": "2026-02-04"}, headers=api.headers("a1")
     )
     assert wrong.status_code == 409
     assert wrong.json()["code"] == "delivery_conflict"
-    _post(api, f"/api/v1/deliveries/{delivery['id']}/receipt", {"received_on": "2026-02-05"})
+    post(api, f"/api/v1/deliveries/{delivery['id']}/receipt", {"received_on": "2026-02-05"})
     timeline = _case(api, case)["timeline"]
     assert [e["type"] for e in timeline].count("delivery_recorded") == 1
 
@@ -103,9 +99,9 @@ def test_a_day_the_case_step_recorded_first_is_checked_not_repeated(api, make_ca
 def test_receipt_of_a_consultation_letter_starts_the_third_partys_15_days(api, make_case):
     case = _made(api, make_case)
     body = {"on": "2026-02-02", "party": "third_party", "addressee": "某某有限公司"}
-    _post(api, f"{CASES}/{case['id']}/consultation", body)
+    post(api, f"{CASES}/{case['id']}/consultation", body)
     _, delivery = _letter_with_delivery(api, case, "consultation_letter")
-    _post(api, f"/api/v1/deliveries/{delivery['id']}/receipt", {"received_on": "2026-02-04"})
+    post(api, f"/api/v1/deliveries/{delivery['id']}/receipt", {"received_on": "2026-02-04"})
     # 15 working days from Thu 02-05: 02-05…02-13 (7), Sat 02-14 a make-up working day (8), 02-24…02-28 with the
     # make-up Sat 02-28 (13), 03-02, 03-03 (15)
     assert _case(api, case)["deadline"]["pending_until"] == "2026-03-03"

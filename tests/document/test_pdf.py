@@ -3,11 +3,13 @@ transaction). Skipped where LibreOffice is not installed."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
 from app.deps import get_today
-from app.document.docx import soffice
+from app.document.docx import release_slot, reserve_slot, soffice, to_pdf
 from app.main import create_app
 from app.settings import Settings
 
@@ -39,3 +41,43 @@ def test_no_pdf_is_a_clear_404(api, make_case):
     missing = api.client.get(f"{created.json()['content_url']}?format=pdf", headers=api.headers("a1"))
     assert missing.status_code == 404
     assert missing.json()["code"] == "pdf_not_available"
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_conversions_are_bounded_and_a_busy_converter_says_when_to_retry(settings, api, make_case):
+    case = make_case()
+    created = api.client.post(  # made without PDF (the suite's setting)
+        f"/api/v1/cases/{case['id']}/letters", json={"kind": "receipt"}, headers=api.headers("a1")
+    ).json()
+    rendering = Settings(database_url=settings.database_url, environment="test", pdf_letters=True, pdf_conversions=1)
+    app = create_app(rendering)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        url = f"{created['content_url']}?format=pdf"
+        assert reserve_slot(1)  # another conversion holds the only slot
+        try:
+            busy = client.get(url, headers=api.headers("a1"))
+        finally:
+            release_slot(1)
+        assert busy.status_code == 503
+        assert busy.headers["content-type"] == "application/problem+json"
+        assert busy.json()["code"] == "pdf_converter_busy"
+        assert int(busy.headers["retry-after"]) > 0
+        started = client.get(url, headers=api.headers("a1"))  # made after this answer, in the slot it took
+        assert started.status_code == 503
+        assert started.json()["code"] == "pdf_rendering"
+        assert started.headers["retry-after"] == "5"
+        done = client.get(url, headers=api.headers("a1"))
+        assert done.status_code == 200, done.text
+        assert done.content.startswith(b"%PDF-")
+    assert reserve_slot(1)  # the slot was given back
+    release_slot(1)
+
+
+def test_a_conversion_past_its_time_is_killed(monkeypatch, tmp_path):
+    script = tmp_path / "soffice"
+    script.write_text("#!/bin/sh\nsleep 30\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    started = time.monotonic()
+    assert to_pdf(b"not used", timeout=1) is None
+    assert time.monotonic() - started < 10

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from app.domain.calendar import WorkingCalendar
+from app.domain.casefile import receipt_overdue, receipt_record_by
 from app.domain.clock import Projection
 from app.domain.lifecycle import CaseStatus
 from app.domain.overdue import Finding, FindingKind, classify, horizon
@@ -99,14 +100,8 @@ CASES = [
     ),
     ("no 7-day rule (received before 2019-05-15)", projection(notice_due=None), False, []),
     (
-        "fee notice out 11-17, delivery unrecorded: 10 working days ended 12-01",
+        "fee notice out 11-17, delivery unrecorded: a finding of the letter (casefile.receipt_overdue), not here",
         projection(CaseStatus.AWAITING_FEE, due=None, statutory=None, undelivered=D(2026, 11, 17)),
-        False,
-        [(K.DELIVERY_NOT_RECORDED, D(2026, 12, 1), -1)],
-    ),
-    (
-        "letter out 11-18: its 10th working day is today, not yet listed",
-        projection(CaseStatus.IN_CONSULTATION, due=None, statutory=None, undelivered=D(2026, 11, 18)),
         False,
         [],
     ),
@@ -154,3 +149,16 @@ def test_window_follows_due_within():
 def test_horizon_is_the_first_day_beyond_the_window():
     assert horizon(AS_OF, CAL, 3) == D(2026, 12, 8)
     assert horizon(D(2026, 12, 4), CAL, 0) == D(2026, 12, 7)  # Friday: the weekend is inside the window
+
+
+@pytest.mark.parametrize(
+    ("sent", "listed"),
+    [
+        (D(2026, 11, 17), D(2026, 12, 1)),  # 10 working days ended Tue 12-01: listed on 12-02
+        (D(2026, 11, 18), None),  # its 10th working day is today: not yet
+    ],
+)
+def test_one_rule_for_a_letter_whose_receipt_is_unrecorded(sent, listed):
+    assert receipt_overdue(sent, AS_OF, CAL) == listed
+    assert receipt_record_by(sent, CAL) == CAL.add_working_days(sent, 10)
+    assert receipt_overdue(sent, AS_OF, CAL, days=5) == receipt_record_by(sent, CAL, 5)  # an agency's own number
