@@ -27,6 +27,7 @@ from app.case import importer
 from app.case import service as case_service
 from app.case.service import DateChange
 from app.db import make_engine, make_session_factory, transaction, unavailable
+from app.document import cli as document_commands
 from app.domain import statistics
 from app.domain.calendar import DAY_KIND_LABELS, DayKind
 from app.domain.errors import DomainError
@@ -72,6 +73,7 @@ for sub, name in (
 ):
     cli.add_typer(sub, name=name)
 report_commands.register(report_cli)
+document_commands.register(cli)
 cli.add_typer(backup_cli.cli)
 
 

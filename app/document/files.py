@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
@@ -158,10 +160,24 @@ def _local(value: datetime, tz: tzinfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+ARCHIVE_IN_MEMORY = 8 * 1024 * 1024
+"""An archive up to this size is built in memory; a larger one spills to a temporary file (the case limit,
+``GONGKAI_MAX_CASE_FILE_BYTES``, is 200 MB by default)."""
+
+
 @dataclass(frozen=True)
 class Archive:
     filename: str
-    content: bytes
+    file: IO[bytes]  # at its start; whoever reads it closes it (a temporary file beyond ARCHIVE_IN_MEMORY)
+    size: int
+
+    def chunks(self, size: int = 64 * 1024) -> Iterator[bytes]:
+        """The archive's bytes in pieces, closing it at the end (a streamed HTTP response, a file written)."""
+        try:
+            while chunk := self.file.read(size):
+                yield chunk
+        finally:
+            self.file.close()
 
 
 def archive(session: Session, principal: Principal, case_id: int, tz: tzinfo) -> Archive:
@@ -170,13 +186,13 @@ def archive(session: Session, principal: Principal, case_id: int, tz: tzinfo) ->
     and ``timeline.csv`` (the case's steps). Entry names are numbered and sanitised, so that no name from a person
     can reach outside the archive or collide."""
     case = case_service.get_case(session, principal, case_id)
-    documents = repository.contents(session, case.id)
+    documents = repository.case_documents(session, case.id)
     personal_ok = principal.can(Permission.CASE_READ_PERSONAL, case.agency_id)
     index: list[list[object]] = [
         ["序号", "文件", "种类", "标题", "文号", "文书日期", "字节数", "SHA-256", "类型", "添加人", "添加时间", "送达"]
     ]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+    spool = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_IN_MEMORY)  # noqa: SIM115 (closed by Archive.chunks)
+    with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as z:
         for n, doc in enumerate(documents, start=1):
             deliveries = "；".join(
                 f"{SERVICE_METHOD_LABELS[ServiceMethod(d.method)]} {d.sent_on.isoformat()}"
@@ -188,9 +204,10 @@ def archive(session: Session, principal: Principal, case_id: int, tz: tzinfo) ->
                 entry = HIDDEN_NAME
             else:
                 entry = f"{n:03d}-{safe_filename(doc.filename, f'document-{doc.id}')}"
-                z.writestr(entry, doc.content)
-                if doc.pdf:
-                    z.writestr(entry.rsplit(".", 1)[0] + ".pdf", doc.pdf)
+                content, pdf = repository.blobs(session, doc.id)  # one document in memory at a time
+                z.writestr(entry, content)
+                if pdf:
+                    z.writestr(entry.rsplit(".", 1)[0] + ".pdf", pdf)
             index.append(
                 [
                     n,
@@ -214,4 +231,6 @@ def archive(session: Session, principal: Principal, case_id: int, tz: tzinfo) ->
             for e in case.events
         ]
         z.writestr("timeline.csv", _csv(timeline))
-    return Archive(safe_filename(f"{case.agency.code}-{case.number}-案卷.zip"), buffer.getvalue())
+    size = spool.tell()
+    spool.seek(0)
+    return Archive(safe_filename(f"{case.agency.code}-{case.number}-案卷.zip"), spool, size)

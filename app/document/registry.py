@@ -21,6 +21,9 @@ class TemplateKind:
     """Every variable a template of this kind may use, with what it holds (Chinese, for the agency's editor)."""
     sample: Callable[[], dict[str, Any]]
     """A context as a real case would give it, used to render an upload before it replaces the current template."""
+    validator: Callable[[bytes], None] | None = None
+    """A kind filled by its own renderer rather than docxtpl (the annual report) checks an upload itself; raises
+    ``InvalidInput``. None: every variable known and a render on :attr:`sample` (``app.document.docx.validate``)."""
 
 
 _KINDS: dict[str, TemplateKind] = {}

@@ -93,16 +93,11 @@ def case_file_size(session: Session, case_id: int) -> int:
     )
 
 
-def contents(session: Session, case_id: int) -> list[CaseDocument]:
-    """Every document of a case with its content, for the archive (one case at a time: bounded by the case limit)."""
-    return list(
-        session.scalars(
-            select(CaseDocument)
-            .where(CaseDocument.case_id == case_id)
-            .options(undefer(CaseDocument.content), undefer(CaseDocument.pdf), selectinload(CaseDocument.deliveries))
-            .order_by(CaseDocument.id)
-        )
-    )
+def blobs(session: Session, document_id: int) -> tuple[bytes, bytes | None]:
+    """A document's content and PDF rendering, read as plain values (not kept on the session's objects): the
+    archive reads one document at a time."""
+    row = session.execute(select(CaseDocument.content, CaseDocument.pdf).where(CaseDocument.id == document_id)).one()
+    return row.content, row.pdf
 
 
 def delivery(session: Session, delivery_id: int, agency_ids: Collection[int]) -> DocumentDelivery | None:

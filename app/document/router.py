@@ -7,12 +7,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile, status
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from app.auth.dependencies import PrincipalDep
 from app.auth.principal import Principal
 from app.deps import SessionDep, SettingsDep, TodayDep
-from app.document import delivery, files, kinds, letters, profile, repository, templates  # noqa: F401
+from app.document import delivery, files, kinds, letters, profile, repository, templates, timeline  # noqa: F401
 from app.document.docx import DOCX_MEDIA_TYPE, PDF_MEDIA_TYPE, reserve_slot, soffice
 from app.document.naming import content_disposition
 from app.document.registry import template_kinds
@@ -26,6 +26,7 @@ from app.document.schemas import (
     ReceiptCreate,
     TemplateKindRead,
     TemplateRead,
+    TimelineEntryRead,
     UnreceivedRead,
 )
 from app.domain.casefile import AttachmentKind, Carrier, ServiceMethod
@@ -219,6 +220,36 @@ def list_documents(case_id: int, session: SessionDep, principal: PrincipalDep) -
     return [document_read(d, principal, pdf=d.id in has_pdf) for d in documents]
 
 
+@router.get("/cases/{case_id}/timeline", responses=ERRORS)
+def case_timeline(
+    case_id: int, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> list[TimelineEntryRead]:
+    """The case's steps and the documents of its file in one list, in the order they happened: each letter right
+    after the step it reports, each upload on its day."""
+    return [_timeline_read(e) for e in timeline.case_timeline(session, principal, case_id, settings.tz)]
+
+
+def _timeline_read(e: timeline.Entry) -> TimelineEntryRead:
+    event, document = e.event, e.document
+    return TimelineEntryRead(
+        type="step" if document is None else "document",
+        on=e.on,
+        label=e.label,
+        actor=e.actor,
+        recorded_at=e.recorded_at,
+        seq=event.seq if event else None,
+        event_type=event.type if event else None,
+        data=event.data if event else None,
+        document_id=document.id if document else None,
+        kind=document.kind if document else None,
+        origin=document.origin if document else None,
+        number=document.number if document else None,
+        step_seq=document.step_seq if document else None,
+        filename=e.filename,
+        content_url=f"/api/v1/documents/{document.id}/content" if document else None,
+    )
+
+
 @router.post(
     "/cases/{case_id}/documents",
     status_code=status.HTTP_201_CREATED,
@@ -254,11 +285,8 @@ def download_archive(case_id: int, session: SessionDep, principal: PrincipalDep,
     """The whole case file as one ZIP with ``index.csv`` (目录) and ``timeline.csv`` (条例 Art. 45: 归档). Personal
     documents are included only for roles with ``case.read_personal``; otherwise the index lists them as hidden."""
     result = files.archive(session, principal, case_id, settings.tz)
-    return Response(
-        result.content,
-        media_type="application/zip",
-        headers={"Content-Disposition": content_disposition(result.filename)},
-    )
+    headers = {"Content-Disposition": content_disposition(result.filename), "Content-Length": str(result.size)}
+    return StreamingResponse(result.chunks(), media_type="application/zip", headers=headers)
 
 
 @router.get("/documents/{document_id}", responses=ERRORS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -171,3 +171,23 @@ class UnreceivedRead(BaseModel):
     since: date
     record_by: date = Field(description="The day by which the receipt should have been recorded")
     working_days: int = Field(description="Working days since it was sent")
+
+
+class TimelineEntryRead(BaseModel):
+    """A step of the case, or a document of its file, in the order they happened."""
+
+    type: Literal["step", "document"]
+    on: date = Field(description="A step's legal date; a letter's date; an upload's day (agency time zone)")
+    label: str
+    actor: str
+    recorded_at: datetime
+    seq: int | None = Field(description="step: its timeline number")
+    event_type: str | None = Field(description="step: its type, as in `GET /cases/{id}`")
+    data: dict[str, Any] | None = Field(description="step: its recorded facts")
+    document_id: int | None = Field(description="document: its id (`GET /documents/{id}`)")
+    kind: str | None = Field(description="document: its kind")
+    origin: str | None = Field(description="document: `generated` or `uploaded`")
+    number: str | None = Field(description="document: a letter's 文号")
+    step_seq: int | None = Field(description="document: the step a letter reports")
+    filename: str | None = Field(description="document: hidden for a personal file without case.read_personal")
+    content_url: str | None

@@ -49,6 +49,14 @@ def effective(session: Session, agency_id: int, kind: str) -> EffectiveTemplate:
     return EffectiveTemplate(spec, content, sha256(content), False, spec.default.name)
 
 
+def validate(spec: TemplateKind, content: bytes) -> None:
+    """The check an upload of ``spec`` must pass before it replaces the current template."""
+    if spec.validator is not None:
+        spec.validator(content)
+    else:
+        docx.validate(content, spec)
+
+
 def _agency(session: Session, principal: Principal, code: str, permission: Permission) -> Agency:
     agency = get_agency(session, code)
     principal.check(permission, agency.id, NotFound("agency_not_found", f"机关代码「{code}」不存在。"))
@@ -88,7 +96,7 @@ def upload(
     spec = template_kind(kind)
     if len(content) > MAX_TEMPLATE_BYTES:
         raise InvalidInput("template_too_large", f"模板文件过大：最多 {MAX_TEMPLATE_BYTES // 1024 // 1024} MB。")
-    docx.validate(content, spec)
+    validate(spec, content)
     digest = sha256(content)
     row = repository.template(session, agency.id, kind)
     before = _snapshot(row) if row is not None else None

@@ -27,9 +27,9 @@ def report_document(
     ),
     output: Annotated[Path | None, typer.Option(help="File to write (required for docx)")] = None,
     consolidated: Annotated[bool, typer.Option(help="Over every sub-agency, their tables as an annex (汇总)")] = False,
-    template: Annotated[Path | None, typer.Option(help="The agency's .docx template (default: the shipped one)")] = (
-        None
-    ),
+    template: Annotated[
+        Path | None, typer.Option(help="A .docx template to use instead of the agency's stored one (or the default)")
+    ] = None,
 ) -> None:
     """The whole 政府信息公开工作年度报告 of a year: prose and figures from the records, the agency's passages, the
     tables; the checks before publication are printed, each failure with its paragraph."""
@@ -47,6 +47,8 @@ def report_document(
             built = document_service.annual_document(
                 session, _operator(session), year, agency, clock.today(settings.tz), consolidated=consolidated
             )
+            if custom is None and fmt is DocumentOutput.DOCX:
+                custom = document_render.stored_template(session, built.report.agency_code)
             file = render_document(built, fmt, custom)
     except DomainError as exc:
         _fail(exc)

@@ -35,7 +35,11 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.table import _Cell as _DocxCell
 from docx.text.paragraph import Paragraph as DocxParagraph
+from sqlalchemy.orm import Session
 
+from app.agency.repository import get_agency
+from app.document import templates
+from app.document.registry import TemplateKind, register
 from app.domain import annual_document as doc
 from app.domain.errors import InvalidInput
 from app.domain.statistics import (
@@ -48,9 +52,18 @@ from app.report.document_service import Built
 from app.report.export import Cell, active_cells, applications_cells, html_table, reviews_cells
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "templates" / "annual_report.docx"
+TEMPLATE_KIND = "annual_report"
 BODY = "{{body}}"
 PLACEHOLDERS = ("{{title}}", "{{agency_name}}", "{{year}}", "{{signature}}", "{{date}}")
 """What a template may contain besides ``{{body}}``; anything else between double braces is refused."""
+VARIABLES = {
+    "body": "正文位置：须单独成段，且只出现一次；其前为标题部分，其后为落款",
+    "title": "报告标题，如「某市自然资源和规划局2025年政府信息公开工作年度报告」",
+    "agency_name": "本机关名称",
+    "year": "报告年度",
+    "signature": "落款机关",
+    "date": "成文日期，如「2026年1月14日」",
+}
 
 _FONTS = {"title": "方正小标宋简体", "h1": "黑体", "h2": "楷体_GB2312", "body": "仿宋_GB2312", "table": "宋体"}
 _SIZES = {"title": Pt(22), "h1": Pt(16), "h2": Pt(16), "body": Pt(16), "table": Pt(10.5)}
@@ -133,6 +146,12 @@ def default_template() -> bytes:
     return DEFAULT_TEMPLATE.read_bytes()
 
 
+def stored_template(session: Session, agency_code: str) -> bytes:
+    """The agency's report template from the template store: its upload (``PUT /agencies/{code}/templates/
+    annual_report``), or the shipped default."""
+    return templates.effective(session, get_agency(session, agency_code).id, TEMPLATE_KIND).content
+
+
 _BRACES = re.compile(r"\{\{[^{}]*\}\}")
 
 
@@ -148,6 +167,20 @@ def validate_template(content: bytes) -> None:
     unknown = sorted({m for t in texts for m in _BRACES.findall(t)} - {BODY, *PLACEHOLDERS})
     if unknown:
         raise InvalidInput("report_template_invalid", f"模板中有未知的占位符：{'、'.join(unknown)}。")
+
+
+register(
+    TemplateKind(
+        kind=TEMPLATE_KIND,
+        label="政府信息公开工作年度报告",
+        default=DEFAULT_TEMPLATE,
+        variables=VARIABLES,
+        sample=dict,
+        validator=validate_template,
+    )
+)
+"""The report's template lives in the one template store (``app.document.templates``): the shipped default, or
+the agency's upload, checked by :func:`validate_template` before it replaces the old one."""
 
 
 def _fill(paragraph: DocxParagraph, values: dict[str, str]) -> None:

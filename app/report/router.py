@@ -14,7 +14,7 @@ from app.domain.roles import Permission
 from app.domain.statistics import ActiveDisclosure, ReportFormat, format_for_year
 from app.models import ActiveDisclosure as ActiveDisclosureRow
 from app.models import AnnualReportText, ReportSnapshot
-from app.report import document_service, service
+from app.report import document_render, document_service, service
 from app.report.files import DOCUMENT_MEDIA_TYPES, render, render_document
 from app.report.schemas import (
     ActiveDisclosureIn,
@@ -206,7 +206,9 @@ def annual_document(
     built = document_service.annual_document(session, principal, year, agency, today, consolidated=consolidated)
     if output is DocumentOutput.JSON:
         return JSONResponse(built.to_dict())
-    file = render_document(built, output)
+    docx = output is DocumentOutput.DOCX
+    template = document_render.stored_template(session, built.report.agency_code) if docx else None
+    file = render_document(built, output, template)
     disposition = f'attachment; filename="{file.filename}"'
     return Response(file.content, media_type=file.media_type, headers={"Content-Disposition": disposition})
 

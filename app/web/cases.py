@@ -23,6 +23,7 @@ from app.case import assignment, repository, views
 from app.case import service as case_service
 from app.case.schemas import STEPS, CaseCreate, ReviewDecision, ReviewFiling
 from app.deps import SessionDep, SettingsDep, TodayDep
+from app.document import timeline as case_file
 from app.domain.codes import ApplicantType, Channel, ReviewOutcome
 from app.domain.errors import DomainError, ErrorKind, NotFound
 from app.domain.lifecycle import CaseStatus, EventType, allowed_events
@@ -219,7 +220,9 @@ def _case_page(
     can_step = principal.can(Permission.CASE_STEP, case.agency_id)
     pending = [r for r in view.reviews if r.outcome is ReviewOutcome.PENDING]
     assigns = principal.can(Permission.CASE_ASSIGN, case.agency_id)
+    file_entries = case_file.after_steps(session, principal, case, request.app.state.settings.tz)
     actors = {event.actor for event in view.timeline} | {case.created_by}
+    actors |= {entry.actor for entries in file_entries.values() for entry in entries}
     return render(
         request,
         "case.html",
@@ -238,6 +241,7 @@ def _case_page(
             "can_take": can_step and case.handler_user_id is None and visitor.username != "",
             "can_override": principal.can(Permission.REPORT_PUBLISH, case.agency_id),
             "actor_names": actor_names(session, actors),
+            "file_entries": file_entries,
         },
         status,
         visitor,

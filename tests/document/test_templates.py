@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
-from docx import Document
-
 from app.domain.roles import Role
-
-
-def _docx(*paragraphs: str) -> bytes:
-    doc = Document()
-    for text in paragraphs:
-        doc.add_paragraph(text)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+from tests.document.steps import docx_of
 
 
 def _put(api, kind: str, content: bytes, role: Role = Role.ADMIN, agency: str = "a1"):
@@ -33,7 +21,7 @@ def test_upload_validates_then_replaces_and_reset_restores_the_default(api):
     assert reply["custom"] is False
     assert reply["label"] == "政府信息公开申请答复书"
 
-    good = _docx(
+    good = docx_of(
         "{{ agency_name }}",
         "{{ title }} {{ number }}",
         "{{ decision }}",
@@ -49,15 +37,15 @@ def test_upload_validates_then_replaces_and_reset_restores_the_default(api):
     assert download.status_code == 200
     assert download.content == good
 
-    unknown = _put(api, "reply", _docx("{{ agency_name }} {{ applicant_id_number }} {{ nonsense }}"))
+    unknown = _put(api, "reply", docx_of("{{ agency_name }} {{ applicant_id_number }} {{ nonsense }}"))
     assert unknown.status_code == 422
     assert unknown.json()["code"] == "template_unknown_variables"
     assert "applicant_id_number" in unknown.json()["detail"]
     assert "nonsense" in unknown.json()["detail"]
-    broken = _put(api, "reply", _docx("{% if remedy %}{{ remedy }"))
+    broken = _put(api, "reply", docx_of("{% if remedy %}{{ remedy }"))
     assert broken.status_code == 422
     assert broken.json()["code"] in {"template_syntax", "template_render_failed"}
-    failing = _put(api, "reply", _docx("{{ remedy.nope() }}"))
+    failing = _put(api, "reply", docx_of("{{ remedy.nope() }}"))
     assert failing.status_code == 422
     assert failing.json()["code"] == "template_render_failed"
     not_docx = _put(api, "reply", b"%PDF-1.4 not a template")
@@ -77,14 +65,14 @@ def test_upload_validates_then_replaces_and_reset_restores_the_default(api):
 
 def test_sandbox_refuses_template_code(api):
     api.agency("a1")
-    attack = _put(api, "reply", _docx("{{ title.__class__.__mro__[1].__subclasses__() }}"))
+    attack = _put(api, "reply", docx_of("{{ title.__class__.__mro__[1].__subclasses__() }}"))
     assert attack.status_code == 422
 
 
 def test_only_administrators_of_the_agency_upload(api):
     api.agency("a1")
     api.agency("b1")
-    content = _docx("{{ agency_name }}")
+    content = docx_of("{{ agency_name }}")
     assert _put(api, "reply", content, Role.CLERK).status_code == 403
     assert _put(api, "reply", content, Role.ADMIN, agency="b1").status_code == 200
     other = api.client.put(
