@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.domain.casefile import Carrier, Delivery, ServiceMethod, check_delivery, receipt_overdue_since
+from app.domain.casefile import Carrier, Delivery, ServiceMethod, check_delivery, receipt_overdue
 from app.domain.codes import Disposition as D
 from app.domain.errors import InvalidInput
 from app.domain.letters import (
@@ -220,6 +220,6 @@ def test_delivery_rules(method, carrier, consent, sent, received, code) -> None:
 
 def test_receipt_overdue_counts_working_days(cal) -> None:
     sent = date(2026, 3, 20)  # a Friday
-    assert receipt_overdue_since(sent, date(2026, 4, 3), cal) is None  # 10 working days: not yet listed
-    assert receipt_overdue_since(sent, date(2026, 4, 7), cal) == 11  # 4-6 Apr Qingming: Tue 7 Apr is the 11th
-    assert receipt_overdue_since(sent, date(2026, 4, 7), cal, days=11) is None
+    assert receipt_overdue(sent, date(2026, 4, 3), cal) is None  # its 10th working day: not yet listed
+    assert receipt_overdue(sent, date(2026, 4, 7), cal) == date(2026, 4, 3)  # listed, due by Fri 3 Apr
+    assert receipt_overdue(sent, date(2026, 4, 7), cal, days=11) is None  # 4-6 Apr Qingming: Tue 7 Apr is the 11th
