@@ -398,6 +398,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
         Scope.AGENCY, P.CASE_STEP, lambda world: Call(f"/cases/{world.case()}/documents", {"kind": "other"}, PDF)
     ),
     ("GET", "/cases/{case_id}/documents/archive"): Spec(Scope.AGENCY, P.CASE_READ, on_case("/documents/archive")),
+    ("GET", "/cases/{case_id}/timeline"): Spec(Scope.AGENCY, P.CASE_READ, on_case("/timeline")),
     ("GET", "/documents/{document_id}"): Spec(Scope.AGENCY, P.CASE_READ, a_letter),
     ("GET", "/documents/{document_id}/content"): Spec(Scope.AGENCY, P.CASE_READ, lambda w: a_letter(w, "/content")),
     ("POST", "/documents/{document_id}/deliveries"): Spec(
