@@ -2,8 +2,8 @@
 record of a fee notice or consultation letter feeds into the clock (国办函〔2020〕109号 第七条; 条例 Art. 32, 34).
 Letters generated before this revision have none; the clock then finds their step by its type and the letter's date.
 
-Revision ID: 0013
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
