@@ -64,14 +64,26 @@ class LetterRequest:
     kind: LetterKind
     facts: dict[Fact, str]
     reasons_until: date | None = None
+    step: int | None = None  # the timeline seq of the step to report; default its latest occurrence
 
 
 def cn_date(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
-def _step_event(case: DisclosureCase, kind: LetterKind) -> CaseEvent | None:
-    """The step a ``kind`` letter reports (its latest occurrence), or None for a letter that reports none."""
+def _step_event(case: DisclosureCase, kind: LetterKind, seq: int | None = None) -> CaseEvent | None:
+    """The step a ``kind`` letter reports (the one numbered ``seq``, else its latest occurrence: several consultation
+    letters may be out at once, 条例 Art. 32–34), or None for a letter that reports none."""
+    if seq is not None:
+        step = LETTER_STEP[kind]
+        chosen = next((e for e in case.events if e.seq == seq), None)
+        allowed = CONCLUDING_EVENTS if kind is LetterKind.REPLY else {step} if step is not None else set()
+        if chosen is None or EventType(chosen.type) not in allowed:
+            raise InvalidInput(
+                "letter_step_mismatch",
+                f"时间线第{seq}项不是「{LETTER_LABELS[kind]}」所报告的步骤，请核对 step。",
+            )
+        return chosen
     if kind is LetterKind.REPLY:
         if case.disposition is None:
             raise WrongState("letter_case_open", "该申请尚未办结，请先登记办理结果，再生成答复书。")
@@ -167,7 +179,7 @@ def generate(session: Session, principal: Principal, case_id: int, request: Lett
     """Make a ``kind`` letter for the case and keep it in the case file, numbered. The case row is locked for the
     transaction, so two clerks generating at once get consecutive numbers, never the same one."""
     case = case_service.get_case(session, principal, case_id, Permission.CASE_STEP)
-    event = _step_event(case, request.kind)
+    event = _step_event(case, request.kind, request.step)
     on = event.on if event is not None else today
     context, remedy, disposition = build_context(session, case, request, event, on)
     profile = profile_of(session, case.agency)

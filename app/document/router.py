@@ -178,6 +178,7 @@ def document_read(d: CaseDocument, principal: Principal, *, pdf: bool) -> Docume
         disposition=d.disposition,
         remedy=d.remedy,
         template_sha256=d.template_sha256,
+        step_seq=d.step_seq,
         created_by=d.created_by,
         created_at=d.created_at,
         content_url=f"/api/v1/documents/{d.id}/content",
@@ -204,7 +205,7 @@ def create_letter(
     """Generate a letter from the case's own facts (its date and contents are those of the step it reports), number
     it (文号) and keep it in the case file. The DOCX is returned at once; the PDF rendering follows when LibreOffice
     is installed (``pdf`` in `GET /documents/{id}`)."""
-    request_ = letters.LetterRequest(body.kind, dict(body.facts), body.reasons_until)
+    request_ = letters.LetterRequest(body.kind, dict(body.facts), body.reasons_until, body.step)
     document = letters.generate(session, principal, case_id, request_, today)
     if settings.pdf_letters:
         background.add_task(letters.render_pdf_later, request.app.state.session_factory, document.id, settings)

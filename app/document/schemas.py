@@ -99,6 +99,12 @@ class LetterCreate(Strict):
         "refuses to be generated without the facts its disposition needs (422 `letter_facts_missing`)",
     )
     reasons_until: date | None = Field(None, description="reasons_notice: the day by which to state reasons (Art. 35)")
+    step: int | None = Field(
+        None,
+        ge=1,
+        description="The timeline seq of the step the letter reports (e.g. one of several consultations); default: "
+        "the latest step of its kind",
+    )
 
 
 class DeliveryCreate(Strict):
@@ -149,6 +155,7 @@ class DocumentRead(BaseModel):
     disposition: str | None
     remedy: str | None = Field(description="The remedy clause printed in the letter, if any")
     template_sha256: str | None
+    step_seq: int | None = Field(description="A letter: the timeline seq of the step it reports")
     created_by: str
     created_at: datetime
     content_url: str

@@ -112,3 +112,29 @@ def test_other_letters_do_not_touch_the_clock(api, make_case):
     version = _case(api, case)["version"]
     _letter_with_delivery(api, case, "receipt", received_on="2026-02-03")
     assert _case(api, case)["version"] == version
+
+
+def test_each_of_several_consultation_letters_reports_its_own_step(api, make_case):
+    case = _made(api, make_case)
+    first = {"on": "2026-02-02", "party": "third_party", "addressee": "某某有限公司"}
+    second = {"on": "2026-02-03", "party": "co_producer", "addressee": "某市住房和城乡建设局"}
+    post(api, f"{CASES}/{case['id']}/consultation", first)
+    post(api, f"{CASES}/{case['id']}/consultation", second)
+    latest = post(api, f"{CASES}/{case['id']}/letters", {"kind": "consultation_letter"}, 201)
+    assert latest["addressee"] == "某市住房和城乡建设局"
+    earlier = post(api, f"{CASES}/{case['id']}/letters", {"kind": "consultation_letter", "step": 2}, 201)
+    assert (earlier["addressee"], earlier["step_seq"], latest["step_seq"]) == ("某某有限公司", 2, 3)
+    assert earlier["letter_date"] == "2026-02-02"
+    wrong = api.client.post(
+        f"{CASES}/{case['id']}/letters", json={"kind": "consultation_letter", "step": 1}, headers=api.headers("a1")
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["code"] == "letter_step_mismatch"
+    body = {"method": "post", "carrier": "ems", "sent_on": "2026-02-02", "received_on": "2026-02-04"}
+    post(api, f"/api/v1/documents/{earlier['id']}/deliveries", body, 201)
+    recorded = _case(api, case)["timeline"][-1]
+    assert (recorded["type"], recorded["data"]["ref"], recorded["data"]["delivered_on"]) == (
+        "delivery_recorded",
+        2,
+        "2026-02-04",
+    )
