@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Select, func, insert, inspect, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import insert_or_ignore
@@ -14,22 +15,37 @@ from app.models import AuditChainHead, AuditRecord
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first record of every chain."""
+PLAIN = {"synchronize_session": False}
+"""Head rows are written by statement, never loaded as objects: no ORM bookkeeping of the session's objects."""
+_RECORD_COLUMNS = tuple(attr.key for attr in inspect(AuditRecord).column_attrs if attr.key != "id")
+
+
+_HEAD_TABLE = cast(Table, AuditChainHead.__table__)
+_HEADS = _HEAD_TABLE.c
+_ADVANCE = (
+    update(_HEAD_TABLE)
+    .where(_HEADS.chain == bindparam("head_chain"))
+    .values(seq=_HEADS.seq + 1)
+    .returning(_HEADS.seq, _HEADS.hash)
+)
+_SET_HASH = update(_HEAD_TABLE).where(_HEADS.chain == bindparam("head_chain")).values(hash=bindparam("head_hash"))
+_INSERT = insert(cast(Table, AuditRecord.__table__))
+_RECORD_COLUMNS = tuple(attr.key for attr in inspect(AuditRecord).column_attrs if attr.key != "id")
 
 
 def advance_head(session: Session, chain: str) -> tuple[int, str]:
     """Reserve the next sequence number of ``chain`` and return it with the hash it must link to. The UPDATE holds
     the head row's lock until the transaction ends, so a concurrent writer of the same chain waits and then links to
-    this record instead of forking the chain. The head row is created with the chain's first record."""
-    advance = (
-        update(AuditChainHead)
-        .where(AuditChainHead.chain == chain)
-        .values(seq=AuditChainHead.seq + 1)
-        .returning(AuditChainHead.seq, AuditChainHead.hash)
-    )
-    head = session.execute(advance).one_or_none()
+    this record instead of forking the chain. The head row is created with the chain's first record.
+
+    The head statements are Core statements built once (run on the session's connection, after flushing it): they are
+    on every write's path, and the head row is never loaded as an object."""
+    session.flush()
+    connection = session.connection()
+    head = connection.execute(_ADVANCE, {"head_chain": chain}).one_or_none()
     if head is None:
         insert_or_ignore(session, AuditChainHead, chain=chain, seq=0, hash=GENESIS)
-        head = session.execute(advance).one()
+        head = connection.execute(_ADVANCE, {"head_chain": chain}).one()
     seq, prev_hash = head
     return seq, prev_hash
 
@@ -37,9 +53,9 @@ def advance_head(session: Session, chain: str) -> tuple[int, str]:
 def append(session: Session, record: AuditRecord) -> None:
     """Insert a record reserved with ``advance_head`` and make it the chain's head. A plain INSERT, not the ORM's
     unit of work: the head is locked from ``advance_head`` to the commit, and every writer of the chain waits."""
-    values = {attr.key: getattr(record, attr.key) for attr in inspect(AuditRecord).column_attrs if attr.key != "id"}
-    session.execute(insert(AuditRecord).values(**values))
-    session.execute(update(AuditChainHead).where(AuditChainHead.chain == record.chain).values(hash=record.hash))
+    connection = session.connection()
+    connection.execute(_INSERT, {key: getattr(record, key) for key in _RECORD_COLUMNS})
+    connection.execute(_SET_HASH, {"head_chain": record.chain, "head_hash": record.hash})
 
 
 def heads(session: Session, chain: str | None) -> dict[str, AuditChainHead]:

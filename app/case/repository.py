@@ -8,9 +8,9 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, literal_column, or_, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.db import insert_or_ignore
@@ -225,19 +225,26 @@ def open_cases(session: Session, agency_id: int | None = None) -> list[Disclosur
     )
 
 
+_COUNTER_TABLE = cast(Table, CaseCounter.__table__)
+_COUNTERS = _COUNTER_TABLE.c
+_INCREMENT = (
+    update(_COUNTER_TABLE)
+    .where(_COUNTERS.agency_id == bindparam("counter_agency"), _COUNTERS.year == bindparam("counter_year"))
+    .values(last_value=_COUNTERS.last_value + 1)
+    .returning(_COUNTERS.last_value)
+)
+
+
 def next_sequence(session: Session, agency_id: int, year: int) -> int:
     """The next case number of an agency's year, gap-free under concurrency: the counter row is created if missing,
     then incremented with one UPDATE … RETURNING, which holds its row lock until the creating transaction ends (a
-    rolled-back creation gives its number back). The row is created only on the year's first number."""
-    increment = (
-        update(CaseCounter)
-        .where(CaseCounter.agency_id == agency_id, CaseCounter.year == year)
-        .values(last_value=CaseCounter.last_value + 1)
-        .returning(CaseCounter.last_value)
-    )
-    value = session.scalar(increment)
+    rolled-back creation gives its number back). The row is created only on the year's first number. A Core
+    statement built once, on the session's connection: the counter is never loaded as an object."""
+    key = {"counter_agency": agency_id, "counter_year": year}
+    connection = session.connection()
+    value = connection.execute(_INCREMENT, key).scalar()
     if value is None:
         insert_or_ignore(session, CaseCounter, agency_id=agency_id, year=year, last_value=0)
-        value = session.scalar(increment)
+        value = connection.execute(_INCREMENT, key).scalar()
     assert isinstance(value, int)
     return value

@@ -27,8 +27,9 @@ from app.domain.roles import READ_PERMISSIONS, Permission, step_permission
 from app.holiday.repository import load_calendar
 from app.models import CaseEvent as EventRow
 from app.models import CaseReview, DisclosureCase
-from app.report.service import guard_published
+from app.report.service import guard_published, is_published
 from app.user.service import match_handler
+from app.webhook import repository as webhooks
 from app.webhook.events import EventType as WebhookEvent
 from app.webhook.events import case_payload
 from app.webhook.outbox import emit
@@ -159,14 +160,18 @@ def open_case(
     )
     _append(case, EventType.RECEIVED, received, {"channel": body.channel.value}, principal.actor)
     _apply_projection(case, projection_of(case, calendar))
+    published = is_published(session, agency.id, received.year)
+    subscribers = webhooks.subscribers(session, agency.id, WebhookEvent.CASE_CREATED)
     # The year's counter and then the agency's audit chain head stay locked until the transaction ends, and every
-    # creation in the agency queues on them: they are taken as late as possible (issue #9).
+    # creation in the agency queues on them: they are taken last, after every read (issue #9), and what follows
+    # them is the case's INSERTs, the outbox's and the audit record's.
     case.seq = repository.next_sequence(session, agency.id, received.year)
     case.number = f"{received.year}-{case.seq:04d}"
     session.add(case)
     session.flush()
-    guard_published(session, principal, case, received.year, "case.create", override)
-    emit(session, agency.id, WebhookEvent.CASE_CREATED, case_payload(case))
+    if published:
+        guard_published(session, principal, case, received.year, "case.create", override)
+    emit(session, agency.id, WebhookEvent.CASE_CREATED, case_payload(case), subscribers, flush=False)
     audit.record(
         session,
         agency=agency,

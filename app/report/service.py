@@ -286,6 +286,11 @@ def get_publication(session: Session, principal: Principal, year: int, agency_co
     return snapshot
 
 
+def is_published(session: Session, agency_id: int, year: int) -> bool:
+    """Whether ``year``'s report of the agency is published (then ``guard_published`` has a change to check)."""
+    return repository.snapshot(session, agency_id, year) is not None
+
+
 def guard_published(
     session: Session,
     principal: Principal,
