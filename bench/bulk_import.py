@@ -21,6 +21,7 @@ from app.agency import service as agency_service
 from app.auth.principal import Principal
 from app.case import importer
 from app.db import make_session_factory, transaction
+from app.domain.codes import Disposition
 from app.domain.roles import Role
 from bench.annual_report import AGENCIES, APPLICANTS, DISPOSITION_WEIGHTS, GIVEN_NAMES, SURNAMES
 from bench.common import database, engine_for
@@ -42,7 +43,9 @@ bare_case = Table(
 
 def lines(n: int, rng: random.Random) -> list[dict[str, object]]:
     types, type_weights = zip(*APPLICANTS, strict=True)
-    dispositions, weights = zip(*DISPOSITION_WEIGHTS.items(), strict=True)
+    # an excessive-request refusal needs a reasons request first (条例 Art. 35): not part of a plain history line
+    plain = {d: w for d, w in DISPOSITION_WEIGHTS.items() if d is not Disposition.NOT_PROCESSED_EXCESSIVE}
+    dispositions, weights = zip(*plain.items(), strict=True)
     out = []
     for i in range(n):
         received = date(2025, 1, 2) + timedelta(days=rng.randrange(330))
