@@ -53,9 +53,12 @@ def advance_head(session: Session, chain: str) -> tuple[int, str]:
 def append(session: Session, record: AuditRecord) -> None:
     """Insert a record reserved with ``advance_head`` and make it the chain's head. A plain INSERT, not the ORM's
     unit of work: the head is locked from ``advance_head`` to the commit, and every writer of the chain waits."""
-    connection = session.connection()
-    connection.execute(_INSERT, {key: getattr(record, key) for key in _RECORD_COLUMNS})
-    connection.execute(_SET_HASH, {"head_chain": record.chain, "head_hash": record.hash})
+    session.connection().execute(_INSERT, {key: getattr(record, key) for key in _RECORD_COLUMNS})
+    set_head_hash(session, record.chain, record.hash)
+
+
+def set_head_hash(session: Session, chain: str, hash_: str) -> None:
+    session.connection().execute(_SET_HASH, {"head_chain": chain, "head_hash": hash_})
 
 
 def heads(session: Session, chain: str | None) -> dict[str, AuditChainHead]:
