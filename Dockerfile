@@ -4,9 +4,11 @@
 # (the SQLite file by default); for production use PostgreSQL (docker-compose.yml). Migrations run first
 # (`gongkai db upgrade`), then the server starts without migrating.
 #
-# Production mode sends the session cookie over HTTPS only: put a TLS proxy in front (the proxy sets
-# X-Forwarded-Proto; uvicorn trusts it from the addresses in FORWARDED_ALLOW_IPS), or on a trusted network run with
-# -e GONGKAI_ENVIRONMENT=development. The login page says so when reached over plain HTTP.
+# Production mode refuses to start without -e GONGKAI_SECRET_KEY=… (docs/security.md) and sends the session cookie
+# over HTTPS only: put a TLS proxy in front and give its address in GONGKAI_FORWARDED_ALLOW_IPS (X-Forwarded-* from
+# anyone else is ignored), or on a trusted network run with -e GONGKAI_ENVIRONMENT=development. The login page says
+# so when reached over plain HTTP. The first run's administrator credentials are in /data/gongkai-first-run.txt
+# (mode 0600): `docker exec <container> cat /data/gongkai-first-run.txt`, then delete the file.
 
 FROM python:3.11-slim AS build
 WORKDIR /src
@@ -20,8 +22,7 @@ ENV PATH=/opt/gongkai/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     GONGKAI_ENVIRONMENT=production \
-    GONGKAI_DATABASE_URL=sqlite:////data/gongkai.db \
-    FORWARDED_ALLOW_IPS=127.0.0.1
+    GONGKAI_DATABASE_URL=sqlite:////data/gongkai.db
 COPY --from=build /wheels /wheels
 COPY requirements.lock /tmp/requirements.lock
 RUN python -m venv /opt/gongkai \

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import clock, context, idempotency, migrate
 from app.agency import repository as agencies
 from app.agency import service as agency_service
+from app.audit import cli as audit_commands
 from app.audit import service as audit_service
 from app.auth import service as auth_service
 from app.auth.principal import Principal
@@ -44,6 +46,7 @@ from app.report.files import render as render_annual
 from app.report.schemas import Output
 from app.settings import Settings
 from app.user import service as user_service
+from app.webhook import cli as webhook_commands
 from app.webhook import delivery as webhook_delivery
 
 cli = typer.Typer(help="gongkai (公开): 政府信息公开申请办理台账", no_args_is_help=True, add_completion=False)
@@ -75,6 +78,7 @@ for sub, name in (
 report_commands.register(report_cli)
 document_commands.register(cli)
 cli.add_typer(backup_cli.cli)
+cli.add_typer(webhook_commands.secrets_cli, name="secrets")
 
 
 @cli.callback()
@@ -88,7 +92,7 @@ FIRST_ADMIN = "admin"
 
 
 def _factory(settings: Settings) -> sessionmaker[Session]:
-    return make_session_factory(make_engine(settings))
+    return make_session_factory(make_engine(settings), settings.keyring)
 
 
 def _cli_actor() -> str:
@@ -118,6 +122,7 @@ def prepare_database(settings: Settings) -> sessionmaker[Session]:
     migrated = migrate.upgrade(engine)
     with transaction(factory) as session:
         seeded = calendar_service.seed_from_package(session)
+        sealed, unsealed = audit_service.seal_unkeyed(session)
         # A new revision may come with new deadline rules (0008: the fee wait is a pause, letters count from their
         # delivery): every open case is recomputed through the seam a calendar import uses, its moved dates noted.
         changes = (
@@ -131,6 +136,10 @@ def prepare_database(settings: Settings) -> sessionmaker[Session]:
             session.execute(text("PRAGMA optimize"))
     if seeded:
         typer.echo(f"已载入 {seeded} 年的节假日安排（chinesecalendar）。")
+    if sealed:
+        typer.echo(f"已用密钥封存升级前的审计链：{'、'.join(sealed)}。")
+    for broken in unsealed:
+        typer.secho(f"审计链 {broken.chain} 第 {broken.seq} 条：{broken.problem} 该链未封存。", fg="red", err=True)
     if changes:
         _echo_changes(changes)
     return factory
@@ -166,13 +175,36 @@ def first_run(session: Session) -> str | None:
     )
 
 
+FIRST_RUN_FILE = Path("gongkai-first-run.txt")
+
+
+def keep_first_run(credentials: str, path: Path) -> Path:
+    """Write the first run's credentials to a new file only its owner can read (never to the terminal, whose output
+    often ends up in a journal); refuses to overwrite one."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(credentials + "\n")
+    return path.resolve()
+
+
 @cli.command()
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema first")] = True,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            envvar="GONGKAI_FORWARDED_ALLOW_IPS",
+            help="Behind a reverse proxy: its addresses, whose X-Forwarded-For is trusted (default: none)",
+        ),
+    ] = None,
+    credentials_file: Annotated[
+        Path, typer.Option(help="Where the first run writes the administrator's credentials (mode 0600)")
+    ] = FIRST_RUN_FILE,
 ) -> None:
-    """Start the HTTP service. On first run, creates an agency, an administrator and a token, printed once."""
+    """Start the HTTP service. On first run, creates an agency, an administrator and a token, written once to a file
+    only the owner can read (its path is printed). X-Forwarded-For is trusted only from --forwarded-allow-ips."""
     import uvicorn
 
     from app.main import create_app
@@ -181,8 +213,14 @@ def serve(
     factory = prepare_database(settings) if migrate_first else _factory(settings)
     with transaction(factory) as session:
         credentials = first_run(session)
+        if credentials:
+            kept = keep_first_run(credentials, credentials_file)
     if credentials:
-        typer.secho(credentials, fg="yellow")
+        typer.secho(
+            f"首次启动：管理员账户和令牌已写入 {kept}（仅所有者可读），请取出妥善保存后删除该文件。", fg="yellow"
+        )
+    trusted = forwarded_allow_ips or None  # empty: nobody's X-Forwarded-* is believed
+    proxy: dict[str, Any] = {"proxy_headers": trusted is not None, "forwarded_allow_ips": trusted}
     if settings.workers > 1:
         # Each worker process builds its own application (and engine) from the same environment. A worker still
         # importing on a busy machine is not dead: uvicorn's 5 s health check would kill and respawn it forever.
@@ -193,9 +231,10 @@ def serve(
             host=host,
             port=port,
             timeout_worker_healthcheck=60,
+            **proxy,
         )
     else:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, **proxy)
 
 
 @agency_cli.command("create")
@@ -380,15 +419,24 @@ def cases_import(file: Path) -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify(chain: Annotated[str | None, typer.Option(help="One chain (agency code or global)")] = None) -> None:
-    """Recompute every chain's hashes; report the first broken link of each. Exit 1 if any chain is broken."""
+def audit_verify(
+    chain: Annotated[str | None, typer.Option(help="One chain (agency code or global)")] = None,
+    anchor: Annotated[Path | None, typer.Option(help="Heads written by 'audit anchor': detects cuts and rewrites")] = (
+        None
+    ),
+) -> None:
+    """Recompute every chain's MACs; report the first broken link of each. Exit 1 if any chain is broken."""
+    anchors = audit_commands.read_anchors(anchor) if anchor else None
     with transaction(_factory(Settings())) as session:
-        names, breaks = audit_service.verify(session, chain)
+        names, breaks = audit_service.verify(session, chain, anchors)
     for broken in breaks:
         typer.secho(f"链 {broken.chain} 第 {broken.seq} 条：{broken.problem}", fg="red", err=True)
     if breaks:
         raise typer.Exit(1)
     typer.echo(f"审计链完整：{len(names)} 条链已核验。")
+
+
+audit_cli.command("anchor")(audit_commands.anchor)
 
 
 @idempotency_cli.command("purge")
@@ -483,9 +531,10 @@ def webhooks_deliver(
     interval: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 5.0,
 ) -> None:
     """Send due webhook deliveries, retrying failures with backoff (see app/webhook/delivery.py)."""
-    factory = _factory(Settings())
+    settings = Settings()
+    factory = _factory(settings)
     outages = 0
-    with webhook_delivery.http_client() as client:
+    with webhook_delivery.http_client(settings) as client:
         while True:
             try:
                 stats = webhook_delivery.deliver_due(factory, client, clock.utcnow())

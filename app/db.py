@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import keys
 from app.settings import Settings
 
 log = logging.getLogger("gongkai")
@@ -278,7 +279,7 @@ def _run_after_commit(session: Session) -> None:
     writer = bind.execution_options(**{READ_ONLY: False})
     for work in works:
         try:
-            with Session(writer) as short, short.begin():
+            with Session(writer, info={keys.SESSION_INFO_KEY: keys.of(session)}) as short, short.begin():
                 work(short)
         except Exception:
             log.warning("after-commit work failed", exc_info=True)
@@ -289,8 +290,9 @@ def _forget_after_commit(session: Session) -> None:
         session.info.pop(AFTER_COMMIT, None)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    factory = sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, keyring: keys.Keyring = keys.DEVELOPMENT) -> sessionmaker[Session]:
+    """Sessions of ``engine``, carrying the server's keys (``app.keys.of``) for the audit chain and secrets."""
+    factory = sessionmaker(engine, expire_on_commit=False, info={keys.SESSION_INFO_KEY: keyring})
     event.listen(factory, "after_commit", _run_after_commit)
     event.listen(factory, "after_rollback", _forget_after_commit)
     return factory

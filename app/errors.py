@@ -137,6 +137,18 @@ def validation_message(error: Mapping[str, Any]) -> str:
     return "取值无效。"
 
 
+def refusal(request: Request, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """A refusal outside any route (an unknown path, a body too large, a bad URL): problem+json, or the clerks'
+    error page for a browser asking for a page (not under ``/api/``, ``Accept: text/html``)."""
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        return problem(request, status, code, detail, headers=headers)
+    from app.web.pages import error_page  # the pages' layout; imported late, the web package imports this one
+
+    page = error_page(request, status, detail)
+    page.headers.update(headers or {})
+    return page
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc if part not in ("body", "query", "path", "header"))
 
@@ -160,11 +172,11 @@ def install(app: FastAPI) -> None:
         return problem(request, 422, "validation_failed", f"请求内容有误，请检查：{fields}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         code = codes.get(exc.status_code, f"http_{exc.status_code}")
         detail = "请求的资源不存在。" if exc.status_code == 404 else str(exc.detail)
-        return problem(request, exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+        return refusal(request, exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(IntegrityError)
     def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:

@@ -10,6 +10,12 @@ effect. One ASGI middleware, installed by ``app.main``.
   response leaves. A concurrent duplicate blocks on the key's unique index (PostgreSQL) or the write lock (SQLite)
   until the first commits, then replays its answer. Only 2xx answers are stored: an error rolls back the key with
   the effect, so a retry runs again.
+* A stored answer is replayed only to a caller whose credential is still valid now (design mistake 8): a revoked
+  token or an ended session gets the endpoint's own 401, never the first answer. The check is the API's own
+  (``authenticated``, given by ``app.main``).
+* An answer carrying a secret (a new token, a webhook's signing secret) says ``Cache-Control: no-store`` and is not
+  kept: only its status and ``Location`` are, so a retry still has no second effect; it answers 409
+  ``idempotent_answer_not_kept`` with that ``Location`` instead of the secret.
 * Keys expire after ``KEY_TTL`` (24 hours): an expired key is ignored and replaced on use; ``gongkai idempotency
   purge`` deletes all expired keys.
 """
@@ -17,6 +23,7 @@ effect. One ASGI middleware, installed by ``app.main``.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -96,10 +103,16 @@ class _Captured:
         return b"".join(m.get("body", b"") for m in self.messages if m["type"] == "http.response.body")
 
 
-def _replay(row: IdempotencyKey) -> Response:
+def _replay(request: Request, row: IdempotencyKey) -> Response:
     headers = {"Idempotent-Replayed": "true"}
     if row.location:
         headers["Location"] = row.location
+    if row.body is None:
+        detail = (
+            f"该请求已执行成功（HTTP {row.status}），但其答复含有密钥，未予保存，不能重放；"
+            "请到 Location 所指的资源查看结果，如需新的密钥请另行创建或轮换。"
+        )
+        return problem(request, 409, "idempotent_answer_not_kept", detail, headers=headers)
     if row.etag:
         headers["ETag"] = row.etag
     return Response(row.body, status_code=row.status or 200, headers=headers, media_type=row.content_type)
@@ -107,17 +120,29 @@ def _replay(row: IdempotencyKey) -> Response:
 
 def _complete(session: Session, claim: IdempotencyKey, captured: _Captured) -> None:
     claim.status = captured.status
-    claim.body = captured.body
-    claim.content_type = captured.headers.get("content-type")
+    if "no-store" not in captured.headers.get("cache-control", ""):
+        claim.body = captured.body
+        claim.content_type = captured.headers.get("content-type")
     claim.location = captured.headers.get("location")
     claim.etag = captured.headers.get("etag")
     session.commit()
 
 
+Authenticated = Callable[[Session, Request], bool]
+"""Whether the request's credential is valid now (``app.auth.dependencies.authenticated``)."""
+
+
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, prefix: str) -> None:
+    def __init__(self, app: ASGIApp, prefix: str, authenticated: Authenticated) -> None:
         self.app = app
         self.prefix = prefix
+        self.authenticated = authenticated
+
+    def _still_authenticated(self, session: Session, request: Request) -> bool:
+        try:
+            return self.authenticated(session, request)
+        finally:
+            session.rollback()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -156,11 +181,13 @@ class IdempotencyMiddleware:
             stored = await to_thread.run_sync(_claim, session, claim)
             if stored is not None:
                 await to_thread.run_sync(session.rollback)
-                if stored.request_hash != claim.request_hash:
+                if not await to_thread.run_sync(self._still_authenticated, session, request):
+                    await self.app(scope, replaying(body, receive), send)  # the endpoint answers 401 itself
+                elif stored.request_hash != claim.request_hash:
                     detail = "该 Idempotency-Key 已用于另一个不同的请求；新的请求请使用新的 Idempotency-Key。"
                     await problem(request, 422, "idempotency_key_reused", detail)(scope, receive, send)
                 else:
-                    await _replay(stored)(scope, receive, send)
+                    await _replay(request, stored)(scope, receive, send)
                 return
             scope[SESSION_SCOPE_KEY] = session
             captured = _Captured()

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app import errors
 from app.agency.router import router as agency_router
 from app.audit.router import router as audit_router
+from app.auth.dependencies import authenticated
 from app.auth.router import router as auth_router
 from app.auth.router import tokens_router
 from app.case.router import router as case_router
@@ -21,7 +22,7 @@ from app.health import router as health_router
 from app.holiday.router import router as calendar_router
 from app.idempotency import IdempotencyMiddleware
 from app.meta.router import router as meta_router
-from app.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from app.middleware import BodyLimitMiddleware, CleanUrlMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from app.overdue.router import router as overdue_router
 from app.report.router import router as report_router
 from app.settings import Settings
@@ -61,13 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
-    app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.session_factory = make_session_factory(app.state.engine, settings.keyring)
     errors.install(app)
-    app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX + "/")
+    app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX + "/", authenticated=authenticated)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_file_bytes + 64 * 1024
     )
     app.add_middleware(RequestSlots, slots=settings.db_pool_size, timeout=settings.busy_timeout)
+    app.add_middleware(CleanUrlMiddleware)
 
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(

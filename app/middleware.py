@@ -1,4 +1,4 @@
-"""HTTP limits and headers that apply to every response: request body size, security headers."""
+"""HTTP limits and headers that apply to every response: request body size, clean URLs, security headers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import context
-from app.errors import problem
+from app.errors import refusal
+from app.inputs import url_is_clean
 
 DOCS_PATHS = ("/docs", "/redoc")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -32,6 +33,24 @@ def replaying(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return receive_again
+
+
+class CleanUrlMiddleware:
+    """Refuse a path or query string holding control characters (``%00`` included) with 400, before any route sees
+    it: PostgreSQL cannot even compare text with a NUL, and SQLite would store it (the same answer on both)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw_path = scope.get("raw_path") or scope["path"].encode()
+            query = scope.get("query_string", b"")
+            if not url_is_clean(raw_path.decode("latin-1") + "?" + query.decode("latin-1")):
+                detail = "地址中含有控制字符（如 %00），请检查链接。"
+                await refusal(Request(scope), 400, "control_character", detail)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyLimitMiddleware:
@@ -67,7 +86,7 @@ class BodyLimitMiddleware:
             too_large = size > limit
         if too_large:
             detail = f"请求内容过大：最多 {limit} 字节。"
-            await problem(Request(scope), 413, "payload_too_large", detail)(scope, receive, send)
+            await refusal(Request(scope), 413, "payload_too_large", detail)(scope, receive, send)
             return
         await self.app(scope, replaying(b"".join(chunks), receive), send)
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app import keys
+
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -45,6 +49,38 @@ class Settings(BaseSettings):
     busy_timeout: float = Field(
         5.0, gt=0, description="Seconds a request waits for its turn, a connection or a lock before 503 + Retry-After"
     )
+
+    secret_key: SecretStr | None = Field(
+        None, description="Keys the audit chain and encrypts webhook secrets (app/keys.py); required in production"
+    )
+    secret_key_id: str = Field("k1", pattern=r"^[A-Za-z0-9_-]{1,16}$", description="The id of secret_key")
+    old_secret_keys: SecretStr | None = Field(None, description="Earlier keys still needed, as id:key,id:key")
+    webhook_allow_hosts: str = Field(
+        "", description="Webhook hosts allowed although internal (an OA system on the intranet), comma-separated"
+    )
+
+    @model_validator(mode="after")
+    def _production_has_a_secret_key(self) -> Settings:
+        """No default secret outside development: production refuses to start without a real key."""
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if self.environment == "production" and len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"GONGKAI_SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters when "
+                "GONGKAI_ENVIRONMENT=production (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return self
+
+    @cached_property
+    def keyring(self) -> keys.Keyring:
+        return keys.keyring(
+            self.secret_key.get_secret_value() if self.secret_key else None,
+            self.secret_key_id,
+            self.old_secret_keys.get_secret_value() if self.old_secret_keys else None,
+        )
+
+    @property
+    def webhook_allow_host_list(self) -> list[str]:
+        return [host.strip() for host in self.webhook_allow_hosts.split(",") if host.strip()]
 
     @cached_property
     def tz(self) -> ZoneInfo:

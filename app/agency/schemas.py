@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.case.service import DateChange
+from app.inputs import Line
 
 
 class Policy(BaseModel):
@@ -16,8 +17,8 @@ class Policy(BaseModel):
 
 class AgencyCreate(Policy):
     code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    parent: str = Field(description="The parent agency's code: an administrator creates agencies under their own")
+    name: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    parent: Line = Field(description="The parent agency's code: an administrator creates agencies under their own")
 
 
 class AgencyRead(Policy):

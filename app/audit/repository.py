@@ -17,7 +17,6 @@ GENESIS = "0" * 64
 """The ``prev_hash`` of the first record of every chain."""
 PLAIN = {"synchronize_session": False}
 """Head rows are written by statement, never loaded as objects: no ORM bookkeeping of the session's objects."""
-_RECORD_COLUMNS = tuple(attr.key for attr in inspect(AuditRecord).column_attrs if attr.key != "id")
 
 
 _HEAD_TABLE = cast(Table, AuditChainHead.__table__)
@@ -79,6 +78,15 @@ def chain_rows(session: Session, chain: str) -> Iterator[AuditRecord]:
     """The records of one chain in order, streamed (a chain grows without bound)."""
     stmt = select(AuditRecord).where(AuditRecord.chain == chain).order_by(AuditRecord.seq)
     yield from session.scalars(stmt.execution_options(yield_per=500))
+
+
+def hash_at(session: Session, chain: str, seq: int) -> str | None:
+    return session.scalar(select(AuditRecord.hash).where(AuditRecord.chain == chain, AuditRecord.seq == seq))
+
+
+def unkeyed_chains(session: Session) -> set[str]:
+    """Chains holding records from before the audit key (``key_id`` NULL)."""
+    return set(session.scalars(select(AuditRecord.chain).where(AuditRecord.key_id.is_(None)).distinct()))
 
 
 def prev_hash_at(session: Session, chain: str, seq: int) -> str | None:

@@ -17,6 +17,7 @@ from app.deps import SessionDep, SettingsDep
 from app.domain.privacy import mask_document
 from app.domain.roles import Permission
 from app.errors import ApiError
+from app.inputs import RowId
 from app.models import AuditRecord
 from app.settings import Settings
 
@@ -50,7 +51,7 @@ def _page(session: SessionDep, principal: Principal, f: repository.AuditFilter, 
 
 @router.get("/cases/{case_id}/audit")
 def case_audit(
-    case_id: int,
+    case_id: RowId,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,

@@ -8,7 +8,17 @@ Canonical form (what the hash covers): the JSON object with exactly the keys ``c
 action, entity_type, entity_id, before, after, request_id, prev_hash``, where ``at`` is the UTC time as ISO 8601 with
 microseconds and ``+00:00`` (``2026-11-27T08:00:00.000000+00:00``), serialised with keys sorted at every level,
 separators ``,`` and ``:`` (no whitespace), non-ASCII characters as themselves, encoded as UTF-8.
-``hash = sha256(canonical).hexdigest()``; the first record of a chain has ``prev_hash`` = 64 zeros.
+``hash = HMAC-SHA256(k, canonical).hexdigest()`` with ``k = HMAC-SHA256(secret key, "audit chain")``, the secret
+key being ``GONGKAI_SECRET_KEY`` (outside the database) whose id is kept in ``key_id`` (``app.keys``); the first record
+of a chain has ``prev_hash`` = 64 zeros. Whoever can write the database but does not hold the key cannot recompute
+the chain after changing a record. Only a cut tail with its head moved back needs more: anchors, the signed chain
+heads kept outside the database (``gongkai audit anchor``), which ``gongkai audit verify --anchor FILE`` checks.
+
+Chains written before the key (version 0008 and earlier: ``key_id`` NULL, ``hash = sha256(canonical)``) are verified
+as they were and then sealed, every record MACed again with its links, by ``seal_unkeyed`` when the schema is
+upgraded (``gongkai db upgrade`` / ``serve``): the key vouches from then on for what the plain hashes proved at that
+moment. A chain found broken is left as it is, reported, and never sealed. After sealing, an unkeyed record is a
+break (a downgrade to the plain hash is refused).
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from app import context
+from app import context, keys
 from app.audit import repository
 from app.audit.repository import GENESIS
 from app.clock import utcnow
@@ -75,8 +85,15 @@ def canonical(record: AuditRecord) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def compute_hash(record: AuditRecord) -> str:
-    return hashlib.sha256(canonical(record)).hexdigest()
+AUDIT_PURPOSE = "audit chain"
+ANCHOR_PURPOSE = "audit anchor"
+
+
+def compute_hash(record: AuditRecord, ring: keys.Keyring) -> str:
+    """The record's MAC under the key it names (a plain SHA-256 for a record from before the key)."""
+    if record.key_id is None:
+        return hashlib.sha256(canonical(record)).hexdigest()
+    return ring.mac(AUDIT_PURPOSE, canonical(record), record.key_id)
 
 
 def record(
@@ -108,8 +125,9 @@ def record(
         after=jsonable(after),
         request_id=request_id if request_id is not None else context.request_id.get(),
         prev_hash=prev_hash,
+        key_id=keys.of(session).current,
     )
-    row.hash = compute_hash(row)
+    row.hash = compute_hash(row, keys.of(session))
     repository.append(session, row)
     return row
 
@@ -123,14 +141,21 @@ class Break:
     problem: str
 
 
-def _walk(session: Session, chain: str, head: AuditChainHead | None) -> Break | None:
+def _walk(session: Session, chain: str, head: AuditChainHead | None, unkeyed: bool = False) -> Break | None:
+    """The first break of ``chain``; ``unkeyed`` accepts records from before the key (only when sealing them)."""
+    ring = keys.of(session)
     expected, prev = 1, GENESIS
     for row in repository.chain_rows(session, chain):
         if row.seq != expected:
             return Break(chain, expected, f"记录缺失：第 {expected}–{row.seq - 1} 条不存在（被删除）。")
         if row.prev_hash != prev:
             return Break(chain, row.seq, "prev_hash 与前一条记录的哈希不符（记录被调换顺序或插入）。")
-        actual = compute_hash(row)
+        if row.key_id is None and not unkeyed:
+            return Break(chain, row.seq, "未加密钥的记录（只有明文哈希，任何能写数据库的人都能重算）。")
+        try:
+            actual = compute_hash(row, ring)
+        except keys.KeyMissing:
+            return Break(chain, row.seq, f"缺少密钥「{row.key_id}」，无法核验（请在 GONGKAI_OLD_SECRET_KEYS 中配置）。")
         if actual != row.hash:
             successor = repository.prev_hash_at(session, chain, row.seq + 1)
             if successor is None and head is not None and head.seq == row.seq:
@@ -149,10 +174,81 @@ def _walk(session: Session, chain: str, head: AuditChainHead | None) -> Break | 
     return None
 
 
-def verify(session: Session, chain: str | None = None) -> tuple[list[str], list[Break]]:
-    """Walk every chain (or one), recomputing each hash. Returns the chains checked and the first break of each
-    broken chain."""
+def verify(
+    session: Session, chain: str | None = None, anchors: list[dict[str, Any]] | None = None
+) -> tuple[list[str], list[Break]]:
+    """Walk every chain (or one), recomputing each MAC, and check the ``anchors`` given. Returns the chains checked
+    and the first break of each broken chain (and of each anchor not matched)."""
     heads = repository.heads(session, chain)
     names = sorted(set(heads) | repository.chains(session, chain))
     breaks = [b for name in names if (b := _walk(session, name, heads.get(name))) is not None]
+    for entry in anchors or []:
+        if chain is None or entry.get("chain") == chain:
+            broken = _check_anchor(session, entry)
+            if broken is not None:
+                breaks.append(broken)
     return names, breaks
+
+
+def _anchor_mac(ring: keys.Keyring, chain: str, seq: int, hash_: str, at: str, key_id: str | None = None) -> str:
+    return ring.mac(ANCHOR_PURPOSE, f"{chain}\n{seq}\n{hash_}\n{at}".encode(), key_id)
+
+
+def anchors(session: Session) -> list[dict[str, Any]]:
+    """The head of every chain, signed with the key: to be kept outside the database (printed, mailed, written to
+    another machine). A later ``verify`` with them detects a chain cut back or rewritten since."""
+    ring = keys.of(session)
+    at = utcnow().isoformat(timespec="seconds")
+    return [
+        {
+            "chain": head.chain,
+            "seq": head.seq,
+            "hash": head.hash,
+            "at": at,
+            "key_id": ring.current,
+            "mac": _anchor_mac(ring, head.chain, head.seq, head.hash, at),
+        }
+        for head in repository.heads(session, None).values()
+    ]
+
+
+def _check_anchor(session: Session, entry: dict[str, Any]) -> Break | None:
+    chain, seq, hash_ = str(entry.get("chain")), entry.get("seq"), str(entry.get("hash"))
+    if not isinstance(seq, int):
+        return Break(chain, 0, "锚点无效：格式不对。")
+    try:
+        mac = _anchor_mac(keys.of(session), chain, seq, hash_, str(entry.get("at")), entry.get("key_id"))
+    except keys.KeyMissing:
+        mac = None
+    if mac is None or mac != entry.get("mac"):
+        return Break(chain, seq, "锚点无效：签名不符（锚点文件被改动，或密钥不对）。")
+    if seq == 0:
+        return None
+    stored = repository.hash_at(session, chain, seq)
+    if stored is None:
+        return Break(chain, seq, f"链在锚点之后被截断：锚定的第 {seq} 条已不存在。")
+    if stored != hash_:
+        return Break(chain, seq, f"锚点之前的记录被改写：第 {seq} 条的哈希与锚点不符。")
+    return None
+
+
+def seal_unkeyed(session: Session) -> tuple[list[str], list[Break]]:
+    """MAC again, under the current key, every chain that still has records from before the key, after verifying
+    it as it is. Returns the chains sealed and the breaks of those left unsealed."""
+    ring = keys.of(session)
+    heads = repository.heads(session, None)
+    sealed, broken = [], []
+    for name in sorted(repository.unkeyed_chains(session)):
+        problem = _walk(session, name, heads.get(name), unkeyed=True)
+        if problem is not None:
+            broken.append(problem)
+            continue
+        prev = GENESIS
+        for row in repository.chain_rows(session, name):
+            row.prev_hash = prev
+            row.key_id = ring.current
+            row.hash = prev = compute_hash(row, ring)
+        repository.set_head_hash(session, name, prev)
+        session.flush()
+        sealed.append(name)
+    return sealed, broken

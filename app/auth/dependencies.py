@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.auth.service import authenticate_session, authenticate_token, csrf_matches
@@ -39,10 +40,37 @@ def current_principal(
     cookie: Annotated[str | None, Depends(session_cookie)],
     csrf: Annotated[str | None, Depends(csrf_header)],
 ) -> Principal:
-    """A bearer token (systems) or the session cookie (people). Cookies are sent by the browser on its own, so a
-    state-changing request with one must also carry the session's CSRF token, which only the web client can read."""
-    if credentials is not None:
-        principal = authenticate_token(session, credentials.credentials)
+    """A bearer token (systems) or the session cookie (people)."""
+    token = credentials.credentials if credentials is not None else None
+    return identify(request, session, settings, token, cookie, csrf)
+
+
+def authenticated(session: Session, request: Request) -> bool:
+    """Whether the request's credential is valid now, read from its headers as ``current_principal`` reads them: for
+    ``app.idempotency``, which must not replay a stored answer to a revoked token or an ended session."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    bearer_token = token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    try:
+        identify(
+            request,
+            session,
+            request.app.state.settings,
+            bearer_token,
+            request.cookies.get(SESSION_COOKIE),
+            request.headers.get(CSRF_HEADER),
+        )
+    except ApiError:
+        return False
+    return True
+
+
+def identify(
+    request: Request, session: Session, settings: Settings, token: str | None, cookie: str | None, csrf: str | None
+) -> Principal:
+    """Cookies are sent by the browser on its own, so a state-changing request with one must also carry the
+    session's CSRF token, which only the web client can read."""
+    if token is not None:
+        principal = authenticate_token(session, token)
         if principal is None:
             raise ApiError(401, "invalid_token", "访问令牌无效、已过期或已被吊销。", UNAUTHENTICATED)
         return principal

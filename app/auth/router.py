@@ -15,6 +15,7 @@ from app.auth.schemas import LoginIn, MeRead, TokenCreate, TokenIssued, TokenRea
 from app.auth.views import membership_views, token_view, user_view
 from app.deps import SessionDep, SettingsDep, client_address
 from app.errors import problem
+from app.inputs import RowId
 from app.models import ApiToken
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -54,7 +55,9 @@ def login(body: LoginIn, request: Request, session: SessionDep, settings: Settin
         status_code, detail = REFUSALS[result.reason]
         headers = {"Retry-After": str(result.retry_after)} if result.retry_after else None
         return problem(request, status_code, result.reason.value, detail, headers=headers)
-    response = JSONResponse(_me(session, result.identity.principal).model_dump(mode="json"))
+    response = JSONResponse(
+        _me(session, result.identity.principal).model_dump(mode="json"), headers={"Cache-Control": "no-store"}
+    )
     set_session_cookie(response, result.cookie, idle, settings)
     return response
 
@@ -73,15 +76,17 @@ def me(session: SessionDep, principal: PrincipalDep) -> MeRead:
     return _me(session, principal)
 
 
-def _issued(session: Session, token: ApiToken, plain: str) -> TokenIssued:
+def _issued(session: Session, token: ApiToken, plain: str, response: Response) -> TokenIssued:
+    """An answer carrying a new token: never cached, never kept for an idempotent replay (``app.idempotency``)."""
+    response.headers["Cache-Control"] = "no-store"
     return TokenIssued(**token_view(session, token).model_dump(), token=plain)
 
 
 @tokens_router.post("", status_code=status.HTTP_201_CREATED)
-def create_token(body: TokenCreate, session: SessionDep, principal: PrincipalDep) -> TokenIssued:
+def create_token(body: TokenCreate, session: SessionDep, principal: PrincipalDep, response: Response) -> TokenIssued:
     """Create a bearer token for a system in one of your agencies. The token is in the answer, and only there."""
     token, plain = service.issue_token(session, principal, body.agency, body.role, body.name, body.expires_days)
-    return _issued(session, token, plain)
+    return _issued(session, token, plain, response)
 
 
 @tokens_router.get("")
@@ -91,13 +96,13 @@ def list_tokens(session: SessionDep, principal: PrincipalDep) -> list[TokenRead]
 
 
 @tokens_router.post("/{token_id}/rotation", status_code=status.HTTP_201_CREATED)
-def rotate_token(token_id: int, session: SessionDep, principal: PrincipalDep) -> TokenIssued:
+def rotate_token(token_id: RowId, session: SessionDep, principal: PrincipalDep, response: Response) -> TokenIssued:
     """Issue a replacement. The old token keeps working for 24 hours (``grace_until``), then stops."""
     token, plain = service.rotate_token(session, principal, token_id)
-    return _issued(session, token, plain)
+    return _issued(session, token, plain, response)
 
 
 @tokens_router.post("/{token_id}/revocation")
-def revoke_token(token_id: int, session: SessionDep, principal: PrincipalDep) -> TokenRead:
+def revoke_token(token_id: RowId, session: SessionDep, principal: PrincipalDep) -> TokenRead:
     """Stop a token at once."""
     return token_view(session, service.revoke_token(session, principal, token_id))

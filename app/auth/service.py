@@ -24,6 +24,7 @@ from app.clock import utcnow
 from app.db import after_commit, transaction
 from app.domain.errors import NotFound, WrongState
 from app.domain.roles import Permission, Role
+from app.inputs import is_clean_line
 from app.models import Agency, ApiToken, AppUser, UserSession
 
 TOKEN_PREFIX = "gk_"
@@ -322,6 +323,9 @@ def login(
     from one address behind the slowest (design mistake 6). A success takes the count back. An unknown or
     deactivated user gets the same answers as a wrong password, after the same work."""
     now = utcnow()
+    if not is_clean_line(username):  # no account has such a name (and no counter can hold it)
+        _verify_password(_dummy_hash(), password)
+        return Refused(Refusal.FAILED)
     with transaction(attempts) as counting:
         refused = _reserve(counting, username, client, now)
     if refused is not None:

@@ -19,6 +19,7 @@ from app.domain.lifecycle import CaseStatus, EventType
 from app.domain.roles import Permission
 from app.errors import ApiError
 from app.holiday.repository import load_calendar
+from app.inputs import RowId
 from app.models import DisclosureCase
 from app.report.schemas import OverrideDep
 
@@ -118,7 +119,7 @@ def list_cases(
 
 @router.get("/{case_id}", responses=CASE_ERRORS)
 def get_case(
-    case_id: int, session: SessionDep, principal: PrincipalDep, today: TodayDep, response: Response
+    case_id: RowId, session: SessionDep, principal: PrincipalDep, today: TodayDep, response: Response
 ) -> CaseRead:
     """The case with its timeline. ``ETag`` is its version: send it back as ``If-Match`` on the next step.
     Identity-document and phone numbers are shown in full only to roles with ``case.read_personal``; every other
@@ -129,14 +130,14 @@ def get_case(
 
 
 @router.get("/{case_id}/deadline", responses=CASE_ERRORS)
-def explain_deadline(case_id: int, session: SessionDep, principal: PrincipalDep) -> Explanation:
+def explain_deadline(case_id: RowId, session: SessionDep, principal: PrincipalDep) -> Explanation:
     """How the deadlines were derived: every day from the start, counted or skipped, and why."""
     return service.explain_deadline(session, principal, case_id)
 
 
 def _step_route(path: str, event_type: EventType, body_type: type[Step], summary: str) -> None:
     def endpoint(
-        case_id: int,
+        case_id: RowId,
         body: body_type,  # type: ignore[valid-type]
         session: SessionDep,
         principal: PrincipalDep,
@@ -160,7 +161,7 @@ for _type, _kind in STEPS.items():
 
 @router.post("/{case_id}/reviews", status_code=status.HTTP_201_CREATED, responses=CASE_ERRORS)
 def file_review(
-    case_id: int,
+    case_id: RowId,
     body: ReviewFiling,
     session: SessionDep,
     principal: PrincipalDep,
@@ -176,8 +177,8 @@ def file_review(
 
 @router.post("/{case_id}/reviews/{review_id}/decision", responses=CASE_ERRORS)
 def decide_review(
-    case_id: int,
-    review_id: int,
+    case_id: RowId,
+    review_id: RowId,
     body: ReviewDecision,
     session: SessionDep,
     principal: PrincipalDep,
@@ -194,7 +195,7 @@ def decide_review(
 
 @router.post("/{case_id}/assignment", responses={**CASE_ERRORS, 403: {"description": "Not a supervisor"}})
 def assign_handler(
-    case_id: int,
+    case_id: RowId,
     body: HandlerAssign,
     session: SessionDep,
     principal: PrincipalDep,

@@ -19,9 +19,15 @@ from app.domain.codes import (
     parse_disposition,
 )
 from app.domain.lifecycle import CaseEvent, CaseStatus, EventType
+from app.inputs import Line, Lines
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptText = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=300)]
+Text200 = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OptText = Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=300)]
+Note = Annotated[Lines | None, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+MAX_FEE_YUAN = 1_000_000
+"""A fee above a million yuan is a typing error (the fees of 国办函〔2020〕109号 are counted per piece and page): the
+bound keeps every total within the database's integers."""
 
 
 class Strict(BaseModel):
@@ -32,9 +38,9 @@ class Applicant(Strict):
     type: ApplicantType
     name: Text200
     id_type: OptText = Field(None, description="证件类型, e.g. 居民身份证, 统一社会信用代码")
-    id_number: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=64)] = None
-    phone: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=50)] = None
-    email: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)] = None
+    id_number: Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=64)] = None
+    phone: Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=50)] = None
+    email: Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=200)] = None
     address: OptText = None
 
 
@@ -49,7 +55,7 @@ class ReceiptFactsIn(Strict):
 
 
 class RequestIn(Strict):
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
+    description: Annotated[Lines, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
     form: RequestForm | None = None
     delivery: DeliveryMethod | None = None
 
@@ -75,13 +81,13 @@ class CaseCreate(Strict):
         },
     )
 
-    agency: Annotated[str, StringConstraints(min_length=1, max_length=32)]
-    external_ref: Annotated[str | None, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)] = None
+    agency: Annotated[Line, StringConstraints(min_length=1, max_length=32)]
+    external_ref: Annotated[Line | None, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)] = None
     applicant: Applicant
     channel: Channel
     receipt: ReceiptFactsIn
     request: RequestIn
-    handler: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=100)] = None
+    handler: Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=100)] = None
 
 
 class CodeLabel(BaseModel):
@@ -189,7 +195,7 @@ class Step(Strict):
     on: date = Field(
         description="The legal date of the step (in the agency's time zone); not before receipt, not future"
     )
-    note: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000)] = None
+    note: Note = None
 
     REF_FIELD: ClassVar[str | None] = None
     """The body field naming, by its timeline number, the letter the step refers to (the event's ``ref``)."""
@@ -214,7 +220,7 @@ DELIVERED_ON = Field(
 
 class CorrectionRequest(Step):
     until: date = Field(description="The date by which the applicant must supply the correction (a reasonable period)")
-    items: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] = Field(
+    items: Annotated[Lines, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] = Field(
         description="Everything that must be corrected, listed once (条例 Art. 30)"
     )
 
@@ -251,19 +257,19 @@ class ExtensionGrant(Step):
     days: int = Field(ge=1, le=20, description="Working days added (at most 20, 条例 Art. 33 ¶2)")
     approver: Text200 = Field(description="The head of the disclosure office who approved it")
     notice_on: date = Field(description="The day the applicant was notified; must be before the deadline")
-    reason: OptText = None
+    reason: Note = None
 
 
 class FeeNotice(Step):
     """Sent within the statutory reply period (国办函〔2020〕109号 第七条); the clock pauses from this day."""
 
-    amount: int = Field(ge=1, description="Amount in yuan (国办函〔2020〕109号)")
-    basis: Annotated[str | None, StringConstraints(max_length=200)] = None
+    amount: int = Field(ge=1, le=MAX_FEE_YUAN, description="Amount in yuan (国办函〔2020〕109号)")
+    basis: Annotated[Line | None, StringConstraints(max_length=200)] = None
     delivered_on: date | None = DELIVERED_ON
 
 
 class FeePayment(Step):
-    amount: int = Field(ge=0)
+    amount: int = Field(ge=0, le=MAX_FEE_YUAN)
 
 
 class AgencyDeadline(Step):
@@ -279,7 +285,7 @@ class Conclusion(Step):
         examples=["disclosed", "withheld.third_party_rights"],
     )
     delivery: DeliveryMethod | None = None
-    document_number: Annotated[str | None, StringConstraints(max_length=100)] = Field(
+    document_number: Annotated[Line | None, StringConstraints(max_length=100)] = Field(
         None, description="The reply's number, e.g. 「××公复〔2026〕12号」"
     )
 
@@ -293,7 +299,7 @@ class ReviewFiling(Strict):
     kind: ReviewKind
     filed_on: date
     outcome: ReviewOutcome = ReviewOutcome.PENDING
-    note: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000)] = None
+    note: Note = None
 
 
 class ReviewDecision(Step):

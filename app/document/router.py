@@ -31,6 +31,7 @@ from app.document.schemas import (
 )
 from app.domain.casefile import AttachmentKind, Carrier, ServiceMethod
 from app.errors import ApiError, problem
+from app.inputs import RowId
 from app.models import CaseDocument, DocumentDelivery
 from app.settings import Settings
 
@@ -192,7 +193,7 @@ def _limits(settings: Settings) -> files.Limits:
 
 @router.post("/cases/{case_id}/letters", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def create_letter(
-    case_id: int,
+    case_id: RowId,
     body: LetterCreate,
     request: Request,
     background: BackgroundTasks,
@@ -214,7 +215,7 @@ def create_letter(
 
 
 @router.get("/cases/{case_id}/documents", responses=ERRORS)
-def list_documents(case_id: int, session: SessionDep, principal: PrincipalDep) -> list[DocumentRead]:
+def list_documents(case_id: RowId, session: SessionDep, principal: PrincipalDep) -> list[DocumentRead]:
     """The case file: generated letters and uploaded attachments, oldest first, with their delivery records."""
     _, documents = files.listing(session, principal, case_id)
     has_pdf = repository.with_pdf(session, [d.id for d in documents])
@@ -257,7 +258,7 @@ def _timeline_read(e: timeline.Entry) -> TimelineEntryRead:
     responses={**ERRORS, 413: {"description": "File too large"}},
 )
 def upload_document(
-    case_id: int,
+    case_id: RowId,
     file: Annotated[UploadFile, File(description="The file; its type is read from its content")],
     kind: Annotated[AttachmentKind, Form()],
     session: SessionDep,
@@ -282,7 +283,7 @@ def upload_document(
     responses={**ERRORS, 200: {"content": {"application/zip": {}}, "description": "The case file (ZIP)"}},
     response_class=Response,
 )
-def download_archive(case_id: int, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
+def download_archive(case_id: RowId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
     """The whole case file as one ZIP with ``index.csv`` (目录) and ``timeline.csv`` (条例 Art. 45: 归档). Personal
     documents are included only for roles with ``case.read_personal``; otherwise the index lists them as hidden."""
     result = files.archive(session, principal, case_id, settings.tz)
@@ -291,7 +292,7 @@ def download_archive(case_id: int, session: SessionDep, principal: PrincipalDep,
 
 
 @router.get("/documents/{document_id}", responses=ERRORS)
-def get_document(document_id: int, session: SessionDep, principal: PrincipalDep) -> DocumentRead:
+def get_document(document_id: RowId, session: SessionDep, principal: PrincipalDep) -> DocumentRead:
     document = files.get_document(session, principal, document_id)
     return document_read(document, principal, pdf=bool(repository.with_pdf(session, [document.id])))
 
@@ -302,7 +303,7 @@ def get_document(document_id: int, session: SessionDep, principal: PrincipalDep)
     response_class=Response,
 )
 def download_document(
-    document_id: int,
+    document_id: RowId,
     request: Request,
     background: BackgroundTasks,
     session: SessionDep,
@@ -350,7 +351,7 @@ def _render_on_demand(
 
 @router.post("/documents/{document_id}/deliveries", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def record_delivery(
-    document_id: int, body: DeliveryCreate, session: SessionDep, principal: PrincipalDep, today: TodayDep
+    document_id: RowId, body: DeliveryCreate, session: SessionDep, principal: PrincipalDep, today: TodayDep
 ) -> DeliveryRead:
     """Record how a letter was delivered (送达): direct, by post (China Post/EMS only) or electronically with the
     applicant's consent; the day handed over or posted, and the receipt day when known."""
@@ -360,7 +361,7 @@ def record_delivery(
 
 @router.post("/deliveries/{delivery_id}/receipt", responses=ERRORS)
 def record_receipt(
-    delivery_id: int, body: ReceiptCreate, session: SessionDep, principal: PrincipalDep, today: TodayDep
+    delivery_id: RowId, body: ReceiptCreate, session: SessionDep, principal: PrincipalDep, today: TodayDep
 ) -> DeliveryRead:
     """The day the recipient received or signed for the letter (recorded once)."""
     return _delivery_read(delivery.record_receipt(session, principal, delivery_id, body.received_on, today))

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from app.case.service import DateChange
+from app.inputs import Line
 
 
 class Day(BaseModel):
@@ -31,13 +32,13 @@ class ImportRead(BaseModel):
 
 class NoticeDay(BaseModel):
     date: date
-    name: str = Field("", max_length=100)
+    name: Line = Field("", max_length=100)
 
 
 class NoticeIn(BaseModel):
     """A State Council notice for one year; see ``app.holiday.service`` for the file format."""
 
     year: int = Field(ge=1990, le=2200)
-    source: str = Field(min_length=1, max_length=300, examples=["国办发明电〔2026〕12号"])
+    source: Line = Field(min_length=1, max_length=300, examples=["国办发明电〔2026〕12号"])
     holidays: list[NoticeDay | date]
     makeup_workdays: list[NoticeDay | date] = []

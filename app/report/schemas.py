@@ -10,8 +10,11 @@ from urllib.parse import unquote
 
 from fastapi import Depends, Header
 from pydantic import BaseModel, Field
+from pydantic_core import PydanticCustomError
 
 from app.domain.statistics import ReportFormat
+from app.errors import ApiError
+from app.inputs import check_lines
 
 OVERRIDE_HEADER = "X-Override-Published"
 
@@ -29,7 +32,13 @@ async def override_reason(
     ] = None,
 ) -> str | None:
     """HTTP headers carry Latin-1 only: a Chinese reason arrives percent-encoded."""
-    return unquote(header) if header else None
+    if not header:
+        return None
+    reason = unquote(header)
+    try:
+        return check_lines(reason)
+    except PydanticCustomError as exc:
+        raise ApiError(422, "control_character", f"{OVERRIDE_HEADER}：{exc.message()}") from None
 
 
 OverrideDep = Annotated[str | None, Depends(override_reason)]

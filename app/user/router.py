@@ -9,6 +9,7 @@ from app.auth.schemas import UserRead
 from app.auth.views import user_view
 from app.deps import SessionDep
 from app.domain.roles import Permission
+from app.inputs import RowId
 from app.user import service
 from app.user.schemas import PasswordChange, PasswordReset, RoleIn, UserCreate
 
@@ -38,33 +39,33 @@ def list_users(session: SessionDep, principal: PrincipalDep) -> list[UserRead]:
 
 
 @router.put("/{user_id}/memberships/{agency}")
-def set_membership(user_id: int, agency: str, body: RoleIn, session: SessionDep, principal: PrincipalDep) -> UserRead:
+def set_membership(user_id: RowId, agency: str, body: RoleIn, session: SessionDep, principal: PrincipalDep) -> UserRead:
     """Give the user a role in the agency (or change the one it has)."""
     user = service.set_membership(session, principal, user_id, agency, body.role)
     return user_view(session, user, principal.agency_ids(Permission.USER_MANAGE))
 
 
 @router.delete("/{user_id}/memberships/{agency}")
-def remove_membership(user_id: int, agency: str, session: SessionDep, principal: PrincipalDep) -> UserRead:
+def remove_membership(user_id: RowId, agency: str, session: SessionDep, principal: PrincipalDep) -> UserRead:
     user = service.remove_membership(session, principal, user_id, agency)
     return user_view(session, user, principal.agency_ids(Permission.USER_MANAGE))
 
 
 @router.post("/{user_id}/unlock")
-def unlock_user(user_id: int, session: SessionDep, principal: PrincipalDep) -> UserRead:
+def unlock_user(user_id: RowId, session: SessionDep, principal: PrincipalDep) -> UserRead:
     """Lift the sign-in slow-down of the account and every address's block on it (see docs/auth.md)."""
     return user_view(session, service.unlock(session, principal, user_id), principal.agency_ids(Permission.USER_MANAGE))
 
 
 @router.post("/{user_id}/deactivation")
-def deactivate_user(user_id: int, session: SessionDep, principal: PrincipalDep) -> UserRead:
+def deactivate_user(user_id: RowId, session: SessionDep, principal: PrincipalDep) -> UserRead:
     """Disable the account and sign it out everywhere."""
     user = service.deactivate(session, principal, user_id)
     return user_view(session, user, principal.agency_ids(Permission.USER_MANAGE))
 
 
 @router.post("/{user_id}/password-reset")
-def reset_password(user_id: int, session: SessionDep, principal: PrincipalDep) -> PasswordReset:
+def reset_password(user_id: RowId, session: SessionDep, principal: PrincipalDep) -> PasswordReset:
     """Give the user a temporary password (in this answer only), unlock the account and sign it out everywhere; the
     user must choose a new password at the next sign-in."""
     user, password = service.reset_managed_password(session, principal, user_id)

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.roles import Role
+from app.inputs import Line
 
 
 class Strict(BaseModel):
@@ -12,7 +13,7 @@ class Strict(BaseModel):
 
 
 class MembershipIn(Strict):
-    agency: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    agency: Annotated[Line, StringConstraints(min_length=1, max_length=32)]
     role: Role
 
 
@@ -21,10 +22,10 @@ class RoleIn(Strict):
 
 
 class UserCreate(Strict):
-    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+    username: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
         examples=["zhangsan"]
     )
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+    display_name: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
         examples=["张三"]
     )
     password: Annotated[str, StringConstraints(max_length=200)] = Field(

@@ -29,9 +29,11 @@ from app.domain.roles import Permission, Role, system_allows
 from app.errors import STATUS_BY_KIND, validation_message
 from app.holiday import repository as calendar_repository
 from app.holiday import service as calendar_service
+from app.inputs import RowId
 from app.models import Agency
 from app.user import service as user_service
 from app.web.pages import ActingDep, FormDep, Visitor, VisitorDep, actor_names, page_router, render, see_other, undo
+from app.webhook import delivery as webhook_delivery
 from app.webhook import service as webhook_service
 from app.webhook.events import EventType
 from app.webhook.schemas import SubscriptionCreate
@@ -185,7 +187,7 @@ def create_user(request: Request, session: SessionDep, visitor: ActingDep, form:
 
 @router.post("/admin/users/{user_id}/{action}")
 def user_action(
-    request: Request, user_id: int, action: str, session: SessionDep, visitor: ActingDep, form: FormDep
+    request: Request, user_id: RowId, action: str, session: SessionDep, visitor: ActingDep, form: FormDep
 ) -> Response:
     principal = visitor.principal
     if action == "password-reset":
@@ -274,7 +276,7 @@ def create_token(request: Request, session: SessionDep, visitor: ActingDep, form
 
 
 @router.post("/admin/tokens/{token_id}/{action}")
-def token_action(request: Request, token_id: int, action: str, session: SessionDep, visitor: ActingDep) -> Response:
+def token_action(request: Request, token_id: RowId, action: str, session: SessionDep, visitor: ActingDep) -> Response:
     if action == "rotation":
         try:
             token, plain = auth_service.rotate_token(session, visitor.principal, token_id)
@@ -503,15 +505,17 @@ def webhooks_page(request: Request, session: SessionDep, visitor: VisitorDep) ->
 
 
 @router.post("/admin/webhooks")
-def create_webhook(request: Request, session: SessionDep, visitor: ActingDep, form: FormDep) -> Response:
+def create_webhook(
+    request: Request, session: SessionDep, settings: SettingsDep, visitor: ActingDep, form: FormDep
+) -> Response:
     """``app.webhook.service.create_subscription`` through the API's schema; the signing secret is shown once."""
     chosen = [event for event in EventType if form.get(f"event:{event.value}")]
     try:
         body = SubscriptionCreate.model_validate(
             {"agency": form.get("agency", ""), "url": form.get("url", "").strip(), "events": chosen or list(EventType)}
         )
-        subscription = webhook_service.create_subscription(
-            session, visitor.principal, body.agency, str(body.url), body.events
+        subscription, secret = webhook_service.create_subscription(
+            session, visitor.principal, body.agency, str(body.url), body.events, settings.webhook_allow_host_list
         )
     except ValidationError as exc:
         undo(session)
@@ -520,21 +524,21 @@ def create_webhook(request: Request, session: SessionDep, visitor: ActingDep, fo
     except DomainError as exc:
         error, status = _refusal(session, exc)
         return _webhooks_page(request, session, visitor, error=error, status=status)
-    return _webhooks_page(request, session, visitor, secret=(subscription.url, subscription.secret), status=201)
+    return _webhooks_page(request, session, visitor, secret=(subscription.url, secret), status=201)
 
 
 FIELD_NAMES = {"url": "接收地址：", "agency": "机关：", "events": "事件："}
 
 
 @router.post("/admin/webhooks/{subscription_id}/deletion")
-def delete_webhook(subscription_id: int, session: SessionDep, visitor: ActingDep) -> Response:
+def delete_webhook(subscription_id: RowId, session: SessionDep, visitor: ActingDep) -> Response:
     webhook_service.delete_subscription(session, visitor.principal, subscription_id)
     return see_other("/admin/webhooks")
 
 
 @router.get("/admin/webhooks/{subscription_id}")
 def webhook_deliveries(
-    request: Request, subscription_id: int, session: SessionDep, visitor: VisitorDep
+    request: Request, subscription_id: RowId, session: SessionDep, visitor: VisitorDep
 ) -> HTMLResponse:
     """The delivery log of one subscription, newest first (``app.webhook.service.list_deliveries``)."""
     status_filter = request.query_params.get("status") or None
@@ -553,6 +557,7 @@ def webhook_deliveries(
             "status_labels": DELIVERY_LABELS,
             "status_filter": status_filter or "",
             "events": EVENT_LABELS,
+            "public_error": webhook_delivery.public_error,
         },
     )
 

@@ -30,6 +30,7 @@ from app.domain.lifecycle import CaseStatus, EventType, allowed_events
 from app.domain.roles import SUPERVISED_STEPS, Permission, step_permission
 from app.errors import STATUS_BY_KIND
 from app.holiday.repository import load_calendar
+from app.inputs import MAX_PAGE, RowId
 from app.models import Agency, DisclosureCase
 from app.user import service as user_service
 from app.web import forms
@@ -40,6 +41,13 @@ T = TypeVar("T")
 
 
 # --- the case list --------------------------------------------------------------------------------------------------
+
+
+def _page_number(raw: str) -> int:
+    page = int(raw)
+    if not 1 <= page <= MAX_PAGE:
+        raise ValueError(raw)
+    return page
 
 
 def _choice(raw: str | None, parse: Callable[[str], T], label: str, problems: list[str]) -> T | None:
@@ -78,8 +86,7 @@ def case_list(
     sort = params.get("sort") or "due_date"
     if sort not in repository.SORTS:
         sort = "due_date"
-    page = _choice(params.get("page"), int, "页码", problems) or 1
-    page = max(page, 1)
+    page = _choice(params.get("page"), _page_number, "页码", problems) or 1
     filters = repository.CaseFilter(
         agency_ids=visitor.principal.scope,
         status=_choice(params.get("status"), CaseStatus, "状态", problems),
@@ -250,7 +257,7 @@ def _case_page(
 
 @router.get("/cases/{case_id}")
 def case_page(
-    request: Request, case_id: int, session: SessionDep, today: TodayDep, visitor: VisitorDep
+    request: Request, case_id: RowId, session: SessionDep, today: TodayDep, visitor: VisitorDep
 ) -> HTMLResponse:
     case = case_service.get_case(session, visitor.principal, case_id)
     return _case_page(request, session, visitor, case, today)
@@ -262,7 +269,7 @@ DECISION = re.compile(r"reviews/(\d{1,9})/decision")
 @router.post("/cases/{case_id}/steps/{path:path}")
 def record_step(
     request: Request,
-    case_id: int,
+    case_id: RowId,
     path: str,
     session: SessionDep,
     today: TodayDep,
@@ -316,7 +323,7 @@ PUBLISHED = "report_published"
 
 @router.post("/cases/{case_id}/handler")
 def assign_handler(
-    request: Request, case_id: int, session: SessionDep, today: TodayDep, visitor: ActingDep, form: FormDep
+    request: Request, case_id: RowId, session: SessionDep, today: TodayDep, visitor: ActingDep, form: FormDep
 ) -> Response:
     """``app.case.assignment.assign_handler``: a supervisor picks the handler, a clerk takes an unassigned case."""
     version = int(form["version"]) if form.get("version", "").isdigit() else None

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from app.case import service as case_service
 from app.deps import SessionDep
 from app.domain.clock import ExplanationStep
+from app.inputs import RowId
 from app.web.pages import VisitorDep, page_router, render
 
 router = page_router()
@@ -29,7 +30,7 @@ def _weeks(steps: tuple[ExplanationStep, ...]) -> list[list[ExplanationStep | No
 
 
 @router.get("/cases/{case_id}/deadline")
-def deadline_page(request: Request, case_id: int, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
+def deadline_page(request: Request, case_id: RowId, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
     case = case_service.get_case(session, visitor.principal, case_id)
     explanation = case_service.explain_deadline(session, visitor.principal, case_id)
     return render(

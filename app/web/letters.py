@@ -30,6 +30,7 @@ from app.domain.errors import DomainError, ErrorKind, InvalidInput
 from app.domain.letters import FACT_LABELS, LETTER_LABELS, Fact, LetterKind
 from app.domain.roles import Permission
 from app.errors import STATUS_BY_KIND
+from app.inputs import RowId
 from app.web.pages import CsrfRefused, PageRoute, Visitor, VisitorDep, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -48,7 +49,7 @@ def _page(
     request: Request,
     session: SessionDep,
     visitor: Visitor,
-    case_id: int,
+    case_id: RowId,
     *,
     error: str | None = None,
     status: int = 200,
@@ -80,11 +81,11 @@ def _page(
 
 
 @router.get("/cases/{case_id}/documents")
-def documents_page(request: Request, case_id: int, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
+def documents_page(request: Request, case_id: RowId, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
     return _page(request, session, visitor, case_id)
 
 
-def _refused(request: Request, session: SessionDep, visitor: Visitor, case_id: int, exc: DomainError) -> HTMLResponse:
+def _refused(request: Request, session: SessionDep, visitor: Visitor, case_id: RowId, exc: DomainError) -> HTMLResponse:
     if exc.kind in (ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
         raise exc
     session.rollback()
@@ -103,7 +104,7 @@ def _date(value: str | None, label: str) -> date | None:
 @router.post("/cases/{case_id}/documents/letters")
 async def generate_letter(
     request: Request,
-    case_id: int,
+    case_id: RowId,
     session: SessionDep,
     settings: SettingsDep,
     today: TodayDep,
@@ -127,7 +128,7 @@ async def generate_letter(
 
 @router.post("/cases/{case_id}/documents/upload")
 async def upload_attachment(
-    request: Request, case_id: int, session: SessionDep, settings: SettingsDep, visitor: VisitorDep
+    request: Request, case_id: RowId, session: SessionDep, settings: SettingsDep, visitor: VisitorDep
 ) -> Response:
     fields, upload = await _form(request, visitor)
     if upload is None:
@@ -154,7 +155,7 @@ async def upload_attachment(
 
 @router.post("/cases/{case_id}/documents/{document_id}/deliveries")
 async def add_delivery(
-    request: Request, case_id: int, document_id: int, session: SessionDep, today: TodayDep, visitor: VisitorDep
+    request: Request, case_id: RowId, document_id: RowId, session: SessionDep, today: TodayDep, visitor: VisitorDep
 ) -> Response:
     fields, _ = await _form(request, visitor)
     data: dict[str, Any] = {k: v for k, v in fields.items() if v and k != "csrf_token"}
@@ -173,7 +174,7 @@ async def add_delivery(
 
 @router.post("/cases/{case_id}/documents/deliveries/{delivery_id}/receipt")
 async def add_receipt(
-    request: Request, case_id: int, delivery_id: int, session: SessionDep, today: TodayDep, visitor: VisitorDep
+    request: Request, case_id: RowId, delivery_id: RowId, session: SessionDep, today: TodayDep, visitor: VisitorDep
 ) -> Response:
     fields, _ = await _form(request, visitor)
     try:
@@ -187,7 +188,7 @@ async def add_receipt(
 
 
 @router.get("/cases/{case_id}/documents/{document_id}")
-def preview(request: Request, case_id: int, document_id: int, session: SessionDep, visitor: VisitorDep) -> Response:
+def preview(request: Request, case_id: RowId, document_id: RowId, session: SessionDep, visitor: VisitorDep) -> Response:
     """A generated letter's text as the applicant will read it (the DOCX's paragraphs), with its download links."""
     case = case_service.get_case(session, visitor.principal, case_id)
     document = files.get_document(session, visitor.principal, document_id, content=True)

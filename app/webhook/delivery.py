@@ -22,10 +22,13 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import keys
 from app.clock import utcnow
 from app.db import transaction
 from app.models import WebhookDelivery
+from app.settings import Settings
 from app.webhook import repository
+from app.webhook.destination import PinnedTransport
 from app.webhook.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, sign
 
 MAX_ATTEMPTS = 16
@@ -89,6 +92,7 @@ class Outgoing:
 
 
 def _claim(session: Session, now: datetime, limit: int) -> list[Outgoing]:
+    ring = keys.of(session)
     claimed = []
     for delivery in repository.due(session, now, limit):
         delivery.next_attempt_at = now + LEASE
@@ -96,7 +100,7 @@ def _claim(session: Session, now: datetime, limit: int) -> list[Outgoing]:
             Outgoing(
                 delivery.id,
                 delivery.subscription.url,
-                delivery.subscription.secret,
+                ring.decrypt(delivery.subscription.secret),
                 str(delivery.event_id),
                 delivery.event.type,
                 body_of(delivery),
@@ -158,5 +162,19 @@ def deliver_due(
     return stats
 
 
-def http_client() -> httpx.Client:
-    return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+def http_client(settings: Settings) -> httpx.Client:
+    """The deliveries' client: every request's destination checked after a fresh lookup and connected to as
+    checked (``app.webhook.destination``); no redirects, no proxy from the environment."""
+    transport = PinnedTransport(settings.webhook_allow_host_list)
+    return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False, transport=transport)
+
+
+PUBLIC_ERROR = "未能送达：连接失败、超时或目标地址不允许（详情见服务器日志）。"
+
+
+def public_error(error: str | None, status_code: int | None) -> str | None:
+    """What the API shows of a failed attempt: the receiver's HTTP status, or one generic message, so that the log
+    does not tell a closed port from an open one (the detail stays in the database for the operator)."""
+    if error is None:
+        return None
+    return f"HTTP {status_code}" if status_code is not None else PUBLIC_ERROR

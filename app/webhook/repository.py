@@ -32,6 +32,10 @@ def subscriptions(session: Session, agency_ids: Collection[int]) -> list[Webhook
     )
 
 
+def all_subscriptions(session: Session) -> list[WebhookSubscription]:
+    return list(session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)))
+
+
 def subscription(session: Session, subscription_id: int, agency_ids: Collection[int]) -> WebhookSubscription | None:
     return session.scalars(
         select(WebhookSubscription).where(

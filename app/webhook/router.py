@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth.dependencies import PrincipalDep
-from app.deps import SessionDep
+from app.deps import SessionDep, SettingsDep
+from app.inputs import RowId
 from app.models import WebhookDelivery, WebhookSubscription
-from app.webhook import service
+from app.webhook import delivery, service
 from app.webhook.schemas import (
     DeliveryRead,
     DeliveryStatus,
@@ -47,19 +48,24 @@ def _delivery(row: WebhookDelivery) -> DeliveryRead:
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,
         last_status_code=row.last_status_code,
-        last_error=row.last_error,
+        last_error=delivery.public_error(row.last_error, row.last_status_code),
         delivered_at=row.delivered_at,
     )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def create_subscription(
-    body: SubscriptionCreate, session: SessionDep, principal: PrincipalDep, response: Response
+    body: SubscriptionCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep, response: Response
 ) -> SubscriptionCreated:
-    """Subscribe an endpoint to an agency's events. The signing secret is in this response only."""
-    subscription = service.create_subscription(session, principal, body.agency, str(body.url), body.events)
+    """Subscribe an endpoint to an agency's events. The signing secret is in this response only. The endpoint must
+    be public (not loopback, private, link-local or a metadata address) unless its host is in
+    ``GONGKAI_WEBHOOK_ALLOW_HOSTS``."""
+    subscription, secret = service.create_subscription(
+        session, principal, body.agency, str(body.url), body.events, settings.webhook_allow_host_list
+    )
     response.headers["Location"] = f"/api/v1/webhooks/{subscription.id}"
-    return SubscriptionCreated(**_read(subscription).model_dump(), secret=subscription.secret)
+    response.headers["Cache-Control"] = "no-store"
+    return SubscriptionCreated(**_read(subscription).model_dump(), secret=secret)
 
 
 @router.get("", responses=ERRORS)
@@ -68,14 +74,14 @@ def list_subscriptions(session: SessionDep, principal: PrincipalDep) -> list[Sub
 
 
 @router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-def delete_subscription(subscription_id: int, session: SessionDep, principal: PrincipalDep) -> None:
+def delete_subscription(subscription_id: RowId, session: SessionDep, principal: PrincipalDep) -> None:
     """Stop sending to this endpoint; its pending deliveries are given up (marked failed)."""
     service.delete_subscription(session, principal, subscription_id)
 
 
 @router.get("/{subscription_id}/deliveries", responses=ERRORS)
 def list_deliveries(
-    subscription_id: int,
+    subscription_id: RowId,
     session: SessionDep,
     principal: PrincipalDep,
     status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,

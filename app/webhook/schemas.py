@@ -4,8 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.inputs import Line, Url
 from app.webhook.events import EventType
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
@@ -21,8 +22,8 @@ class SubscriptionCreate(BaseModel):
         },
     )
 
-    agency: Annotated[str, StringConstraints(min_length=1, max_length=32)]
-    url: AnyHttpUrl
+    agency: Annotated[Line, StringConstraints(min_length=1, max_length=32)]
+    url: Url
     events: Annotated[list[EventType], Field(min_length=1)] = Field(
         default_factory=lambda: list(EventType), description="Event types to receive (default: all)"
     )

@@ -63,7 +63,7 @@ def test_login_sets_a_strict_http_only_cookie_and_returns_memberships(api, a1):
 
 
 def test_cookie_is_secure_outside_development(settings, factory):
-    production = Settings(database_url=settings.database_url, environment="production")
+    production = Settings(database_url=settings.database_url, environment="production", secret_key="k" * 32)
     with transaction(factory) as session:
         agency = agency_service.create_agency(session, code="x", name="X 机关")
         user_service.create_user(session, "li", "李四", PASSWORD, [(agency, Role.CLERK)], actor="test")

@@ -409,7 +409,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/deliveries/{delivery_id}/receipt"): Spec(Scope.AGENCY, P.CASE_STEP, a_delivery),
     ("GET", "/letters/unreceived"): Spec(Scope.ANYWHERE, P.CASE_READ, fixed("/letters/unreceived")),
     ("POST", "/webhooks"): Spec(
-        Scope.AGENCY, P.TOKEN_MANAGE, fixed("/webhooks", {"agency": "a", "url": "http://127.0.0.1:9/hook"})
+        Scope.AGENCY, P.TOKEN_MANAGE, fixed("/webhooks", {"agency": "a", "url": "http://93.184.216.34/hook"})
     ),
     ("GET", "/webhooks"): Spec(Scope.ANYWHERE, P.TOKEN_MANAGE, fixed("/webhooks")),
     ("DELETE", "/webhooks/{subscription_id}"): Spec(Scope.AGENCY, P.TOKEN_MANAGE, lambda w: on_subscription(w, "")),

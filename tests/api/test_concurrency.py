@@ -41,7 +41,8 @@ CASE = {
 @pytest.fixture
 def quick(settings: Settings, factory: sessionmaker[Session]) -> Iterator[Api]:
     """The API with a short ``busy_timeout``, so that a blocked request gives up quickly."""
-    app = create_app(settings.model_copy(update={"busy_timeout": 0.5}))
+    # The webhook test's receiver is on this machine: allowed by name, as an OA system on the intranet would be.
+    app = create_app(settings.model_copy(update={"busy_timeout": 0.5, "webhook_allow_hosts": "127.0.0.1"}))
     clock = Clock()
     app.dependency_overrides[get_today] = lambda: clock.today
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -157,6 +158,7 @@ class SlowReceiver:
 
 
 def test_webhook_delivery_waits_on_a_receiver_without_holding_a_transaction(quick: Api) -> None:
+    settings = quick.client.app.state.settings  # type: ignore[attr-defined]
     receiver = SlowReceiver()
     try:
         admin = quick.headers("a1", Role.ADMIN)
@@ -164,7 +166,7 @@ def test_webhook_delivery_waits_on_a_receiver_without_holding_a_transaction(quic
         assert subscribed.status_code == 201, subscribed.text
         assert quick.client.post("/api/v1/cases", json=CASE, headers=quick.headers("a1")).status_code == 201
         worker = threading.Thread(
-            target=lambda: delivery.deliver_due(quick.factory, delivery.http_client(), utcnow()), daemon=True
+            target=lambda: delivery.deliver_due(quick.factory, delivery.http_client(settings), utcnow()), daemon=True
         )
         worker.start()
         assert receiver.arrived.wait(30)

@@ -19,6 +19,7 @@ from app.clock import utcnow
 from app.db import transaction
 from app.domain.roles import Role
 from app.models import OutboxEvent, WebhookDelivery
+from app.settings import Settings
 from app.webhook import delivery
 from app.webhook.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, verify
 
@@ -70,6 +71,12 @@ class Receiver:
             return 200
 
 
+@pytest.fixture(autouse=True)
+def allow_the_receiver(monkeypatch):
+    """The receiver listens on loopback, which only an allow-listed host may be (``app.webhook.destination``)."""
+    monkeypatch.setenv("GONGKAI_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
+
+
 @pytest.fixture
 def receiver():
     r = Receiver()
@@ -93,7 +100,7 @@ def subscribed(api, make_case, receiver):
 def deliver_until_done(factory, rounds: int = 12) -> None:
     """Run the worker as the clock advances past every backoff."""
     now = utcnow()
-    with delivery.http_client() as client:
+    with delivery.http_client(Settings()) as client:
         for _ in range(rounds):
             delivery.deliver_due(factory, client, now)
             now += delivery.MAX_DELAY
@@ -152,7 +159,7 @@ def test_two_workers_never_send_an_event_twice(api, make_case, receiver, subscri
         events = len(session.scalars(select(WebhookDelivery)).all())
 
     def worker() -> None:
-        with delivery.http_client() as client:
+        with delivery.http_client(Settings()) as client:
             delivery.deliver_due(factory, client, utcnow())
 
     threads = [threading.Thread(target=worker) for _ in range(2)]

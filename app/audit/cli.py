@@ -1,0 +1,46 @@
+"""``gongkai audit anchor`` and the anchor files ``gongkai audit verify --anchor`` reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from app.audit import service
+from app.db import make_engine, make_session_factory, transaction
+from app.settings import Settings
+
+
+def anchor(
+    output: Annotated[Path | None, typer.Option(help="Append to this file (keep it off the database server)")] = None,
+) -> None:
+    """Print (or append to OUTPUT) the head of every audit chain, signed with the secret key: one JSON object per
+    line. Keep them outside the database; 'audit verify --anchor FILE' then detects a chain cut back or rewritten."""
+    settings = Settings()
+    with transaction(make_session_factory(make_engine(settings), settings.keyring)) as session:
+        heads = service.anchors(session)
+    lines = "".join(json.dumps(head, ensure_ascii=False, sort_keys=True) + "\n" for head in heads)
+    if output is None:
+        typer.echo(lines, nl=False)
+        return
+    with output.open("a", encoding="utf-8") as file:
+        file.write(lines)
+    typer.echo(f"已写入 {len(heads)} 条链头的锚点：{output}", err=True)
+
+
+def read_anchors(path: Path) -> list[dict[str, Any]]:
+    """Every anchor in the file, the last per chain (a file appended to nightly keeps them all)."""
+    latest: dict[str, dict[str, Any]] = {}
+    try:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                entry = json.loads(line)
+                if not isinstance(entry, dict):
+                    raise ValueError(f"第{number}行不是对象")
+                latest[str(entry.get("chain"))] = entry
+    except (OSError, ValueError) as exc:
+        typer.secho(f"错误：无法读取锚点文件 {path}（{exc}）", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    return list(latest.values())
