@@ -131,10 +131,9 @@ def validation_message(error: Mapping[str, Any]) -> str:
         return "应为列表。"
     if kind == "json_invalid":
         return "不是有效的 JSON。"
-    if kind == "value_error":
-        message = str(error.get("msg", "")).removeprefix("Value error, ")
-        return message if any("\u4e00" <= c <= "\u9fff" for c in message) else "取值无效。"
-    return "取值无效。"
+    # Our own checks (``value_error`` from a validator, custom types such as ``control_character``) say it in Chinese.
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    return message if any("\u4e00" <= c <= "\u9fff" for c in message) else "取值无效。"
 
 
 def refusal(request: Request, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response:

@@ -353,6 +353,6 @@ STEPS: dict[EventType, StepKind] = {
 
 
 class HandlerAssign(Strict):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+    username: Annotated[Line, StringConstraints(min_length=1, max_length=64)] | None = Field(
         description="A user account of the case's agency; null to leave the case unassigned", examples=["zhangsan"]
     )

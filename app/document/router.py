@@ -31,7 +31,7 @@ from app.document.schemas import (
 )
 from app.domain.casefile import AttachmentKind, Carrier, ServiceMethod
 from app.errors import ApiError, problem
-from app.inputs import RowId
+from app.inputs import Line, RowId
 from app.models import CaseDocument, DocumentDelivery
 from app.settings import Settings
 
@@ -224,7 +224,7 @@ def list_documents(case_id: RowId, session: SessionDep, principal: PrincipalDep)
 
 @router.get("/cases/{case_id}/timeline", responses=ERRORS)
 def case_timeline(
-    case_id: int, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    case_id: RowId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> list[TimelineEntryRead]:
     """The case's steps and the documents of its file in one list, in the order they happened: each letter right
     after the step it reports, each upload on its day."""
@@ -266,7 +266,7 @@ def upload_document(
     settings: SettingsDep,
     response: Response,
     personal: Annotated[bool, Form(description="Holds personal data (always so for ID copies and forms)")] = False,
-    title: Annotated[str | None, Form(max_length=200)] = None,
+    title: Annotated[Line | None, Form(max_length=200)] = None,
 ) -> DocumentRead:
     """Add an attachment to the case file (the application as received, an ID copy, a correction, an opinion, what
     was provided, a delivery proof). Refused: over the per-file or per-case size limit, an empty file, a type the case

@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from app.domain.statistics import ReportFormat
 from app.errors import ApiError
-from app.inputs import check_lines
+from app.inputs import Line, Lines, check_lines
 
 OVERRIDE_HEADER = "X-Override-Published"
 
@@ -122,7 +122,7 @@ class FeesRead(BaseModel):
 
 
 class ActiveDisclosureIn(BaseModel):
-    values: dict[str, int | str] = Field(
+    values: dict[Line, int | Line] = Field(
         description='`<item>.<field>` → value, e.g. `licensing.decisions`: 14, `fees.amount`: "199.19561" (万元)'
     )
 
@@ -226,7 +226,7 @@ class TextFieldRead(BaseModel):
 
 
 class AnnualTextIn(BaseModel):
-    texts: dict[str, str] = Field(description="Passage key → text (keys: `fields` of the GET); empty removes it")
+    texts: dict[Line, Lines] = Field(description="Passage key → text (keys: `fields` of the GET); empty removes it")
 
 
 class AnnualTextRead(BaseModel):
@@ -240,7 +240,7 @@ class AnnualTextRead(BaseModel):
 
 
 class ProseCheckIn(BaseModel):
-    text: str = Field(max_length=500_000, description="The report as published: plain text, a paragraph a line")
+    text: Lines = Field(max_length=500_000, description="The report as published: plain text, a paragraph a line")
     tables: dict[str, Any] = Field(description="Its tables in the JSON contract (at least `applications.rows`)")
     fees_count: int | None = Field(None, ge=0, description="Fee payments on record, to check the fee section")
     fees_yuan: int | None = Field(None, ge=0)
