@@ -14,7 +14,6 @@ from app.auth.dependencies import PrincipalDep
 from app.auth.principal import Principal
 from app.case import service as case_service
 from app.deps import SessionDep, SettingsDep
-from app.domain.privacy import mask_document
 from app.domain.roles import Permission
 from app.errors import ApiError
 from app.inputs import RowId
@@ -35,12 +34,7 @@ def _page_size(settings: Settings, page_size: int | None) -> int:
 
 
 def _read(row: AuditRecord, principal: Principal) -> AuditRecordRead:
-    """A record as the principal may see it: personal numbers masked unless it holds ``case.read_personal`` in the
-    record's agency (the stored record, which the chain's hashes cover, is unchanged)."""
-    item = AuditRecordRead.model_validate(row, from_attributes=True)
-    if row.agency_id is not None and principal.can(Permission.CASE_READ_PERSONAL, row.agency_id):
-        return item
-    return item.model_copy(update={"before": mask_document(item.before), "after": mask_document(item.after)})
+    return AuditRecordRead.model_validate(reading.seen_by(row, principal), from_attributes=True)
 
 
 def _page(session: SessionDep, principal: Principal, f: repository.AuditFilter, page: int, size: int) -> AuditPage:

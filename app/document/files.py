@@ -26,10 +26,9 @@ from app.domain.casefile import ATTACHMENT_LABELS, PERSONAL_KINDS, SERVICE_METHO
 from app.domain.errors import Forbidden, InvalidInput, NotFound
 from app.domain.letters import LETTER_LABELS, LetterKind
 from app.domain.lifecycle import EVENT_TYPE_LABELS, EventType
+from app.domain.privacy import HIDDEN_NAME
 from app.domain.roles import Permission
 from app.models import CaseDocument, DisclosureCase
-
-HIDDEN_NAME = "（含个人信息，文件名已隐藏）"
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from app.document.schemas import (
     UnreceivedRead,
 )
 from app.domain.casefile import AttachmentKind, Carrier, ServiceMethod
+from app.domain.privacy import HIDDEN_NAME
 from app.errors import ApiError, problem
 from app.inputs import Line, RowId
 from app.models import CaseDocument, DocumentDelivery
@@ -167,7 +168,7 @@ def document_read(d: CaseDocument, principal: Principal, *, pdf: bool) -> Docume
         kind_label=files.kind_label(d.kind),
         origin=d.origin,
         title=d.title,
-        filename=files.HIDDEN_NAME if hidden else d.filename,
+        filename=HIDDEN_NAME if hidden else d.filename,
         media_type=d.media_type,
         size=d.size,
         sha256=d.sha256,

@@ -42,9 +42,15 @@ PERSONAL_KEYS: dict[str, PersonalField] = {
 """The keys under which a stored document (an audit record's ``before``/``after``) keeps personal numbers."""
 
 
+HIDDEN_NAME = "（含个人信息，文件名已隐藏）"
+"""What a reader without ``case.read_personal`` sees instead of the name of a personal file (an ID copy named after
+its holder's number): in the case file, its archive and the audit trail."""
+
+
 def mask_document(document: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A copy of a stored JSON document with every string under a key of ``PERSONAL_KEYS`` masked by ``mask``, at
-    any depth. The stored document is left as it is (the audit chain's hashes cover it)."""
+    """A copy of a stored JSON document with every string under a key of ``PERSONAL_KEYS`` masked by ``mask``, and
+    the ``filename`` of a ``personal`` file hidden, at any depth. The stored document is left as it is (the audit
+    chain's hashes cover it)."""
     masked = _masked(document)
     assert masked is None or isinstance(masked, dict)
     return masked
@@ -52,8 +58,13 @@ def mask_document(document: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _masked(value: object) -> object:
     if isinstance(value, dict):
+        hide_name = value.get("personal") is True
         return {
-            key: mask(item, PERSONAL_KEYS[key]) if key in PERSONAL_KEYS and isinstance(item, str) else _masked(item)
+            key: HIDDEN_NAME
+            if hide_name and key == "filename"
+            else mask(item, PERSONAL_KEYS[key])
+            if key in PERSONAL_KEYS and isinstance(item, str)
+            else _masked(item)
             for key, item in value.items()
         }
     if isinstance(value, list):

@@ -609,7 +609,7 @@ def audit_page(request: Request, session: SessionDep, settings: SettingsDep, vis
         "audit",
         "admin/audit.html",
         {
-            "records": rows,
+            "records": [audit_reading.seen_by(row, visitor.principal) for row in rows],
             "total": total,
             "page": page,
             "pages": max(1, -(-total // AUDIT_PAGE_SIZE)),

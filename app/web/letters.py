@@ -28,6 +28,7 @@ from app.domain.casefile import (
 )
 from app.domain.errors import DomainError, ErrorKind, InvalidInput
 from app.domain.letters import FACT_LABELS, LETTER_LABELS, Fact, LetterKind
+from app.domain.privacy import HIDDEN_NAME
 from app.domain.roles import Permission
 from app.errors import STATUS_BY_KIND
 from app.inputs import RowId
@@ -72,7 +73,7 @@ def _page(
             "method_labels": dict(SERVICE_METHOD_LABELS),
             "carrier_labels": dict(CARRIER_LABELS),
             "kind_label": files.kind_label,
-            "hidden_name": files.HIDDEN_NAME,
+            "hidden_name": HIDDEN_NAME,
             "error": error,
         },
         status,

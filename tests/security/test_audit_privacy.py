@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from app.agency import repository as agencies
 from app.audit import service as audit
 from app.db import transaction
 from app.domain.roles import Role
+from app.user import service as user_service
 
 ID_NUMBER = "110101199001011234"
 PHONE = "13800001234"
@@ -36,6 +38,50 @@ def _reads(api, case_id: int, headers: dict[str, str]) -> list[str]:
         api.client.get("/api/v1/audit", headers=headers).text,
         api.client.get("/api/v1/audit", params={"agency": "a"}, headers=headers).text,
     ]
+
+
+def _web_audit_page(api, agency: str, role: Role) -> str:
+    """The 审计记录 page as a person of ``role`` in ``agency`` sees it (signed in with the session cookie)."""
+    username = f"{agency}-{role.value}"
+    with transaction(api.factory) as session:
+        user_service.create_user(
+            session, username, "读者", "audit-reader-pw-1", [(agencies.get_agency(session, agency), role)], actor="t"
+        )
+    api.client.cookies.clear()
+    signed_in = api.client.post("/login", data={"username": username, "password": "audit-reader-pw-1"})
+    assert signed_in.status_code in (200, 303), signed_in.text[:300]
+    page = api.client.get("/admin/audit", params={"agency": "a"})
+    assert page.status_code == 200, page.text[:300]
+    api.client.cookies.clear()
+    return page.text
+
+
+def test_the_web_audit_page_masks_the_same_way(api):
+    _case(api)
+    for agency, role in (("a", Role.AUDITOR), ("p", Role.ADMIN)):
+        text = _web_audit_page(api, agency, role)
+        assert "applicant_id_number" in text
+        assert ID_NUMBER not in text and PHONE not in text, (agency, role)
+        assert "1101**********1234" in text
+
+
+def test_a_personal_file_keeps_its_name_hidden_in_the_audit_trail(api):
+    case_id = _case(api)
+    name = f"张三身份证{ID_NUMBER}.pdf"
+    uploaded = api.client.post(
+        f"/api/v1/cases/{case_id}/documents",
+        files={"file": (name, b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        data={"kind": "identity_document"},
+        headers=api.headers("a"),
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    for headers in (api.headers("a", Role.AUDITOR), api.headers("p", Role.ADMIN)):
+        case_trail, whole, agency_a = _reads(api, case_id, headers)
+        assert "document.upload" in whole and "document.upload" in agency_a
+        assert "（含个人信息，文件名已隐藏）" in whole
+        assert not any(ID_NUMBER in text for text in (case_trail, whole, agency_a))
+    assert ID_NUMBER not in _web_audit_page(api, "a", Role.AUDITOR)
+    assert name in api.client.get("/api/v1/audit", headers=api.headers("a", Role.ADMIN)).text
 
 
 def test_auditors_and_parent_readers_see_masked_numbers_and_the_chain_still_verifies(api):
