@@ -133,7 +133,29 @@ def validation_message(error: Mapping[str, Any]) -> str:
         return "不是有效的 JSON。"
     # Our own checks (``value_error`` from a validator, custom types such as ``control_character``) say it in Chinese.
     message = str(error.get("msg", "")).removeprefix("Value error, ")
-    return message if any("\u4e00" <= c <= "\u9fff" for c in message) else "取值无效。"
+    return message if _is_chinese(message) else "取值无效。"
+
+
+def _is_chinese(text: str) -> bool:
+    """Whether a message is already written for a Chinese reader (ours), rather than a library's English."""
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+HTTP_REFUSALS = {
+    400: ("bad_request", "请求格式有误（例如表单或上传内容无法解析、缺少分隔符或单个字段过大），请检查后重试。"),
+    404: ("not_found", "请求的资源不存在。"),
+    405: ("method_not_allowed", "该地址不支持此请求方法。"),
+    413: ("payload_too_large", "请求内容过大。"),
+}
+"""Refusals raised by the framework itself (Starlette's form parser, routing), whose own details are English."""
+
+
+def http_refusal(exc: StarletteHTTPException) -> tuple[str, str]:
+    """The stable code and the Chinese detail of a framework ``HTTPException``; a detail of ours (in Chinese) is
+    kept."""
+    code, detail = HTTP_REFUSALS.get(exc.status_code, (f"http_{exc.status_code}", "请求无法处理。"))
+    ours = str(exc.detail)
+    return code, ours if _is_chinese(ours) else detail
 
 
 def refusal(request: Request, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response:
@@ -172,9 +194,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
-        code = codes.get(exc.status_code, f"http_{exc.status_code}")
-        detail = "请求的资源不存在。" if exc.status_code == 404 else str(exc.detail)
+        code, detail = http_refusal(exc)
         return refusal(request, exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(IntegrityError)

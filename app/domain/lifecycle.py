@@ -42,6 +42,13 @@ __all__ = [
 
 _T = TypeVar("_T")
 
+ART35_HORIZON_DAYS = 366
+"""The latest Art. 35 deadline: one year after the statutory deadline it replaces. Art. 35 asks for a *reasonable*
+later deadline and names no bound; our reading is that a deadline more than a year past the statutory one cannot be
+reasonable for one application (it would also leave the applicant without a reply for the whole annual report cycle),
+and a date such as 9999-12-31 is a typing error, not a decision. An office that truly needs longer concludes and
+tells the applicant instead."""
+
 _WAITING = frozenset({CaseStatus.IN_CONSULTATION, CaseStatus.AWAITING_FEE})
 _ALLOWED: dict[EventType, frozenset[CaseStatus]] = {
     EventType.CORRECTION_REQUESTED: frozenset({CaseStatus.OPEN}),
@@ -336,6 +343,11 @@ def _check_agency_deadline(
         raise InvalidInput(
             "agency_deadline_not_later",
             f"另行确定的答复期限应晚于其取代的法定答复期限（{statutory}）（条例第三十五条）。",
+        )
+    if (until - statutory).days > ART35_HORIZON_DAYS:
+        raise InvalidInput(
+            "agency_deadline_unreasonable",
+            f"另行确定的答复期限应为合理期限：不能晚于法定答复期限（{statutory}）后一年（条例第三十五条）。",
         )
 
 

@@ -28,6 +28,7 @@ from jinja2.runtime import Context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth import repository as auth_repository
 from app.auth import service as auth_service
@@ -57,7 +58,7 @@ from app.domain.lifecycle import CASE_STATUS_LABELS, CaseStatus
 from app.domain.overdue import DEFAULT_DUE_WITHIN
 from app.domain.receipt import RECEIPT_FACT_LABELS, deciding_fact
 from app.domain.roles import Permission, Role
-from app.errors import STATUS_BY_KIND
+from app.errors import STATUS_BY_KIND, http_refusal
 from app.holiday import repository as calendar_repository
 from app.web import forms
 
@@ -261,6 +262,8 @@ class PageRoute(APIRoute):
                 return error_page(request, STATUS_BY_KIND[exc.kind], exc.detail)
             except RequestValidationError:
                 return error_page(request, 404, "请求的页面不存在。")
+            except StarletteHTTPException as exc:  # e.g. the form parser refusing a malformed multipart body
+                return error_page(request, exc.status_code, http_refusal(exc)[1])
             except (IntegrityError, StaleDataError):
                 return error_page(request, 409, "数据与已有记录冲突（可能是同时提交），请刷新后重试。")
             except Exception as exc:  # the page's own 500, in the layout, with the request id

@@ -76,6 +76,9 @@ def test_art35_later_deadline_set_on_the_last_day_of_the_period_replaces_both(ca
         ([ASKED], ev(T.AGENCY_DEADLINE_SET, "2025-10-27", until="2025-11-28"), "art33_period_over"),
         # it replaces the statutory deadline, so it must be later than it (10-24)
         ([ASKED], ev(T.AGENCY_DEADLINE_SET, "2025-10-09", until="2025-10-24"), "agency_deadline_not_later"),
+        # a reasonable deadline: at most 366 days after the one it replaces (2025-10-24 → 2026-10-25)
+        ([ASKED], ev(T.AGENCY_DEADLINE_SET, "2025-10-09", until="2026-10-26"), "agency_deadline_unreasonable"),
+        ([ASKED], ev(T.AGENCY_DEADLINE_SET, "2025-10-09", until="9999-12-31"), "agency_deadline_unreasonable"),
         # two steps: the reasons are asked first
         ([], ev(T.AGENCY_DEADLINE_SET, "2025-10-09", until="2025-11-28"), "reasons_not_requested"),
         ([], ev(T.EXCESSIVE_REFUSED, "2025-10-09"), "reasons_not_requested"),
@@ -89,6 +92,11 @@ def test_art35_later_deadline_set_on_the_last_day_of_the_period_replaces_both(ca
 )
 def test_art35_refusals(cal: WorkingCalendar, history: list[CaseEvent], new: CaseEvent, code: str) -> None:
     assert refused(A35, history, new, cal).code == code
+
+
+def test_art35_a_deadline_a_year_after_the_statutory_one_is_still_accepted(cal: WorkingCalendar) -> None:
+    events = [ASKED, ev(T.AGENCY_DEADLINE_SET, "2025-10-09", until="2026-10-24")]
+    assert dates(A35, events, cal) == (D("2026-10-24"), D("2026-10-24"))
 
 
 def test_art35_refusal_concludes_as_excessive(cal: WorkingCalendar) -> None:

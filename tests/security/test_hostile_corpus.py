@@ -233,6 +233,26 @@ CORPUS: dict[str, Probe] = {
     "calendar-dotdot": Probe("GET", "/api/v1/calendar/..%2f2026"),
     "web-case-dotdot": Probe("GET", "/cases/..%2f..%2fetc%2fpasswd", web=True),
     "agency-code-dotdot": Probe("POST", "/api/v1/agencies", json={"code": "../../etc", "name": "x", "parent": "a1"}),
+    # the second review's probes: broken multipart bodies (the form parser's own refusals), a date no deadline can be
+    "web-login-multipart-no-boundary": Probe(
+        "POST", "/login", web=True, content=b"x", headers={"Content-Type": "multipart/form-data"}
+    ),
+    "web-form-multipart-garbage": Probe(
+        "POST",
+        "/cases/{case}/documents",
+        web=True,
+        content=b"--BB\r\nnot a part",
+        headers={"Content-Type": "multipart/form-data; boundary=BB"},
+    ),
+    "upload-multipart-no-boundary": Probe(
+        "POST", "/api/v1/cases/{case}/documents", content=b"x", headers={"Content-Type": "multipart/form-data"}
+    ),
+    "art35-deadline-year-9999": Probe(
+        "POST", "/api/v1/cases/{case}/agency-deadline", json={"on": "2026-03-05", "until": "9999-12-31"}
+    ),
+    "reasons-letter-until-year-1": Probe(
+        "POST", "/api/v1/cases/{case}/letters", json={"kind": "reasons_notice", "reasons_until": "0001-01-01"}
+    ),
 }
 
 TABLES = (DisclosureCase, CaseEvent, AuditRecord, ApiToken, AppUser, WebhookSubscription, IdempotencyKey)
@@ -308,6 +328,7 @@ def test_hostile_input_is_refused_and_nothing_is_written(world, name):
     else:
         assert media == "application/problem+json", f"{name}: {media} {response.text[:200]}"
         assert response.json()["code"]
+        assert any("\u4e00" <= c <= "\u9fff" for c in response.json()["detail"]), f"{name}: {response.text[:200]}"
     assert world.counts() == before, name
 
 
