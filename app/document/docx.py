@@ -23,6 +23,7 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from app.document import isolation
 from app.document.registry import TemplateKind
 from app.domain.errors import InvalidInput
 
@@ -43,13 +44,23 @@ def xml_safe(value: Any) -> Any:
     return value
 
 
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox without compile-time arithmetic: Jinja folds constant expressions while it compiles, so
+    ``{{ 'x' * 10**9 }}`` would build a gigabyte in the server's own process just by reading the template's
+    variables. Intercepted operators are never folded; they run when the template renders (``app.document.isolation``
+    bounds that for uploads)."""
+
+    intercepted_binops = frozenset({"*", "**", "/", "//", "%", "+", "-"})
+
+
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment()
+    return _Sandbox(optimized=False)
 
 
 def _template(content: bytes) -> DocxTemplate:
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise InvalidInput("template_not_docx", "模板须为 Word 文档（.docx）；.doc、.wps 请先另存为 .docx。")
+    isolation.check_package(content)
     try:
         template = DocxTemplate(io.BytesIO(content))
         template.init_docx()
@@ -58,7 +69,13 @@ def _template(content: bytes) -> DocxTemplate:
     return template
 
 
-def render(content: bytes, context: dict[str, Any]) -> bytes:
+def render(content: bytes, context: dict[str, Any], *, isolated: bool) -> bytes:
+    """The letter from ``content`` (a template) and ``context``; ``isolated`` for an agency's own upload, which runs
+    in a child process under time and memory limits (``app.document.isolation``)."""
+    return isolation.render_isolated(content, context) if isolated else render_here(content, context)
+
+
+def render_here(content: bytes, context: dict[str, Any]) -> bytes:
     template = _template(content)
     try:
         template.render(xml_safe(context), _environment(), autoescape=True)
@@ -88,7 +105,7 @@ def validate(content: bytes, kind: TemplateKind) -> None:
             "template_unknown_variables",
             f"模板使用了未知的变量：{names}。可用变量见 docs/templates.md 或 GET /api/v1/template-kinds。",
         )
-    render(content, kind.sample())
+    render(content, kind.sample(), isolated=True)
 
 
 def soffice() -> str | None:

@@ -191,7 +191,7 @@ def generate(session: Session, principal: Principal, case_id: int, request: Lett
     number = letter_number(profile.pattern(request.kind), profile.number_prefix, on.year, seq)
     context["number"] = number
     template = templates.effective(session, case.agency_id, request.kind.value)
-    content = docx.render(template.content, context)
+    content = docx.render(template.content, context, isolated=template.custom)
     title = LETTER_LABELS[request.kind]
     return files.store(
         session,

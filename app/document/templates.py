@@ -15,7 +15,8 @@ from app.agency.repository import get_agency
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.clock import utcnow
-from app.document import docx, repository
+from app.document import docx, isolation, repository
+from app.document.naming import safe_filename
 from app.document.registry import TemplateKind, template_kind, template_kinds
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.roles import Permission
@@ -50,7 +51,9 @@ def effective(session: Session, agency_id: int, kind: str) -> EffectiveTemplate:
 
 
 def validate(spec: TemplateKind, content: bytes) -> None:
-    """The check an upload of ``spec`` must pass before it replaces the current template."""
+    """The check an upload of ``spec`` must pass before it replaces the current template: first that it is a
+    package of a letter's size (``app.document.isolation``), then its kind's own check."""
+    isolation.check_package(content)
     if spec.validator is not None:
         spec.validator(content)
     else:
@@ -101,7 +104,7 @@ def upload(
     row = repository.template(session, agency.id, kind)
     before = _snapshot(row) if row is not None else None
     now = utcnow()
-    name = (filename or f"{kind}.docx")[:200]
+    name = safe_filename(filename, f"{kind}.docx")
     if row is None:
         row = DocumentTemplate(agency_id=agency.id, kind=kind)
         session.add(row)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
+import pytest
+
+from app.document import isolation
 from app.domain.roles import Role
 from tests.document.steps import docx_of
 
@@ -130,3 +136,57 @@ def test_the_variable_documentation_is_generated_from_the_code():
     assert set(SAMPLE) == set(LETTER_VARIABLES)
     docs = (Path(__file__).resolve().parents[2] / "docs" / "templates.md").read_text(encoding="utf-8")
     assert docs.endswith(variables_markdown())
+
+
+def _with_empty_paragraphs(content: bytes, count: int) -> bytes:
+    """``content`` with ``count`` empty paragraphs added to its body: a few KB packed, megabytes unpacked."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * count, 1)
+            target.writestr(part, data)
+    return out.getvalue()
+
+
+def test_a_template_beyond_any_letter_is_refused_before_it_is_parsed(api):
+    """The second security review's 40 KB upload of 300,000 empty paragraphs took a worker for a minute, and every
+    letter from it killed one: refused now by its paragraph count, in Chinese, the old template kept."""
+    api.agency("a1")
+    bomb = _with_empty_paragraphs(docx_of("{{ agency_name }}"), 300_000)
+    assert len(bomb) < 100_000
+    refused = _put(api, "reply", bomb)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "template_too_complex"
+    assert "段落" in refused.json()["detail"]
+    assert _put(api, "reply", _with_empty_paragraphs(docx_of("{{ agency_name }}"), 100)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "{{ 'x' * 10**9 }}",  # a gigabyte string
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",  # 10^10 steps
+    ],
+)
+def test_an_uploaded_template_renders_under_time_and_memory_limits(api, monkeypatch, expression):
+    monkeypatch.setattr(isolation, "RENDER_SECONDS", 5.0)
+    monkeypatch.setattr(isolation, "RENDER_CPU_SECONDS", 3)
+    api.agency("a1")
+    refused = _put(api, "reply", docx_of("{{ agency_name }}", expression))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "template_too_complex"
+    assert "限制" in refused.json()["detail"]
+
+
+def test_the_uploaded_template_keeps_a_safe_name(api):
+    api.agency("a1")
+    response = api.client.put(
+        "/api/v1/agencies/a1/templates/reply",
+        files={"file": ("../a\x00b\x1b[31m\u202e.docx", docx_of("{{ agency_name }}"), "application/octet-stream")},
+        headers=api.headers("a1", Role.ADMIN),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["filename"] == "a%00b_[31m_.docx"  # httpx sends NUL percent-encoded; ESC and RLO dropped

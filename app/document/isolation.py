@@ -1,0 +1,121 @@
+"""Rendering an agency's own template where it cannot hurt the server (design mistake 9: an upload is code).
+
+Jinja's sandbox stops a template from reaching Python's internals, but not from spending time and memory: nested
+loops over ``range``, ``'x' * 10**8``, a document of three million empty paragraphs (the second security review
+froze a server for minutes with a 40 KB upload). So:
+
+* every package is checked before python-docx parses it (``check_package``): at most ``MAX_PARTS`` parts, each at
+  most ``MAX_PART_BYTES`` unpacked and all together at most ``MAX_UNPACKED_BYTES``, at most ``MAX_PARAGRAPHS``
+  paragraphs in the body, headers and footers (a letter has a few dozen; docxtpl's work grows with their square);
+* an uploaded template renders in a child process (``python -m app.document.isolation``) limited to
+  ``RENDER_SECONDS`` of wall time, ``RENDER_CPU_SECONDS`` of CPU and ``RENDER_MEMORY_BYTES`` of address space, and its
+  result to ``MAX_OUTPUT_BYTES``. A template over a limit is refused with 422 at upload (its sample rendering) and
+  every later letter from it fails the same way instead of taking a worker with it.
+
+The templates shipped with gongkai are ours and render in the server's own process (no process start per letter).
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import resource
+import subprocess
+import sys
+import zipfile
+from typing import Any
+
+from app.domain.errors import InvalidInput
+
+MAX_PARTS = 500
+MAX_PART_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED_BYTES = 30 * 1024 * 1024
+MAX_PARAGRAPHS = 5_000
+TEXT_PARTS = ("word/document.xml", "word/header", "word/footer")
+RENDER_SECONDS = 20.0
+RENDER_CPU_SECONDS = 15
+RENDER_MEMORY_BYTES = 1024 * 1024 * 1024
+MAX_OUTPUT_BYTES = 20 * 1024 * 1024
+
+
+def check_package(content: bytes) -> None:
+    """Refuse a .docx whose unpacked size or paragraph count is beyond any letter, before anything parses it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            parts = package.infolist()
+            if len(parts) > MAX_PARTS:
+                raise _too_big(f"包含 {len(parts)} 个部件（最多 {MAX_PARTS} 个）")
+            if any(p.file_size > MAX_PART_BYTES for p in parts) or sum(p.file_size for p in parts) > (
+                MAX_UNPACKED_BYTES
+            ):
+                raise _too_big(
+                    f"解压后过大（每个部件最多 {MAX_PART_BYTES // 2**20} MB，"
+                    f"合计最多 {MAX_UNPACKED_BYTES // 2**20} MB）"
+                )
+            paragraphs = sum(_paragraphs(package.read(p)) for p in parts if p.filename.startswith(TEXT_PARTS))
+    except zipfile.BadZipFile:
+        raise InvalidInput("template_not_docx", "模板须为 Word 文档（.docx）；.doc、.wps 请先另存为 .docx。") from None
+    if paragraphs > MAX_PARAGRAPHS:
+        raise _too_big(f"含 {paragraphs} 个段落（最多 {MAX_PARAGRAPHS} 个）")
+
+
+def _paragraphs(xml: bytes) -> int:
+    return xml.count(b"<w:p>") + xml.count(b"<w:p ") + xml.count(b"<w:p/>")
+
+
+def _too_big(what: str) -> InvalidInput:
+    return InvalidInput("template_too_complex", f"模板{what}，超出文书模板的合理范围，请精简后重新上传。")
+
+
+def render_isolated(content: bytes, context: dict[str, Any]) -> bytes:
+    """``app.document.docx.render`` of ``content`` in a child process under the limits above."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "app.document.isolation"],
+            input=pickle.dumps((content, context)),
+            capture_output=True,
+            timeout=RENDER_SECONDS,
+            preexec_fn=_limits,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise _slow() from None
+    if done.returncode == 0:
+        return done.stdout
+    if done.returncode == 2:  # the template's own refusal (InvalidInput), its Chinese detail on stderr
+        code, _, detail = done.stderr.decode("utf-8", "replace").partition("\n")
+        raise InvalidInput(code, detail)
+    raise _slow()
+
+
+def _slow() -> InvalidInput:
+    return InvalidInput(
+        "template_too_complex",
+        f"模板生成文书超出了时间或内存限制（{RENDER_SECONDS:.0f} 秒、{RENDER_MEMORY_BYTES // 2**20} MB），"
+        "请检查模板中的循环和重复后重新上传。",
+    )
+
+
+def _limits() -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (RENDER_CPU_SECONDS, RENDER_CPU_SECONDS))
+    resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY_BYTES, RENDER_MEMORY_BYTES))
+
+
+def _child() -> int:
+    from app.document import docx
+
+    content, context = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - written by our own parent process
+    try:
+        result = docx.render_here(content, context)
+    except InvalidInput as refusal:
+        sys.stderr.write(f"{refusal.code}\n{refusal.detail}")
+        return 2
+    if len(result) > MAX_OUTPUT_BYTES:
+        sys.stderr.write(f"template_too_complex\n生成的文书超过 {MAX_OUTPUT_BYTES // 2**20} MB，请检查模板。")
+        return 2
+    sys.stdout.buffer.write(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child())
