@@ -62,10 +62,26 @@ def _clean_url(value: object) -> object:
     return check_line(value) if isinstance(value, str) else value
 
 
-Line = Annotated[str, AfterValidator(check_line)]
+def _line(value: object) -> object:
+    return check_line(value) if isinstance(value, str) else value
+
+
+def _lines(value: object) -> object:
+    return check_lines(str(_newlines(value))) if isinstance(value, str) else value
+
+
+LINE = AfterValidator(_line)
+"""The check of one line of text, placed *after* any ``StringConstraints`` so that pydantic applies those natively
+(strip, then the lengths): ``Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=64), LINE]``.
+Placed before them, a length would be checked before the strip."""
+
+LINES = AfterValidator(_lines)
+"""The same for multi-line text (newline and tab allowed, a carriage return taken as a newline)."""
+
+Line = Annotated[str, LINE]
 """One line of text: a name, a number, a reference."""
 
-Lines = Annotated[str, BeforeValidator(_newlines), AfterValidator(check_lines)]
+Lines = Annotated[str, LINES]
 """Multi-line text (a description, a note): newline and tab allowed."""
 
 Url = Annotated[AnyHttpUrl, UrlConstraints(max_length=500), BeforeValidator(_clean_url)]

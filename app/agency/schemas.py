@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.case.service import DateChange
-from app.inputs import Line
+from app.inputs import LINE, Line
 
 
 class Policy(BaseModel):
@@ -17,7 +17,7 @@ class Policy(BaseModel):
 
 class AgencyCreate(Policy):
     code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
-    name: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), LINE]
     parent: Line = Field(description="The parent agency's code: an administrator creates agencies under their own")
 
 

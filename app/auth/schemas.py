@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.roles import Role
-from app.inputs import Line
+from app.inputs import LINE
 
 
 class Strict(BaseModel):
@@ -14,7 +14,7 @@ class Strict(BaseModel):
 
 
 class LoginIn(Strict):
-    username: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), LINE]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -44,9 +44,9 @@ class MeRead(BaseModel):
 
 
 class TokenCreate(Strict):
-    agency: Annotated[Line, StringConstraints(min_length=1, max_length=32)]
+    agency: Annotated[str, StringConstraints(min_length=1, max_length=32), LINE]
     role: Role
-    name: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), LINE] = Field(
         examples=["oa-prod"]
     )
     expires_days: int | None = Field(None, ge=1, le=3650, description="Days until it expires (default: never)")

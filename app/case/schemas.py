@@ -19,11 +19,11 @@ from app.domain.codes import (
     parse_disposition,
 )
 from app.domain.lifecycle import CaseEvent, CaseStatus, EventType
-from app.inputs import Line, Lines
+from app.inputs import LINE, LINES
 
-Text200 = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptText = Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=300)]
-Note = Annotated[Lines | None, StringConstraints(strip_whitespace=True, max_length=2000)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), LINE]
+OptText = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=300), LINE]
+Note = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000), LINES]
 
 MAX_FEE_YUAN = 1_000_000
 """A fee above a million yuan is a typing error (the fees of 国办函〔2020〕109号 are counted per piece and page): the
@@ -38,9 +38,9 @@ class Applicant(Strict):
     type: ApplicantType
     name: Text200
     id_type: OptText = Field(None, description="证件类型, e.g. 居民身份证, 统一社会信用代码")
-    id_number: Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=64)] = None
-    phone: Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=50)] = None
-    email: Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=200)] = None
+    id_number: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=64), LINE] = None
+    phone: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=50), LINE] = None
+    email: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200), LINE] = None
     address: OptText = None
 
 
@@ -55,7 +55,7 @@ class ReceiptFactsIn(Strict):
 
 
 class RequestIn(Strict):
-    description: Annotated[Lines, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000), LINES]
     form: RequestForm | None = None
     delivery: DeliveryMethod | None = None
 
@@ -81,13 +81,15 @@ class CaseCreate(Strict):
         },
     )
 
-    agency: Annotated[Line, StringConstraints(min_length=1, max_length=32)]
-    external_ref: Annotated[Line | None, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)] = None
+    agency: Annotated[str, StringConstraints(min_length=1, max_length=32), LINE]
+    external_ref: Annotated[
+        str | None, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), LINE
+    ] = None
     applicant: Applicant
     channel: Channel
     receipt: ReceiptFactsIn
     request: RequestIn
-    handler: Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=100)] = None
+    handler: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=100), LINE] = None
 
 
 class CodeLabel(BaseModel):
@@ -220,7 +222,7 @@ DELIVERED_ON = Field(
 
 class CorrectionRequest(Step):
     until: date = Field(description="The date by which the applicant must supply the correction (a reasonable period)")
-    items: Annotated[Lines, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] = Field(
+    items: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), LINES] = Field(
         description="Everything that must be corrected, listed once (条例 Art. 30)"
     )
 
@@ -264,7 +266,7 @@ class FeeNotice(Step):
     """Sent within the statutory reply period (国办函〔2020〕109号 第七条); the clock pauses from this day."""
 
     amount: int = Field(ge=1, le=MAX_FEE_YUAN, description="Amount in yuan (国办函〔2020〕109号)")
-    basis: Annotated[Line | None, StringConstraints(max_length=200)] = None
+    basis: Annotated[str | None, StringConstraints(max_length=200), LINE] = None
     delivered_on: date | None = DELIVERED_ON
 
 
@@ -285,7 +287,7 @@ class Conclusion(Step):
         examples=["disclosed", "withheld.third_party_rights"],
     )
     delivery: DeliveryMethod | None = None
-    document_number: Annotated[Line | None, StringConstraints(max_length=100)] = Field(
+    document_number: Annotated[str | None, StringConstraints(max_length=100), LINE] = Field(
         None, description="The reply's number, e.g. 「××公复〔2026〕12号」"
     )
 
@@ -353,6 +355,6 @@ STEPS: dict[EventType, StepKind] = {
 
 
 class HandlerAssign(Strict):
-    username: Annotated[Line, StringConstraints(min_length=1, max_length=64)] | None = Field(
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64), LINE] | None = Field(
         description="A user account of the case's agency; null to leave the case unassigned", examples=["zhangsan"]
     )

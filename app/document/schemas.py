@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from app.domain.casefile import DEFAULT_RECEIPT_OVERDUE_DAYS, Carrier, ServiceMethod
 from app.domain.letters import AgencyLevel, Fact, LetterKind
-from app.inputs import Line, Lines
+from app.inputs import LINE, LINES
 
-Name = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptLine = Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=300)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), LINE]
+OptLine = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=300), LINE]
 
 
 class Strict(BaseModel):
@@ -41,19 +41,19 @@ class LetterProfileBody(Strict):
     )
     review_body: Name = Field(description="The review body named in the remedy clause, e.g. 「某市人民政府」")
     court: OptLine = Field(None, description="The court named for 行政诉讼; empty: 「有管辖权的人民法院」")
-    number_prefix: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+    number_prefix: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), LINE] = Field(
         description="机关代字 of the 文号, e.g. 「某自然资信公开」"
     )
-    number_patterns: dict[str, Annotated[Line, StringConstraints(min_length=1, max_length=100)]] = Field(
+    number_patterns: dict[str, Annotated[str, StringConstraints(min_length=1, max_length=100), LINE]] = Field(
         default_factory=dict,
         description="Per letter kind the 文号 pattern with {prefix}, {year}, {seq}; default "
         "`{prefix}复〔{year}〕{seq}号` with the kind's own 代字 (收 补 延 征 征告 费 理 迟 复); two kinds may not "
         "share a pattern",
     )
     address: OptLine = None
-    phone: Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=50)] = None
-    payment_instructions: Annotated[Lines | None, StringConstraints(strip_whitespace=True, max_length=2000)] = Field(
-        None, description="How fees are paid (printed on the 收费通知书)"
+    phone: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=50), LINE] = None
+    payment_instructions: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000), LINES] = (
+        Field(None, description="How fees are paid (printed on the 收费通知书)")
     )
     receipt_overdue_days: int = Field(
         DEFAULT_RECEIPT_OVERDUE_DAYS,
@@ -77,7 +77,7 @@ class LetterProfileRead(LetterProfileBody):
     review_body: str
 
 
-FactText = Annotated[Lines, StringConstraints(strip_whitespace=True, max_length=4000)]
+FactText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), LINES]
 
 
 class LetterCreate(Strict):
@@ -114,9 +114,9 @@ class DeliveryCreate(Strict):
     received_on: date | None = Field(None, description="The day the recipient received or signed for it")
     carrier: Carrier | None = Field(None, description="post: china_post or ems (国办公开办函〔2016〕235号)")
     consent: bool = Field(False, description="electronic: the applicant consented to electronic delivery")
-    tracking_number: Annotated[Line | None, StringConstraints(strip_whitespace=True, max_length=64)] = None
+    tracking_number: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=64), LINE] = None
     proof_document_id: int | None = Field(None, description="An uploaded file of this case: 送达回证, EMS record, log")
-    note: Annotated[Lines | None, StringConstraints(strip_whitespace=True, max_length=2000)] = None
+    note: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000), LINES] = None
 
 
 class ReceiptCreate(Strict):

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.roles import Role
-from app.inputs import Line
+from app.inputs import LINE
 
 
 class Strict(BaseModel):
@@ -13,7 +13,7 @@ class Strict(BaseModel):
 
 
 class MembershipIn(Strict):
-    agency: Annotated[Line, StringConstraints(min_length=1, max_length=32)]
+    agency: Annotated[str, StringConstraints(min_length=1, max_length=32), LINE]
     role: Role
 
 
@@ -22,10 +22,10 @@ class RoleIn(Strict):
 
 
 class UserCreate(Strict):
-    username: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), LINE] = Field(
         examples=["zhangsan"]
     )
-    display_name: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), LINE] = Field(
         examples=["张三"]
     )
     password: Annotated[str, StringConstraints(max_length=200)] = Field(

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.inputs import Line, Url
+from app.inputs import LINE, Url
 from app.webhook.events import EventType
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
@@ -22,7 +22,7 @@ class SubscriptionCreate(BaseModel):
         },
     )
 
-    agency: Annotated[Line, StringConstraints(min_length=1, max_length=32)]
+    agency: Annotated[str, StringConstraints(min_length=1, max_length=32), LINE]
     url: Url
     events: Annotated[list[EventType], Field(min_length=1)] = Field(
         default_factory=lambda: list(EventType), description="Event types to receive (default: all)"

@@ -159,13 +159,13 @@ UNCHECKED_TEXT = {
 
 def _text_fields_without_a_check(schema: object, field: str = "") -> set[str]:
     """The fields under a pydantic core schema whose text reaches the application without ``app.inputs``' check."""
-    from app.inputs import check_line, check_lines
+    from app.inputs import LINE, LINES
 
     def checks(node: object) -> bool:
         if isinstance(node, dict):
             function = node.get("function")
             function = function.get("function") if isinstance(function, dict) else function
-            return function in (check_line, check_lines) or any(checks(v) for v in node.values())
+            return function in (LINE.func, LINES.func) or any(checks(v) for v in node.values())
         return isinstance(node, list) and any(checks(v) for v in node)
 
     if isinstance(schema, list):
