@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.document import files, repository
 from app.domain.lifecycle import EVENT_TYPE_LABELS, EventType
+from app.domain.privacy import HIDDEN_NAME
 from app.models import CaseDocument, CaseEvent, DisclosureCase
 
 
@@ -40,7 +41,7 @@ def _document_entry(principal: Principal, document: CaseDocument, tz: tzinfo) ->
         actor=document.created_by,
         recorded_at=document.created_at,
         document=document,
-        filename=files.HIDDEN_NAME if hidden else document.filename,
+        filename=HIDDEN_NAME if hidden else document.filename,
     )
 
 
