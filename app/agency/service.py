@@ -38,26 +38,11 @@ def create_agency(
         raise InvalidInput("agency_exists", f"机关代码「{code}」已存在。")
     parent = repository.get_agency(session, parent_code) if parent_code else None
     DeadlinePolicy(reply_days, extension_limit)  # validates it (条例 Art. 33)
-    agency = Agency(
-        code=code,
-        name=name.strip(),
-        parent_id=parent.id if parent else None,
-        reply_days=reply_days,
-        extension_limit=extension_limit,
-        created_at=utcnow(),
-    )
-    session.add(agency)
-    session.flush()
-    audit.record(
-        session,
-        agency=agency,
-        actor=actor,
-        action="agency.create",
-        entity="agency",
-        entity_id=agency.id,
-        before=None,
-        after=audit.snapshot(agency),
-    )
+    agency = Agency(code=code, created_at=utcnow())
+    with audit.changing(session, agency, agency=agency, actor=actor, action="agency.create", entity="agency"):
+        agency.name = name.strip()
+        agency.parent_id = parent.id if parent else None
+        agency.reply_days, agency.extension_limit = reply_days, extension_limit
     return agency
 
 
@@ -66,20 +51,9 @@ def change_policy(
 ) -> list[DateChange]:
     """Adopt a new deadline policy. Deadlines derive from it, so every open case of the agency is recomputed in the
     same transaction and the cases whose dates move are returned (and noted in their timelines)."""
-    before = audit.snapshot(agency)
-    agency.reply_days = policy.reply_days
-    agency.extension_limit = policy.extension_limit
-    session.flush()
-    audit.record(
-        session,
-        agency=agency,
-        actor=actor,
-        action="agency.policy",
-        entity="agency",
-        entity_id=agency.id,
-        before=before,
-        after=audit.snapshot(agency),
-    )
+    with audit.changing(session, agency, agency=agency, actor=actor, action="agency.policy", entity="agency"):
+        agency.reply_days = policy.reply_days
+        agency.extension_limit = policy.extension_limit
     return cases.recompute_open_cases(
         session, load_calendar(session), actor, today, cause="policy", agency_id=agency.id
     )
@@ -106,17 +80,6 @@ def rename_agency(session: Session, agency: Agency, name: str, actor: str) -> Ag
         raise InvalidInput("agency_name_too_long", "机关名称最多 200 个字符。")
     if name == agency.name:
         return agency
-    before = audit.snapshot(agency)
-    agency.name = name
-    session.flush()
-    audit.record(
-        session,
-        agency=agency,
-        actor=actor,
-        action="agency.rename",
-        entity="agency",
-        entity_id=agency.id,
-        before=before,
-        after=audit.snapshot(agency),
-    )
+    with audit.changing(session, agency, agency=agency, actor=actor, action="agency.rename", entity="agency"):
+        agency.name = name
     return agency

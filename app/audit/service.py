@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
@@ -65,6 +66,41 @@ def snapshot(row: object, exclude: Iterable[str] = ()) -> dict[str, Any]:
     """The column values of an ORM row, as an audit ``before``/``after``."""
     skip = set(exclude)
     return {attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs if attr.key not in skip}
+
+
+R = TypeVar("R")
+
+
+@contextmanager
+def changing(
+    session: Session,
+    row: R,
+    *,
+    agency: Agency | None,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    exclude: Iterable[str] = (),
+) -> Iterator[R]:
+    """Audit what the block does to ``row``: its columns before (``None`` for a row not yet in the database, which
+    is added), its columns after, as one record once the block has run (after a flush, so a new row has its id).
+    ``entity_id`` defaults to the row's ``id``."""
+    skip = tuple(exclude)
+    before = snapshot(row, skip) if inspect(row).persistent else None
+    session.add(row)
+    yield row
+    session.flush()
+    record(
+        session,
+        agency=agency,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id if entity_id is not None else getattr(row, "id"),  # noqa: B009 - any mapped row
+        before=before,
+        after=snapshot(row, skip),
+    )
 
 
 def canonical(record: AuditRecord) -> bytes:

@@ -39,19 +39,8 @@ def assign_handler(
         raise Forbidden("forbidden", "只有主管可以指派或改派承办人；您可以认领尚未指派的申请。")
     if user is not None and case.handler_user_id == user.id:
         return case
-    before = audit.snapshot(case)
-    case.handler_user = user
-    case.handler = user.display_name if user else None
-    case.updated_at = utcnow()
-    session.flush()
-    audit.record(
-        session,
-        agency=case.agency,
-        actor=principal.actor,
-        action="case.assign",
-        entity="case",
-        entity_id=case.id,
-        before=before,
-        after=audit.snapshot(case),
-    )
+    with audit.changing(session, case, agency=case.agency, actor=principal.actor, action="case.assign", entity="case"):
+        case.handler_user = user
+        case.handler = user.display_name if user else None
+        case.updated_at = utcnow()
     return case

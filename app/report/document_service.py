@@ -280,25 +280,13 @@ def put_texts(
         raise InvalidInput("report_text_invalid", f"年度报告正文：{error}。") from None
     if repository.snapshot(session, agency.id, year) is not None:
         raise WrongState("report_published", f"{year}年度报告已发布，正文不能再修改。")
-    row = repository.document_texts(session, agency.id, year)
-    before = audit.snapshot(row) if row is not None else None
-    if row is None:
-        row = AnnualReportText(agency_id=agency.id, year=year)
-        session.add(row)
-    row.texts = clean
-    row.updated_by = principal.actor
-    row.updated_at = utcnow()
-    session.flush()
-    audit.record(
-        session,
-        agency=agency,
-        actor=principal.actor,
-        action="report.text",
-        entity="annual_report_text",
-        entity_id=row.id,
-        before=before,
-        after=audit.snapshot(row),
-    )
+    row = repository.document_texts(session, agency.id, year) or AnnualReportText(agency_id=agency.id, year=year)
+    with audit.changing(
+        session, row, agency=agency, actor=principal.actor, action="report.text", entity="annual_report_text"
+    ):
+        row.texts = clean
+        row.updated_by = principal.actor
+        row.updated_at = utcnow()
     return row
 
 

@@ -214,26 +214,19 @@ def put_active_disclosure(
     published = repository.snapshot(session, agency.id, year)
     if published is not None:
         raise WrongState("report_published", f"{year}年度报告已发布，主动公开政府信息情况不能再修改。")
-    row = repository.active_disclosure(session, agency.id, year)
-    before = audit.snapshot(row) if row is not None else None
-    if row is None:
-        row = ActiveDisclosureRow(agency_id=agency.id, year=year)
-        session.add(row)
-    row.format = fmt.value
-    row.values = table.to_dict()
-    row.entered_by = principal.actor
-    row.updated_at = utcnow()
-    session.flush()
-    audit.record(
+    row = repository.active_disclosure(session, agency.id, year) or ActiveDisclosureRow(agency_id=agency.id, year=year)
+    with audit.changing(
         session,
+        row,
         agency=agency,
         actor=principal.actor,
         action="report.active_disclosure",
         entity="active_disclosure",
-        entity_id=row.id,
-        before=before,
-        after=audit.snapshot(row),
-    )
+    ):
+        row.format = fmt.value
+        row.values = table.to_dict()
+        row.entered_by = principal.actor
+        row.updated_at = utcnow()
     return row, table
 
 
