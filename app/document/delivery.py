@@ -48,10 +48,6 @@ class DeliveryIn:
     note: str | None = None
 
 
-def _snapshot(row: DocumentDelivery) -> dict[str, object]:
-    return audit.snapshot(row)
-
-
 def _feed_clock(
     session: Session, principal: Principal, case: DisclosureCase, document: CaseDocument, received_on: date, today: date
 ) -> None:
@@ -103,20 +99,13 @@ def record(session: Session, principal: Principal, document_id: int, body: Deliv
         recorded_by=principal.actor,
         recorded_at=utcnow(),
     )
-    document.deliveries.append(row)
-    session.flush()
-    if body.received_on is not None:
-        _feed_clock(session, principal, case, document, body.received_on, today)
-    audit.record(
-        session,
-        agency=case.agency,
-        actor=principal.actor,
-        action="document.delivery",
-        entity="document_delivery",
-        entity_id=row.id,
-        before=None,
-        after=_snapshot(row),
-    )
+    with audit.changing(
+        session, row, agency=case.agency, actor=principal.actor, action="document.delivery", entity="document_delivery"
+    ):
+        document.deliveries.append(row)
+        session.flush()
+        if body.received_on is not None:
+            _feed_clock(session, principal, case, document, body.received_on, today)
     return row
 
 
@@ -133,20 +122,17 @@ def record_receipt(
             "receipt_recorded", f"该送达记录已登记签收日期 {row.received_on.isoformat()}；如有误，请新增一条送达记录。"
         )
     check_receipt(row.sent_on, received_on, today)
-    before = _snapshot(row)
-    row.received_on = received_on
-    session.flush()
-    _feed_clock(session, principal, case, row.document, received_on, today)
-    audit.record(
+    with audit.changing(
         session,
+        row,
         agency=case.agency,
         actor=principal.actor,
         action="document.receipt",
         entity="document_delivery",
-        entity_id=row.id,
-        before=before,
-        after=_snapshot(row),
-    )
+    ):
+        row.received_on = received_on
+        session.flush()
+        _feed_clock(session, principal, case, row.document, received_on, today)
     return row
 
 

@@ -77,23 +77,17 @@ def change(session: Session, principal: Principal, code: str, values: dict[str, 
     for pattern in patterns.values():
         check_number_pattern(pattern)
     check_distinct_patterns({kind: number_pattern(kind, patterns) for kind in LetterKind})
-    row = repository.profile(session, agency.id)
-    before = audit.snapshot(row) if row is not None else None
-    if row is None:
-        row = LetterProfile(agency_id=agency.id)
-        session.add(row)
-    for name, value in values.items():
-        setattr(row, name, value.value if isinstance(value, AgencyLevel) else value)
-    row.updated_by, row.updated_at = principal.actor, utcnow()
-    session.flush()
-    audit.record(
+    row = repository.profile(session, agency.id) or LetterProfile(agency_id=agency.id)
+    with audit.changing(
         session,
+        row,
         agency=agency,
         actor=principal.actor,
         action="letter_profile.change",
         entity="letter_profile",
         entity_id=agency.id,
-        before=before,
-        after=audit.snapshot(row),
-    )
+    ):
+        for name, value in values.items():
+            setattr(row, name, value.value if isinstance(value, AgencyLevel) else value)
+        row.updated_by, row.updated_at = principal.actor, utcnow()
     return profile_of(session, agency)
