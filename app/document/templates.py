@@ -86,8 +86,8 @@ def download(session: Session, principal: Principal, code: str, kind: str) -> Ef
     return effective(session, agency.id, kind)
 
 
-def _snapshot(row: DocumentTemplate) -> dict[str, object]:
-    return audit.snapshot(row, exclude=("content",))
+SNAPSHOT_EXCLUDE = ("content",)
+"""A template's bytes stay out of its audit records (its SHA-256 is in them)."""
 
 
 def upload(
@@ -101,26 +101,20 @@ def upload(
         raise InvalidInput("template_too_large", f"模板文件过大：最多 {MAX_TEMPLATE_BYTES // 1024 // 1024} MB。")
     validate(spec, content)
     digest = sha256(content)
-    row = repository.template(session, agency.id, kind)
-    before = _snapshot(row) if row is not None else None
+    row = repository.template(session, agency.id, kind) or DocumentTemplate(agency_id=agency.id, kind=kind)
     now = utcnow()
     name = safe_filename(filename, f"{kind}.docx")
-    if row is None:
-        row = DocumentTemplate(agency_id=agency.id, kind=kind)
-        session.add(row)
-    row.filename, row.size, row.sha256, row.content = name, len(content), digest, content
-    row.uploaded_by, row.uploaded_at = principal.actor, now
-    session.flush()
-    audit.record(
+    with audit.changing(
         session,
+        row,
         agency=agency,
         actor=principal.actor,
         action="template.upload",
         entity="document_template",
-        entity_id=row.id,
-        before=before,
-        after=_snapshot(row),
-    )
+        exclude=SNAPSHOT_EXCLUDE,
+    ):
+        row.filename, row.size, row.sha256, row.content = name, len(content), digest, content
+        row.uploaded_by, row.uploaded_at = principal.actor, now
     return EffectiveTemplate(spec, content, digest, True, name, principal.actor, now)
 
 
@@ -130,7 +124,7 @@ def reset(session: Session, principal: Principal, code: str, kind: str) -> Effec
     template_kind(kind)
     row = repository.template(session, agency.id, kind)
     if row is not None:
-        before = _snapshot(row)
+        before = audit.snapshot(row, exclude=SNAPSHOT_EXCLUDE)
         session.delete(row)
         session.flush()
         audit.record(
