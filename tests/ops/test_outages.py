@@ -102,7 +102,8 @@ def pg(cluster):
     """A migrated database on the test's own cluster, and an API over it; the cluster is running again after."""
     url = cluster.createdb(f"outage_{uuid.uuid4().hex[:8]}")
     prepare(url)
-    settings = Settings(database_url=url, environment="test", db_connect_timeout=2)
+    # the webhook receiver runs on this machine: allowed by name, as an OA system on the intranet would be
+    settings = Settings(database_url=url, environment="test", db_connect_timeout=2, webhook_allow_hosts="127.0.0.1")
     api, client = make_api(settings)
     yield api, settings
     client.__exit__(None, None, None)
@@ -246,7 +247,12 @@ def test_webhook_worker_backs_off_while_down_and_resumes(cluster, pg, tmp_path):
         assert hook.status_code == 201, hook.text
         receiver.secret = hook.json()["secret"]
         assert api.client.post("/api/v1/cases", json=CASE, headers=api.headers("a1")).status_code == 201
-        env = {**os.environ, "GONGKAI_DATABASE_URL": settings.database_url, "GONGKAI_DB_CONNECT_TIMEOUT": "2"}
+        env = {
+            **os.environ,
+            "GONGKAI_DATABASE_URL": settings.database_url,
+            "GONGKAI_DB_CONNECT_TIMEOUT": "2",
+            "GONGKAI_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
+        }
         with log.open("wb") as out:
             worker = subprocess.Popen(
                 [*GONGKAI, "webhooks", "deliver", "--interval", "0.2"],
