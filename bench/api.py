@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app import keys
 from app.agency import service as agency_service
 from app.auth import service as auth_service
 from app.db import make_session_factory, transaction
@@ -45,10 +47,14 @@ class Row:
         return self.real.rate / self.bare.rate if self.bare.rate else float("nan")
 
 
+SECRET_KEY = secrets.token_urlsafe(32)
+"""The served app runs in production, which requires a key; the agency and token are written under the same key."""
+
+
 def _prepare(url: str) -> str:
     engine = engine_for(url)
     try:
-        with transaction(make_session_factory(engine)) as session:
+        with transaction(make_session_factory(engine, keys.keyring(SECRET_KEY, "bench", None))) as session:
             agency = agency_service.create_agency(session, code="bench", name="压测机关")
             _, token = auth_service.create_token(session, agency, Role.CLERK, "oa-bench")
         return token
@@ -81,7 +87,13 @@ def _ids(url: str, table: str) -> list[int]:
 
 def bench_api(url: str, backend: str, clients: list[int], seconds: float, workers: int) -> list[Row]:
     token = _prepare(url)
-    env = {"GONGKAI_DATABASE_URL": url, "GONGKAI_ENVIRONMENT": "production", "GONGKAI_WORKERS": str(workers)}
+    env = {
+        "GONGKAI_DATABASE_URL": url,
+        "GONGKAI_ENVIRONMENT": "production",
+        "GONGKAI_SECRET_KEY": SECRET_KEY,
+        "GONGKAI_SECRET_KEY_ID": "bench",
+        "GONGKAI_WORKERS": str(workers),
+    }
     real_cmd = [venv_bin("gongkai"), "serve", "--no-migrate", "--host", "127.0.0.1", "--port", "{port}"]
     if other := os.environ.get("GONGKAI_BENCH_SERVE_FROM"):
         # Another checkout's app (e.g. the version before a change), served the same way, for a before/after table.
