@@ -10,7 +10,7 @@ after loading (``ANALYZE``; ``VACUUM ANALYZE`` on PostgreSQL, as autovacuum woul
 index-only scans are possible and the timings do not depend on whether autovacuum happened to run). The database is
 created and dropped by the script.
 
-    .venv/bin/python bench/annual_report.py --db both --cases 1000000
+    .venv/bin/python -m bench.annual_report --db both --cases 1000000
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ import argparse
 import itertools
 import os
 import random
-import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -40,6 +39,7 @@ from app.domain.roles import Role
 from app.models import Agency, CaseReview, DisclosureCase
 from app.report import document_service, service
 from app.settings import Settings
+from bench.common import timed
 
 PG_ADMIN_URL = os.environ.get("GONGKAI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 YEARS = (2023, 2024, 2025)
@@ -224,19 +224,6 @@ def _bulk_load(engine: Engine, ids: dict[str, int], n: int, rng: random.Random) 
             for table in (cases, reviews):
                 name = table.name
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}")
-
-
-def timed(fns: Sequence[Callable[[], object]], runs: int) -> list[float]:
-    """Median seconds of each function, the functions interleaved within each run."""
-    for fn in fns:
-        fn()  # warm the cache
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(runs):
-        for fn, sample in zip(fns, samples, strict=True):
-            started = time.perf_counter()
-            fn()
-            sample.append(time.perf_counter() - started)
-    return [statistics.median(sample) for sample in samples]
 
 
 def bench(engine: Engine, n: int, runs: int) -> None:

@@ -4,15 +4,14 @@ the web client's 审计记录 page both go through here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.agency import repository as agencies
 from app.audit import service
 from app.audit.repository import AuditFilter
+from app.audit.schemas import SeenRecord
 from app.audit.service import GLOBAL_CHAIN, Break
 from app.auth.principal import Principal
 from app.domain.errors import Forbidden, InvalidInput, NotFound
@@ -24,33 +23,13 @@ GLOBAL = "global"
 """The agency filter that selects the global chain (calendar imports)."""
 
 
-@dataclass(frozen=True)
-class SeenRecord:
-    """An audit record as one reader may see it (a copy: the stored record, which the chain's hashes cover, is never
-    changed)."""
-
-    chain: str
-    seq: int
-    at: datetime
-    agency_id: int | None
-    actor: str
-    action: str
-    entity_type: str
-    entity_id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    request_id: str | None
-    prev_hash: str
-    hash: str
-
-
 def seen_by(record: AuditRecord, principal: Principal) -> SeenRecord:
     """``record`` with personal numbers and personal file names masked unless the reader holds
     ``case.read_personal`` in the record's agency: every reader of the trail (API, web page) goes through here."""
-    seen = SeenRecord(**{f.name: getattr(record, f.name) for f in fields(SeenRecord)})
+    seen = SeenRecord.model_validate(record, from_attributes=True)
     if record.agency_id is not None and principal.can(Permission.CASE_READ_PERSONAL, record.agency_id):
         return seen
-    return SeenRecord(**{**seen.__dict__, "before": mask_document(record.before), "after": mask_document(record.after)})
+    return seen.model_copy(update={"before": mask_document(seen.before), "after": mask_document(seen.after)})
 
 
 def _scope(principal: Principal) -> frozenset[int]:

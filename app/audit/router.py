@@ -34,7 +34,7 @@ def _page_size(settings: Settings, page_size: int | None) -> int:
 
 
 def _read(row: AuditRecord, principal: Principal) -> AuditRecordRead:
-    return AuditRecordRead.model_validate(reading.seen_by(row, principal), from_attributes=True)
+    return AuditRecordRead.model_validate(reading.seen_by(row, principal).model_dump(exclude={"agency_id"}))
 
 
 def _page(session: SessionDep, principal: Principal, f: repository.AuditFilter, page: int, size: int) -> AuditPage:

@@ -21,6 +21,13 @@ class AuditRecordRead(BaseModel):
     hash: str
 
 
+class SeenRecord(AuditRecordRead):
+    """An audit record as one reader may see it (``app.audit.reading.seen_by``), with its agency for the web page; a
+    copy, the stored record (which the chain's MACs cover) is never changed."""
+
+    agency_id: int | None
+
+
 class AuditPage(BaseModel):
     items: list[AuditRecordRead]
     total: int

@@ -127,6 +127,12 @@ def may_read_personal(principal: Principal, document: CaseDocument) -> bool:
     return principal.can(Permission.CASE_READ_PERSONAL, document.agency_id)
 
 
+def shown_name(principal: Principal, document: CaseDocument) -> str:
+    """The document's file name as ``principal`` may see it: a personal file's name (an ID copy named after its
+    holder's number) is hidden without ``case.read_personal``."""
+    return HIDDEN_NAME if document.personal and not may_read_personal(principal, document) else document.filename
+
+
 def listing(session: Session, principal: Principal, case_id: int) -> tuple[DisclosureCase, list[CaseDocument]]:
     case = case_service.get_case(session, principal, case_id)
     return case, repository.case_documents(session, case.id)

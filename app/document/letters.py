@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,11 +40,12 @@ from app.domain.letters import (
     REGULATION,
     Fact,
     LetterKind,
+    check_reasons_until,
     decision_text,
     letter_number,
     remedy_clause,
 )
-from app.domain.lifecycle import ART35_HORIZON_DAYS, CONCLUDING_EVENTS, EventType
+from app.domain.lifecycle import CONCLUDING_EVENTS, EventType
 from app.domain.roles import Permission
 from app.holiday.repository import load_calendar
 from app.models import CaseDocument, CaseEvent, DisclosureCase
@@ -163,10 +164,8 @@ def build_context(
         context["addressee"] = case.applicant_name
     if kind is LetterKind.REASONS_NOTICE and request.reasons_until is None:
         raise InvalidInput("letter_facts_missing", "说明理由告知书须写明说明理由的期限（reasons_until）。")
-    if request.reasons_until is not None and not on < request.reasons_until <= on + timedelta(days=ART35_HORIZON_DAYS):
-        raise InvalidInput(
-            "reasons_until_invalid", f"说明理由的期限应晚于告知书日期（{on}），且不超过一年（条例第三十五条）。"
-        )
+    if request.reasons_until is not None:
+        check_reasons_until(on, request.reasons_until)
     if disposition is not None:
         basis, text = decision_text(disposition, request.facts)
         law = FEE_MEASURES if disposition is Disposition.OTHER_FEE_UNPAID else REGULATION

@@ -30,7 +30,6 @@ from app.document.schemas import (
     UnreceivedRead,
 )
 from app.domain.casefile import AttachmentKind, Carrier, ServiceMethod
-from app.domain.privacy import HIDDEN_NAME
 from app.errors import ApiError, problem
 from app.inputs import Line, RowId
 from app.models import CaseDocument, DocumentDelivery
@@ -160,7 +159,6 @@ def _delivery_read(d: DocumentDelivery) -> DeliveryRead:
 
 
 def document_read(d: CaseDocument, principal: Principal, *, pdf: bool) -> DocumentRead:
-    hidden = d.personal and not files.may_read_personal(principal, d)
     return DocumentRead(
         id=d.id,
         case_id=d.case_id,
@@ -168,7 +166,7 @@ def document_read(d: CaseDocument, principal: Principal, *, pdf: bool) -> Docume
         kind_label=files.kind_label(d.kind),
         origin=d.origin,
         title=d.title,
-        filename=HIDDEN_NAME if hidden else d.filename,
+        filename=files.shown_name(principal, d),
         media_type=d.media_type,
         size=d.size,
         sha256=d.sha256,

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.document import files, repository
 from app.domain.lifecycle import EVENT_TYPE_LABELS, EventType
-from app.domain.privacy import HIDDEN_NAME
 from app.models import CaseDocument, CaseEvent, DisclosureCase
 
 
@@ -30,7 +29,6 @@ class Entry:
 
 
 def _document_entry(principal: Principal, document: CaseDocument, tz: tzinfo) -> Entry:
-    hidden = document.personal and not files.may_read_personal(principal, document)
     label = files.kind_label(document.kind)
     if document.number:
         label = f"{label} {document.number}"
@@ -41,7 +39,7 @@ def _document_entry(principal: Principal, document: CaseDocument, tz: tzinfo) ->
         actor=document.created_by,
         recorded_at=document.created_at,
         document=document,
-        filename=HIDDEN_NAME if hidden else document.filename,
+        filename=files.shown_name(principal, document),
     )
 
 

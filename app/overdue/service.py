@@ -184,6 +184,22 @@ def claim_run(session: Session, key: RunKey, actor: str, *, force: bool = False)
     return existing
 
 
+def _items_of(run: OverdueRun | None) -> list[OverdueItem]:
+    return [OverdueItem.model_validate(i) for i in (run.items if run else [])]
+
+
+def _changes(previous: OverdueRun | None, earlier: list[OverdueItem], items: list[OverdueItem]) -> OverdueChanges:
+    """What is new in ``items`` and what was resolved since ``earlier``, the lines of the ``previous`` run."""
+    before = {i.key: i for i in earlier}
+    now = {i.key: i for i in items}
+    return OverdueChanges(
+        since_run_id=previous.id if previous else None,
+        since_as_of=previous.as_of if previous else None,
+        new=[i for k, i in now.items() if k not in before],
+        resolved=[i for k, i in before.items() if k not in now],
+    )
+
+
 def complete_run(session: Session, run_id: int) -> OverdueReport:
     """Produce the report of a claimed run, diff it against the previous run of the scope, write the outbox events
     (``report.generated`` per agency; ``case.overdue``/``case.due_soon`` for new findings), and mark it delivered."""
@@ -192,14 +208,7 @@ def complete_run(session: Session, run_id: int) -> OverdueReport:
     ids = scope_ids(session, run.scope)
     items = items_for(session, ids.values(), run.as_of, run.due_within)
     previous = repository.previous_run(session, run.scope, run.due_within, run.as_of)
-    before = {(i.key): i for i in map(OverdueItem.model_validate, previous.items if previous else [])}
-    now = {i.key: i for i in items}
-    changes = OverdueChanges(
-        since_run_id=previous.id if previous else None,
-        since_as_of=previous.as_of if previous else None,
-        new=[i for k, i in now.items() if k not in before],
-        resolved=[i for k, i in before.items() if k not in now],
-    )
+    changes = _changes(previous, _items_of(previous), items)
     result = report(items, key, run.id, changes)
     for item in changes.new:
         if item.kind in _EVENT_OF:
@@ -236,13 +245,5 @@ def preview(
     if previous is None and agency_code is not None:
         previous = repository.previous_run(session, ALL_AGENCIES, due_within, as_of + timedelta(days=1))
     visible = {agency.code for agency_id in ids if (agency := agencies.by_id(session, agency_id)) is not None}
-    earlier = [OverdueItem.model_validate(i) for i in (previous.items if previous else [])]
-    before = {i.key: i for i in earlier if i.agency in visible}
-    now = {i.key: i for i in items}
-    changes = OverdueChanges(
-        since_run_id=previous.id if previous else None,
-        since_as_of=previous.as_of if previous else None,
-        new=[i for k, i in now.items() if k not in before],
-        resolved=[i for k, i in before.items() if k not in now],
-    )
+    changes = _changes(previous, [i for i in _items_of(previous) if i.agency in visible], items)
     return report(items, key, None, changes)

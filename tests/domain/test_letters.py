@@ -16,6 +16,7 @@ from app.domain.letters import (
     Fact,
     LetterKind,
     check_number_pattern,
+    check_reasons_until,
     decision_text,
     letter_number,
     remedy_clause,
@@ -223,3 +224,23 @@ def test_receipt_overdue_counts_working_days(cal) -> None:
     assert receipt_overdue(sent, date(2026, 4, 3), cal) is None  # its 10th working day: not yet listed
     assert receipt_overdue(sent, date(2026, 4, 7), cal) == date(2026, 4, 3)  # listed, due by Fri 3 Apr
     assert receipt_overdue(sent, date(2026, 4, 7), cal, days=11) is None  # 4-6 Apr Qingming: Tue 7 Apr is the 11th
+
+
+@pytest.mark.parametrize(
+    ("letter", "until", "accepted"),
+    [
+        ("2026-03-05", "2026-03-19", True),  # two weeks to state reasons
+        ("2026-03-05", "2027-03-05", True),  # 365 days: within the one-year horizon
+        ("2026-03-05", "2027-03-06", True),  # 366 days: the horizon itself
+        ("2026-03-05", "2027-03-07", False),  # beyond it
+        ("2026-03-05", "2026-03-05", False),  # not after the letter's date
+        ("2026-03-05", "0001-01-01", False),
+    ],
+)
+def test_the_reasons_period_follows_the_letter_within_a_year(letter: str, until: str, accepted: bool) -> None:
+    if accepted:
+        check_reasons_until(date.fromisoformat(letter), date.fromisoformat(until))
+    else:
+        with pytest.raises(InvalidInput) as refused:
+            check_reasons_until(date.fromisoformat(letter), date.fromisoformat(until))
+        assert refused.value.code == "reasons_until_invalid"
