@@ -1,6 +1,7 @@
 """Item 3: the sign-in counters are atomic. Real parallel guesses against a uvicorn server with four worker
-processes (on PostgreSQL with ``GONGKAI_TEST_DB=postgresql``): no more passwords are checked than the limits allow,
-and the right password sent amid the guesses is refused once they are passed."""
+processes (on PostgreSQL with ``GONGKAI_TEST_DB=postgresql``): no more wrong passwords are checked than the limits
+allow, however the attempts interleave (a success amid them takes back only its own count), and the right password is
+refused once they are passed."""
 
 from __future__ import annotations
 
@@ -81,9 +82,8 @@ def _storm(base: str, username: str, spread: bool, right_every: int = 5) -> list
 def test_parallel_guesses_check_no_more_passwords_than_the_limits(server):
     """One server for both storms (starting four workers is the slow part)."""
     statuses = _storm(server, "target", spread=False)
-    checked = [s for s in statuses if s in (200, 401)]
     assert set(statuses) <= {200, 401, 429}, statuses
-    assert len(checked) <= auth_service.PAIR_LIMIT.attempts, statuses
+    assert statuses.count(401) <= auth_service.PAIR_LIMIT.attempts, statuses
     after = httpx.post(f"{server}/api/v1/auth/login", json={"username": "target", "password": PASSWORD})
     assert after.status_code == 429, after.text
 
