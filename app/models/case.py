@@ -49,8 +49,18 @@ class DisclosureCase(Base):
         CheckConstraint(enum_check("channel", Channel), name="channel"),
         CheckConstraint(enum_check("status", CaseStatus), name="status"),
         CheckConstraint(f"disposition IS NULL OR {enum_check('disposition', Disposition)}", name="disposition"),
-        Index("ix_disclosure_case_agency_received", "agency_id", "received_date"),
-        Index("ix_disclosure_case_agency_concluded", "agency_id", "concluded_on"),
+        # the 年度报告's receipts by channel and its timeliness figures, index-only (app.report.repository)
+        Index("ix_disclosure_case_agency_received", "agency_id", "received_date", "channel"),
+        Index(
+            "ix_disclosure_case_agency_concluded",
+            "agency_id",
+            "concluded_on",
+            "clock_start",
+            "due_date",
+            "statutory_due_date",
+            "received_date",
+            "disposition",
+        ),
         Index("ix_disclosure_case_agency_status_due", "agency_id", "status", "due_date"),
         # the overdue report's candidate predicates (app.overdue.repository)
         Index("ix_disclosure_case_agency_status_statutory", "agency_id", "status", "statutory_due_date"),
