@@ -1,4 +1,5 @@
-"""``gongkai audit anchor`` and the anchor files ``gongkai audit verify --anchor`` reads."""
+"""``gongkai audit …``: verify the chains, and anchor their heads outside the database (``verify --anchor`` reads
+the anchor files)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,35 @@ from typing import Annotated, Any
 import typer
 
 from app.audit import service
-from app.db import make_engine, make_session_factory, transaction
-from app.settings import Settings
+from app.commands import run
+
+cli = typer.Typer(name="audit", help="The audit trail.", no_args_is_help=True)
 
 
+@cli.command("verify")
+def verify(
+    chain: Annotated[str | None, typer.Option(help="One chain (agency code or global)")] = None,
+    anchor: Annotated[Path | None, typer.Option(help="Heads written by 'audit anchor': detects cuts and rewrites")] = (
+        None
+    ),
+) -> None:
+    """Recompute every chain's MACs; report the first broken link of each. Exit 1 if any chain is broken."""
+    anchors = read_anchors(anchor) if anchor else None
+    names, breaks = run(lambda session, _, __: service.verify(session, chain, anchors))
+    for broken in breaks:
+        typer.secho(f"链 {broken.chain} 第 {broken.seq} 条：{broken.problem}", fg="red", err=True)
+    if breaks:
+        raise typer.Exit(1)
+    typer.echo(f"审计链完整：{len(names)} 条链已核验。")
+
+
+@cli.command("anchor")
 def anchor(
     output: Annotated[Path | None, typer.Option(help="Append to this file (keep it off the database server)")] = None,
 ) -> None:
     """Print (or append to OUTPUT) the head of every audit chain, signed with the secret key: one JSON object per
     line. Keep them outside the database; 'audit verify --anchor FILE' then detects a chain cut back or rewritten."""
-    settings = Settings()
-    with transaction(make_session_factory(make_engine(settings), settings.keyring)) as session:
-        heads = service.anchors(session)
+    heads = run(lambda session, _, __: service.anchors(session))
     lines = "".join(json.dumps(head, ensure_ascii=False, sort_keys=True) + "\n" for head in heads)
     if output is None:
         typer.echo(lines, nl=False)

@@ -1,28 +1,27 @@
-"""``gongkai letters …``: the letters and the case file from the command line (registered by :func:`register`),
-over the same services as the API. Each command is one transaction; LibreOffice runs after it (design mistake 7)."""
+"""``gongkai letters …``: the letters and the case file from the command line, over the same services as the API.
+Each command is one transaction; LibreOffice runs after it (design mistake 7)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.principal import Principal
-from app.db import transaction
+from app.commands import fail, run, session_factory
 from app.document import delivery, docx, files, letters, templates
 from app.document.registry import template_kind
 from app.domain.errors import DomainError, InvalidInput
 from app.domain.letters import Fact, LetterKind
 from app.settings import Settings
 
-T = TypeVar("T")
-
-letters_cli = typer.Typer(help="Letters (文书), their templates and the case file (案卷).", no_args_is_help=True)
+cli = typer.Typer(
+    name="letters", help="Letters (文书), their templates and the case file (案卷).", no_args_is_help=True
+)
 
 
 def _facts(items: list[str]) -> dict[Fact, str]:
@@ -41,21 +40,7 @@ def _facts(items: list[str]) -> dict[Fact, str]:
     return facts
 
 
-def _unit(work: Callable[[Session, Principal, Settings], T]) -> T:
-    """Run ``work`` as one command: one transaction, as the operator (an administrator of every agency); a refused
-    rule ends the command with its code and the clerk's message (exit 2)."""
-    from app.cli import _factory, _fail, _operator  # the root CLI's helpers (it imports this module)
-
-    settings = Settings()
-    try:
-        with transaction(_factory(settings)) as session:
-            return work(session, _operator(session), settings)
-    except DomainError as exc:
-        _fail(exc)
-        raise AssertionError("unreachable: _fail exits") from exc
-
-
-@letters_cli.command("generate")
+@cli.command("generate")
 def generate(
     case: Annotated[int, typer.Option(help="The case's id (as in /api/v1/cases/{id})")],
     kind: Annotated[LetterKind, typer.Option(help="The letter kind")],
@@ -73,7 +58,7 @@ def generate(
         document = letters.generate(session, principal, case, request, clock.today(settings.tz))
         return document.id, document.number, document.content
 
-    document_id, number, content = _unit(made)
+    document_id, number, content = run(made)
     output.write_bytes(content)
     typer.echo(f"已生成 {number}，写入 {output}", err=True)
     if pdf:
@@ -82,76 +67,72 @@ def generate(
 
 def _write_pdf(document_id: int, target: Path) -> None:
     """LibreOffice after the letter's transaction (design mistake 7), waiting for a slot."""
-    from app.cli import _factory
-
     settings = Settings()
     try:
-        made = letters.attach_pdf(_factory(settings), document_id, settings, wait=settings.pdf_timeout_seconds)
+        made = letters.attach_pdf(session_factory(settings), document_id, settings, wait=settings.pdf_timeout_seconds)
     except docx.ConverterBusy:
         made = False
     if not made:
         typer.secho("未能生成 PDF（未安装 LibreOffice、转换失败或超时）。", fg="yellow", err=True)
         return
-    pdf = _unit(lambda session, principal, _: files.get_document(session, principal, document_id, pdf=True).pdf)
+    pdf = run(lambda session, principal, _: files.get_document(session, principal, document_id, pdf=True).pdf)
     target.write_bytes(pdf or b"")
     typer.echo(f"PDF 已写入 {target}", err=True)
 
 
-@letters_cli.command("archive")
+@cli.command("archive")
 def archive(
     case: Annotated[int, typer.Option(help="The case's id")],
     output: Annotated[Path, typer.Option(help="The .zip to write")],
 ) -> None:
     """The whole case file as one ZIP with its index and timeline (条例 Art. 45: 归档)."""
-    result = _unit(lambda session, principal, settings: files.archive(session, principal, case, settings.tz))
+    result = run(lambda session, principal, settings: files.archive(session, principal, case, settings.tz))
     with output.open("wb") as out:
         for chunk in result.chunks():
             out.write(chunk)
     typer.echo(f"案卷已写入 {output}（{result.size} 字节）", err=True)
 
 
-@letters_cli.command("template-check")
+@cli.command("template-check")
 def template_check(
     kind: Annotated[str, typer.Option(help="The template kind (a letter kind, or annual_report)")],
     file: Annotated[Path, typer.Argument(help="The .docx template")],
 ) -> None:
     """Validate a template as an upload would be (every variable known, renders on a sample); nothing is stored."""
-    from app.cli import _fail
-
     try:
         spec = template_kind(kind)
         templates.validate(spec, _read(file))
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"模板可用于「{spec.label}」。")
 
 
-@letters_cli.command("template-upload")
+@cli.command("template-upload")
 def template_upload(
     agency: Annotated[str, typer.Option(help="Agency code")],
     kind: Annotated[str, typer.Option(help="The template kind")],
     file: Annotated[Path, typer.Argument(help="The .docx template")],
 ) -> None:
     """Validate a template and make it the agency's for ``kind`` (audited); refused, the old one stays."""
-    saved = _unit(
+    saved = run(
         lambda session, principal, _: templates.upload(session, principal, agency, kind, file.name, _read(file))
     )
     typer.echo(f"已启用 {agency} 的「{saved.kind.label}」模板（SHA-256 {saved.sha256[:12]}…）。")
 
 
-@letters_cli.command("template-download")
+@cli.command("template-download")
 def template_download(
     agency: Annotated[str, typer.Option(help="Agency code")],
     kind: Annotated[str, typer.Option(help="The template kind")],
     output: Annotated[Path, typer.Option(help="The .docx to write")],
 ) -> None:
     """The template in use for ``kind`` (the agency's own, or the default), to edit and upload again."""
-    t = _unit(lambda session, principal, _: templates.download(session, principal, agency, kind))
+    t = run(lambda session, principal, _: templates.download(session, principal, agency, kind))
     output.write_bytes(t.content)
     typer.echo(f"已写入 {output}（{'本机关模板' if t.custom else '默认模板'}）。", err=True)
 
 
-@letters_cli.command("unreceived")
+@cli.command("unreceived")
 def unreceived(
     as_of: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: today in the agencies' time zone")
@@ -167,7 +148,7 @@ def unreceived(
             for u in delivery.unreceived(session, principal, day)
         ]
 
-    lines = _unit(listed)
+    lines = run(listed)
     for line in lines:
         typer.echo(line)
     typer.echo(f"共 {len(lines)} 份文书未登记签收。", err=True)
@@ -182,7 +163,3 @@ def _read(file: Path) -> bytes:
         return file.read_bytes()
     except OSError as exc:
         raise InvalidInput("file_unreadable", f"无法读取文件 {file}（{exc.strerror}）。") from None
-
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(letters_cli, name="letters")

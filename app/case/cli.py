@@ -1,0 +1,43 @@
+"""``gongkai cases …``: the register from the command line (bulk import of existing cases)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from app import clock
+from app.case import importer
+from app.case.service import DateChange
+from app.commands import operator, session_factory
+from app.settings import Settings
+
+cli = typer.Typer(name="cases", help="Cases.", no_args_is_help=True)
+
+
+def echo_changes(changes: list[DateChange]) -> None:
+    """The open cases whose deadlines a calendar import or an upgrade moved, one line each."""
+    for change in changes:
+        moved = "，".join(f"{k}: {change.old[k]} → {change.new[k]}" for k in change.old)
+        typer.echo(f"  {change.number}: {moved}")
+    typer.echo(f"期限变化的在办申请：{len(changes)} 件。")
+
+
+@cli.command("import")
+def import_file(file: Path) -> None:
+    """Import cases from JSON Lines, all or nothing. Bad lines are listed with their numbers; exit 1 if any."""
+    settings = Settings()
+    lines = file.read_text(encoding="utf-8").splitlines()
+    session = session_factory(settings)()
+    try:
+        report = importer.import_lines(session, operator(session), lines, clock.today(settings.tz))
+        if report.errors:
+            session.rollback()
+            for error in report.errors:
+                typer.echo(f"第{error.line}行 [{error.code}] {error.message}", err=True)
+            typer.secho(f"导入失败：{len(report.errors)} 行有误，未导入任何申请。", fg="red", err=True)
+            raise typer.Exit(1)
+        session.commit()
+    finally:
+        session.close()
+    typer.echo(f"已导入 {report.imported} 件申请。")
