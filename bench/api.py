@@ -5,7 +5,9 @@ SELECT for get) on the same database, served by the same uvicorn, driven by the 
 
 For each client count: the bare endpoint, then ``POST /api/v1/cases`` with one clerk's bearer token (an OA system's
 burst: every request on one token), each for ``--seconds``; then the same for ``GET`` of existing rows. Prints req/s,
-p50, p99, errors (anything but 2xx, dropped connections, time-outs) and the ratio real/bare. The servers run as
+p50, p99, errors (anything but 2xx, dropped connections, time-outs), the ratio real/bare, and the server's CPU time
+per answered request (user + system of the server and its workers; on a shared machine it moves far less than the
+rates do, and real/bare of it is what the throughput ratio tends to when the server is CPU-bound). The servers run as
 ``gongkai serve`` runs in production (its documented defaults) and ``uvicorn --factory bench.bare:create_app``.
 """
 
@@ -28,7 +30,7 @@ from app.db import make_session_factory, transaction
 from app.domain.roles import Role
 from app.models import DisclosureCase
 from bench import load
-from bench.common import engine_for, peak_rss_kib, server, venv_bin
+from bench.common import cpu_seconds, engine_for, peak_rss_kib, server, venv_bin
 
 NAMES = ["张三", "李四", "王五", "赵六", "陈七", "刘八", "周九", "吴十"]
 
@@ -41,10 +43,22 @@ class Row:
     what: str
     bare: load.LoadResult
     real: load.LoadResult
+    bare_cpu_ms: float
+    """The bare server's CPU time per answered request."""
+    real_cpu_ms: float
 
     @property
     def ratio(self) -> float:
         return self.real.rate / self.bare.rate if self.bare.rate else float("nan")
+
+
+def _run(
+    pid: int, url: str, factory: load.RequestFactory, clients: int, seconds: float
+) -> tuple[load.LoadResult, float]:
+    """One load run, and the server's CPU milliseconds per answered request during it."""
+    before = cpu_seconds(pid)
+    result = load.run(url, factory, clients, seconds)
+    return result, (cpu_seconds(pid) - before) * 1000 / max(result.answered, 1)
 
 
 SECRET_KEY = secrets.token_urlsafe(32)
@@ -113,19 +127,21 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
             return {"method": "POST", "json": _body(rng), "headers": auth}
 
         for n in clients:
-            bare = load.run(bare_base + "/bare", post, n, seconds)
-            real = load.run(real_base + "/api/v1/cases", post, n, seconds)
-            rows.append(Row(backend, workers, n, "create", bare, real))
+            bare, bare_cpu = _run(bare_proc.pid, bare_base + "/bare", post, n, seconds)
+            real, real_cpu = _run(real_proc.pid, real_base + "/api/v1/cases", post, n, seconds)
+            rows.append(Row(backend, workers, n, "create", bare, real, bare_cpu, real_cpu))
             _print(rows[-1])
         case_ids, bare_ids = _ids(url, "case"), _ids(url, "bare")
         for n in clients:
-            bare = load.run(
+            bare, bare_cpu = _run(
+                bare_proc.pid,
                 bare_base + "/bare/0",
                 lambda _w, _n: {"method": "GET", "url": f"{bare_base}/bare/{rng.choice(bare_ids)}"},
                 n,
                 seconds,
             )
-            real = load.run(
+            real, real_cpu = _run(
+                real_proc.pid,
                 real_base + "/api/v1/cases/0",
                 lambda _w, _n: {
                     "method": "GET",
@@ -135,7 +151,7 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
                 n,
                 seconds,
             )
-            rows.append(Row(backend, workers, n, "get", bare, real))
+            rows.append(Row(backend, workers, n, "get", bare, real, bare_cpu, real_cpu))
             _print(rows[-1])
         bare_rss, real_rss = peak_rss_kib(bare_proc.pid), peak_rss_kib(real_proc.pid)
         print(
@@ -147,5 +163,9 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
 
 
 def _print(row: Row) -> None:
-    print(f"  {row.what:6} {row.clients:3} clients  bare: {row.bare.line()}")
-    print(f"  {'':6} {'':3}          real: {row.real.line()}  ratio {row.ratio:.2f}", flush=True)
+    print(f"  {row.what:6} {row.clients:3} clients  bare: {row.bare.line()}  CPU {row.bare_cpu_ms:.2f} ms/req")
+    print(
+        f"  {'':6} {'':3}          real: {row.real.line()}  CPU {row.real_cpu_ms:.2f} ms/req  ratio {row.ratio:.2f}"
+        f" (CPU bare/real {row.bare_cpu_ms / row.real_cpu_ms if row.real_cpu_ms else float('nan'):.2f})",
+        flush=True,
+    )

@@ -123,17 +123,39 @@ def venv_bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def peak_rss_kib(pid: int) -> int:
-    """Peak resident memory (VmHWM) of a process and its children, from /proc (Linux), in KiB."""
-    total = 0
+def _tree(pid: int) -> Iterator[int]:
+    """A process and its children at any depth (uvicorn's worker processes), from /proc (Linux)."""
     pids = [pid]
     while pids:
         current = pids.pop()
+        yield current
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pids.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+
+
+def peak_rss_kib(pid: int) -> int:
+    """Peak resident memory (VmHWM) of a process and its children, from /proc (Linux), in KiB."""
+    total = 0
+    for current in _tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
             total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pids.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, StopIteration):
             continue
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children, from /proc (Linux). Unlike a rate, the
+    CPU a server spends per request hardly depends on what else the machine runs."""
+    ticks = 0
+    for current in _tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
