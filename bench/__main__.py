@@ -1,7 +1,7 @@
 """The benchmark suite: ``python -m bench`` runs every benchmark on SQLite and PostgreSQL; ``python -m bench NAME ...``
 runs the named ones. See bench/README.md for what each measures, its baseline and the results.
 
-    .venv/bin/python -m bench [clock annual overdue cases api import memory] [--db sqlite|postgresql|both]
+    .venv/bin/python -m bench [clock annual overdue cases api create import memory] [--db sqlite|postgresql|both]
         [--sizes 10000,100000,1000000] [--clients 8,32,64] [--seconds 8] [--workers 1,2] [--smoke]
 
 ``--smoke`` runs each at a tiny size in seconds (what ``.ci/run`` does, so that they keep working); it asserts nothing
@@ -16,11 +16,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench import annual_report, bulk_import, cases, clock, memory, overdue_report
+from bench import annual_report, bulk_import, cases, clock, create_cost, memory, overdue_report
 from bench.api import bench_api
 from bench.common import BACKENDS, database
 
-NAMES = ("clock", "annual", "overdue", "cases", "api", "import", "memory")
+NAMES = ("clock", "annual", "overdue", "cases", "api", "create", "import", "memory")
 
 
 def _ints(text: str) -> list[int]:
@@ -70,6 +70,8 @@ def main() -> None:
                 print(f"api ({backend}, {workers} worker process{'es' if workers > 1 else ''}):", flush=True)
                 with database(backend) as url:
                     bench_api(url, backend, args.clients, args.seconds, workers)
+        if "create" in names:
+            create_cost.run(backend, 20 if args.smoke else 300)
         if "import" in names:
             bulk_import.run(backend, args.import_cases)
         if "memory" in names:
