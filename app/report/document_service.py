@@ -278,7 +278,7 @@ def put_texts(
         clean = doc.validate_texts(fmt, texts)
     except ValueError as error:
         raise InvalidInput("report_text_invalid", f"年度报告正文：{error}。") from None
-    if repository.snapshot(session, agency.id, year) is not None:
+    if repository.published(session, agency.id, year):
         raise WrongState("report_published", f"{year}年度报告已发布，正文不能再修改。")
     row = repository.document_texts(session, agency.id, year) or AnnualReportText(agency_id=agency.id, year=year)
     with audit.changing(
@@ -299,7 +299,7 @@ def publish(session: Session, principal: Principal, year: int, agency_code: str,
     published document is rebuilt identically however the records change afterwards."""
     agency = tables.agency_for(session, principal, agency_code, Permission.REPORT_PUBLISH)
     scope = Scope(agency, frozenset({agency.id}))
-    if year < today.year and repository.snapshot(session, agency.id, year) is None:
+    if year < today.year and not repository.published(session, agency.id, year):
         built = build(session, scope, year, today)
         if failed := built.blocking():
             listed = "；".join(f"{f.where}：{f.message}" for f in failed[:10])

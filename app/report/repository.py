@@ -364,6 +364,13 @@ def snapshot(session: Session, agency_id: int, year: int, *, for_update: bool = 
     return session.scalars(stmt).one_or_none()
 
 
+def published(session: Session, agency_id: int, year: int) -> bool:
+    """Whether the year's report of the agency is published: its snapshot's id only, never its content (the tables
+    and the document, read on every case creation of that year otherwise)."""
+    stmt = select(ReportSnapshot.id).where(ReportSnapshot.agency_id == agency_id, ReportSnapshot.year == year)
+    return session.scalar(stmt) is not None
+
+
 def channels(session: Session, agency_ids: Collection[int], p: Period) -> Counter[Channel]:
     """一 by the channel the applications came in (Art. 31): one GROUP BY over the year's receipts."""
     rows: Result[str, int] = session.execute(

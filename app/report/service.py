@@ -245,7 +245,7 @@ def publish(
     agency = agency_for(session, principal, agency_code, Permission.REPORT_PUBLISH)
     if year >= today.year:
         raise WrongState("report_year_not_ended", f"{year}年度尚未结束，不能发布年度报告。")
-    if repository.snapshot(session, agency.id, year) is not None:
+    if repository.published(session, agency.id, year):
         raise WrongState("report_already_published", f"「{agency_code}」{year}年度报告已经发布。")
     annual = build_annual(session, Scope(agency, frozenset({agency.id})), year)
     snapshot = ReportSnapshot(
@@ -281,7 +281,7 @@ def get_publication(session: Session, principal: Principal, year: int, agency_co
 
 def is_published(session: Session, agency_id: int, year: int) -> bool:
     """Whether ``year``'s report of the agency is published (then ``guard_published`` has a change to check)."""
-    return repository.snapshot(session, agency_id, year) is not None
+    return repository.published(session, agency_id, year)
 
 
 def guard_published(
