@@ -24,7 +24,7 @@ from app.auth import service as auth_service
 from app.backup import cli as backup_cli
 from app.case import cli as case_cli
 from app.case import service as case_service
-from app.commands import session_factory
+from app.commands import run, session_factory
 from app.db import transaction
 from app.document import cli as letters_cli
 from app.domain.roles import Role
@@ -191,8 +191,7 @@ def serve(
 @idempotency_cli.command("purge")
 def idempotency_purge() -> None:
     """Delete idempotency keys older than 24 hours (expired keys are also replaced when reused)."""
-    with transaction(session_factory(Settings())) as session:
-        removed = idempotency.purge_expired(session)
+    removed = run(lambda session, _, __: idempotency.purge_expired(session))
     typer.echo(f"已删除 {removed} 个过期的幂等键。")
 
 

@@ -65,7 +65,8 @@ SECRET_KEY = secrets.token_urlsafe(32)
 """The served app runs in production, which requires a key; the agency and token are written under the same key."""
 
 
-def _prepare(url: str) -> str:
+def clerk_token(url: str) -> str:
+    """The agency ``bench`` and a clerk's token for it, the OA system's, written under the served app's key."""
     engine = engine_for(url)
     try:
         with transaction(make_session_factory(engine, keys.keyring(SECRET_KEY, "bench", None))) as session:
@@ -76,7 +77,8 @@ def _prepare(url: str) -> str:
         engine.dispose()
 
 
-def _body(rng: random.Random) -> dict[str, Any]:
+def case_body(rng: random.Random) -> dict[str, Any]:
+    """A ``POST /api/v1/cases`` body of the agency ``bench``, received today."""
     return {
         "agency": "bench",
         "channel": "online",
@@ -100,7 +102,7 @@ def _ids(url: str, table: str) -> list[int]:
 
 
 def bench_api(url: str, backend: str, clients: list[int], seconds: float, workers: int) -> list[Row]:
-    token = _prepare(url)
+    token = clerk_token(url)
     env = {
         "GONGKAI_DATABASE_URL": url,
         "GONGKAI_ENVIRONMENT": "production",
@@ -124,7 +126,7 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
     ):
 
         def post(_w: int, _n: int) -> dict[str, Any]:
-            return {"method": "POST", "json": _body(rng), "headers": auth}
+            return {"method": "POST", "json": case_body(rng), "headers": auth}
 
         for n in clients:
             bare, bare_cpu = _run(bare_proc.pid, bare_base + "/bare", post, n, seconds)

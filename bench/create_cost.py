@@ -22,13 +22,13 @@ from app.auth import service as auth_service
 from app.case import service
 from app.case.schemas import CaseCreate
 from app.db import make_session_factory, transaction
-from bench.api import SECRET_KEY, _body, _prepare
+from bench.api import SECRET_KEY, case_body, clerk_token
 from bench.common import database, engine_for
 
 
 def run(backend: str, n: int) -> None:
     with database(backend) as url:
-        token = _prepare(url)
+        token = clerk_token(url)
         engine = engine_for(url)
         factory = make_session_factory(engine, keys.keyring(SECRET_KEY, "bench", None))
         spent: dict[str, list[float]] = defaultdict(list)
@@ -41,7 +41,7 @@ def run(backend: str, n: int) -> None:
             spent[" ".join(statement.split("(")[0].split())[:60]].append(time.perf_counter() - started.pop())
 
         rng = random.Random(3)
-        bodies = [CaseCreate.model_validate(_body(rng)) for _ in range(n + 20)]
+        bodies = [CaseCreate.model_validate(case_body(rng)) for _ in range(n + 20)]
 
         def create(body: CaseCreate) -> None:
             with transaction(factory) as session:

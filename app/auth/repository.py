@@ -93,11 +93,11 @@ def take_turn(session: Session, key: str, now: datetime, interval: timedelta) ->
     return session.execute(stmt).first() is not None
 
 
-def uncount(session: Session, key: str) -> None:
-    """Take back one attempt counted under ``key`` (it was not a failure)."""
+def uncount(session: Session, keys: Collection[str]) -> None:
+    """Take back one attempt counted under each of ``keys`` (it was not a failure), in one statement."""
     session.execute(
         update(LoginThrottle)
-        .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+        .where(LoginThrottle.key.in_(keys), LoginThrottle.failures > 0)
         .values(failures=LoginThrottle.failures - 1)
         .execution_options(synchronize_session=False)
     )

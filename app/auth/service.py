@@ -338,8 +338,7 @@ def login(
     user = _check_password(session, username, password)
     if user is None:
         return Refused(Refusal.FAILED)
-    for key in _throttle_keys(username, client):
-        repository.uncount(session, key)
+    repository.uncount(session, _throttle_keys(username, client))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return open_session(session, user, idle, now)

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.agency import repository as agencies
 from app.auth.principal import Principal
-from app.commands import fail, operator, run, session_factory
-from app.db import transaction
+from app.commands import fail, run
 from app.domain import statistics
 from app.domain.errors import DomainError
 from app.report import document_render, document_service, service
-from app.report.files import render, render_document
+from app.report.document_service import Built
+from app.report.files import ReportFile, render, render_document
 from app.report.schemas import DocumentOutput, Output
 from app.settings import Settings
 
@@ -116,23 +116,27 @@ def document(
     if fmt is DocumentOutput.DOCX and output is None:
         typer.secho("错误：docx 格式须用 --output 指定文件。", fg="red", err=True)
         raise typer.Exit(2)
-    settings = Settings()
     try:
         custom = template.read_bytes() if template else None
-        if custom is not None:
-            document_render.validate_template(custom)
-        with transaction(session_factory(settings)) as session:
-            built = document_service.annual_document(
-                session, operator(session), year, agency, clock.today(settings.tz), consolidated=consolidated
-            )
-            if custom is None and fmt is DocumentOutput.DOCX:
-                custom = document_render.stored_template(session, built.report.agency_code)
-            file = render_document(built, fmt, custom)
-    except DomainError as exc:
-        fail(exc)
     except OSError as exc:
         typer.secho(f"错误：无法读取模板（{exc}）", fg="red", err=True)
         raise typer.Exit(2) from exc
+    if custom is not None:
+        try:
+            document_render.validate_template(custom)
+        except DomainError as exc:
+            fail(exc)
+
+    def written(session: Session, operator: Principal, settings: Settings) -> tuple[Built, ReportFile]:
+        built = document_service.annual_document(
+            session, operator, year, agency, clock.today(settings.tz), consolidated=consolidated
+        )
+        chosen = custom
+        if chosen is None and fmt is DocumentOutput.DOCX:
+            chosen = document_render.stored_template(session, built.report.agency_code)
+        return built, render_document(built, fmt, chosen)
+
+    built, file = run(written)
     for finding in built.findings:
         typer.echo(f"[{finding.rule.value}] {finding.where}：{finding.message}", err=True)
     if output is None:

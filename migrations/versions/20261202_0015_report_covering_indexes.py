@@ -3,7 +3,7 @@ whether concluded, start of the reply period, the agency's and the statutory dea
 ``app.report.repository.timeliness``) and the receipts by channel (``channels``). Without them each concluded case
 of the year was a row lookup, twice (the year and the year before): the whole document took 17× the tables at 1M
 cases. The two indexes are widened in place rather than added beside, so that a case's INSERT maintains no more
-indexes than before.
+indexes than before (SQLite's statistics for them are retaken by ``app.migrate``).
 
 Revision ID: 0015
 Revises: 0014
@@ -29,18 +29,6 @@ def _replace(name: str, columns: list[str]) -> None:
     op.create_index(name, TABLE, columns)
 
 
-def _restat() -> None:
-    """SQLite keeps statistics per index (``sqlite_stat1``, written by ANALYZE): a recreated index has none, and beside
-    the others' its default estimate misleads the planner (the tables' own query slowed 2× in the benchmark). Where
-    the database has statistics, they are taken again for the table; PostgreSQL's are per column and stay valid."""
-    bind = op.get_bind()
-    if (
-        bind.dialect.name == "sqlite"
-        and bind.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
-    ):
-        bind.exec_driver_sql(f"ANALYZE {TABLE}")
-
-
 def upgrade() -> None:
     _replace(
         CONCLUDED,
@@ -55,10 +43,8 @@ def upgrade() -> None:
         ],
     )
     _replace(RECEIVED, ["agency_id", "received_date", "channel"])
-    _restat()
 
 
 def downgrade() -> None:
     _replace(CONCLUDED, ["agency_id", "concluded_on"])
     _replace(RECEIVED, ["agency_id", "received_date"])
-    _restat()
