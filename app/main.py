@@ -44,6 +44,13 @@ Government Information (国务院令第711号).
 """
 
 
+def serve_database(app: FastAPI, settings: Settings) -> None:
+    """The settings the app's requests read and the database they use (engine and sessions)."""
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.session_factory = make_session_factory(app.state.engine, settings.keyring)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -60,9 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served from the package's own copies by app.web.apidocs (no CDN)
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.engine = make_engine(settings)
-    app.state.session_factory = make_session_factory(app.state.engine, settings.keyring)
+    serve_database(app, settings)
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX + "/", authenticated=authenticated)
     app.add_middleware(

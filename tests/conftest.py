@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -28,7 +29,7 @@ from app.db import make_engine, make_session_factory, transaction
 from app.deps import get_today
 from app.domain.roles import Role
 from app.holiday import service as calendar_service
-from app.main import create_app
+from app.main import create_app, serve_database
 from app.settings import Settings
 from app.user import service as user_service
 
@@ -159,9 +160,27 @@ class Api:
         return {"Cookie": f"gongkai_session={signed_in.cookie}", "X-CSRF-Token": signed_in.identity.csrf_token}
 
 
+_apps: dict[str, FastAPI] = {}
+
+
+def app_for(settings: Settings) -> FastAPI:
+    """``create_app(settings)``, built once per test process for tests whose settings differ only in their database:
+    building the routes takes ~150 ms, a fifth of a typical test. Every test gets its own database, engine and sessions
+    (``serve_database``), a middleware stack built anew on its first request, and no dependency overrides."""
+    key = settings.model_dump_json(exclude={"database_url"})
+    app = _apps.get(key)
+    if app is None:
+        app = _apps[key] = create_app(settings)
+        return app
+    serve_database(app, settings)
+    app.middleware_stack = None
+    app.dependency_overrides.clear()
+    return app
+
+
 @pytest.fixture
 def api(settings: Settings, factory: sessionmaker[Session]) -> Iterator[Api]:
-    app = create_app(settings)
+    app = app_for(settings)
     clock = Clock()
     app.dependency_overrides[get_today] = lambda: clock.today
     with TestClient(app, raise_server_exceptions=False) as client:
