@@ -159,6 +159,7 @@ def serve(
     import uvicorn
 
     from app.main import create_app
+    from app.serving import HTTP_PROTOCOL
 
     settings = Settings()
     factory = prepare_database(settings) if migrate_first else session_factory(settings)
@@ -171,7 +172,11 @@ def serve(
             f"首次启动：管理员账户和令牌已写入 {kept}（仅所有者可读），请取出妥善保存后删除该文件。", fg="yellow"
         )
     trusted = forwarded_allow_ips or None  # empty: nobody's X-Forwarded-* is believed
-    proxy: dict[str, Any] = {"proxy_headers": trusted is not None, "forwarded_allow_ips": trusted}
+    options: dict[str, Any] = {
+        "proxy_headers": trusted is not None,
+        "forwarded_allow_ips": trusted,
+        "http": HTTP_PROTOCOL,  # TCP_NODELAY on every connection (app.serving)
+    }
     if settings.workers > 1:
         # Each worker process builds its own application (and engine) from the same environment. A worker still
         # importing on a busy machine is not dead: uvicorn's 5 s health check would kill and respawn it forever.
@@ -182,10 +187,10 @@ def serve(
             host=host,
             port=port,
             timeout_worker_healthcheck=60,
-            **proxy,
+            **options,
         )
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, **proxy)
+        uvicorn.run(create_app(settings), host=host, port=port, **options)
 
 
 @idempotency_cli.command("purge")

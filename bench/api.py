@@ -4,11 +4,13 @@ SELECT for get) on the same database, served by the same uvicorn, driven by the 
     .venv/bin/python -m bench api [--db sqlite|postgresql|both] [--clients 8,32,64] [--seconds 8] [--workers 1,2]
 
 For each client count: the bare endpoint, then ``POST /api/v1/cases`` with one clerk's bearer token (an OA system's
-burst: every request on one token), each for ``--seconds``; then the same for ``GET`` of existing rows. Prints req/s,
+burst: every request on one token), each for ``--seconds``; then the same for ``GET`` of existing rows; then, at the
+first client count, the floor: ``GET /api/v1/auth/me``, an authenticated request that does nothing. Prints req/s,
 p50, p99, errors (anything but 2xx, dropped connections, time-outs), the ratio real/bare, and the server's CPU time
 per answered request (user + system of the server and its workers; on a shared machine it moves far less than the
 rates do, and real/bare of it is what the throughput ratio tends to when the server is CPU-bound). The servers run as
-``gongkai serve`` runs in production (its documented defaults) and ``uvicorn --factory bench.bare:create_app``.
+``gongkai serve`` runs in production (its documented defaults) and ``uvicorn --factory bench.bare:create_app`` with
+the same HTTP protocol (``app.serving``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from app.auth import service as auth_service
 from app.db import make_session_factory, transaction
 from app.domain.roles import Role
 from app.models import DisclosureCase
+from app.serving import HTTP_PROTOCOL
 from bench import load
 from bench.common import cpu_seconds, engine_for, peak_rss_kib, server, venv_bin
 
@@ -115,7 +118,9 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
         # Another checkout's app (e.g. the version before a change), served the same way, for a before/after table.
         start = f"import sys; sys.path.insert(0, {other!r}); from app.cli import main; sys.argv[0] = 'gongkai'; main()"
         real_cmd = [sys.executable, "-c", start, *real_cmd[1:]]
-    bare_cmd = [venv_bin("uvicorn"), "--factory", "bench.bare:create_app", "--port", "{port}"]
+    # The same HTTP protocol as ``gongkai serve`` (h11 with TCP_NODELAY, ``app.serving``): without it, uvicorn's
+    # worker processes answer each keep-alive request ~40 ms late and the bare endpoint measures that delay.
+    bare_cmd = [venv_bin("uvicorn"), "--factory", "bench.bare:create_app", "--port", "{port}", "--http", HTTP_PROTOCOL]
     bare_cmd += ["--workers", str(workers)] if workers > 1 else []
     auth = {"Authorization": f"Bearer {token}"}
     rows: list[Row] = []
@@ -155,6 +160,16 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
             )
             rows.append(Row(backend, workers, n, "get", bare, real, bare_cpu, real_cpu))
             _print(rows[-1])
+        # The floor: an authenticated request that does nothing (the token checked, a unit of work, the middlewares
+        # and thread hops), the part of every request that no endpoint's own work can lower.
+        floor, floor_cpu = _run(
+            real_proc.pid,
+            real_base + "/api/v1/auth/me",
+            lambda _w, _n: {"method": "GET", "headers": auth},
+            clients[0],
+            seconds,
+        )
+        print(f"  floor  {clients[0]:3} clients  GET /auth/me: {floor.line()}  CPU {floor_cpu:.2f} ms/req", flush=True)
         bare_rss, real_rss = peak_rss_kib(bare_proc.pid), peak_rss_kib(real_proc.pid)
         print(
             f"  peak memory of the server processes under this load: bare {bare_rss / 1024:.0f} MiB, "
