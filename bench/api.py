@@ -116,6 +116,7 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
     real_cmd = [venv_bin("gongkai"), "serve", "--no-migrate", "--host", "127.0.0.1", "--port", "{port}"]
     if other := os.environ.get("GONGKAI_BENCH_SERVE_FROM"):
         # Another checkout's app (e.g. the version before a change), served the same way, for a before/after table.
+        # (A checkout older than app/serving.py serves with Nagle on: compare two workers only from one after it.)
         start = f"import sys; sys.path.insert(0, {other!r}); from app.cli import main; sys.argv[0] = 'gongkai'; main()"
         real_cmd = [sys.executable, "-c", start, *real_cmd[1:]]
     # The same HTTP protocol as ``gongkai serve`` (h11 with TCP_NODELAY, ``app.serving``): without it, uvicorn's

@@ -57,6 +57,7 @@ def server(api: Api) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     running.should_exit = True
     thread.join(timeout=10)
+    assert not thread.is_alive(), "uvicorn still serves: the next test's app (tests/conftest.py::app_for) would be seen"
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from app.case.schemas import MAX_FEE_YUAN
 from app.cli import cli, keep_first_run
 from app.db import transaction
 from app.domain.roles import Role
+from app.serving import HTTP_PROTOCOL
 from app.user import service as user_service
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -139,6 +140,7 @@ def test_x_forwarded_for_is_trusted_only_from_the_proxy_named(settings, monkeypa
     result = CliRunner().invoke(cli, ["serve", "--no-migrate", *args])
     assert result.exit_code == 0, result.output
     assert started["proxy_headers"] is trusted
+    assert started["http"] == HTTP_PROTOCOL  # Nagle off on every connection (tests/ops/test_serving.py)
     assert "密码" not in result.output  # the first run's credentials are in the file, not on the terminal
     kept = tmp_path / "gongkai-first-run.txt"
     assert kept.exists()
