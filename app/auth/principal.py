@@ -10,7 +10,8 @@ from app.domain.roles import READ_DOWN, READ_PERMISSIONS, Permission, Role, allo
 class Principal:
     """Who is acting: a user or a service token, with a role in each agency it belongs to.
 
-    ``descendants`` maps each of those agencies to its sub-agencies, for the read-down rule of parent auditors/admins.
+    ``descendants`` maps those of its agencies where it reads down (``READ_DOWN``: auditors, admins) to their
+    sub-agencies.
     ``user_id`` and ``session_id`` are set for a user signed in with the session cookie; ``system_admin`` for a
     system administrator (see ``app.domain.roles``), who alone holds the system permissions.
     """

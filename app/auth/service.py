@@ -23,7 +23,7 @@ from app.auth.principal import Principal
 from app.clock import utcnow
 from app.db import after_commit, transaction
 from app.domain.errors import NotFound, WrongState
-from app.domain.roles import Permission, Role
+from app.domain.roles import READ_DOWN, Permission, Role
 from app.inputs import is_clean_line
 from app.models import Agency, ApiToken, AppUser, UserSession
 
@@ -95,10 +95,13 @@ def _principal(
     session_id: int | None = None,
     system_admin: bool = False,
 ) -> Principal:
+    """The sub-agencies are read only for the roles that read down (``READ_DOWN``): a clerk's or a supervisor's
+    request, most of them, reads no agency tree."""
+    reading_down = [agency_id for agency_id, role in memberships.items() if role in READ_DOWN]
     return Principal(
         actor=actor,
         memberships=memberships,
-        descendants=agencies.descendants(session, memberships),
+        descendants=agencies.descendants(session, reading_down) if reading_down else {},
         user_id=user_id,
         session_id=session_id,
         system_admin=system_admin,
