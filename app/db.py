@@ -298,18 +298,37 @@ def make_session_factory(engine: Engine, keyring: keys.Keyring = keys.DEVELOPMEN
     return factory
 
 
-@contextmanager
-def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
-    """One unit of work: commit when the block ends normally, roll back on any error. ``read_only``: a unit of
-    work that only reads (an HTTP GET); on SQLite it then reads its snapshot beside the writer instead of queueing
-    for the write lock (a write in it still works, taking the lock then)."""
+def begin_unit(factory: sessionmaker[Session], *, read_only: bool = False) -> Session:
+    """The session of a new unit of work; no I/O until its first statement. ``read_only``: a unit of work that only
+    reads (an HTTP GET); on SQLite it then reads its snapshot beside the writer instead of queueing for the write
+    lock (a write in it still works, taking the lock then)."""
     engine = factory.kw["bind"]
-    session = factory(bind=_read_only.get(engine, engine)) if read_only else factory()
+    return factory(bind=_read_only.get(engine, engine)) if read_only else factory()
+
+
+def end_unit(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) a unit of work of :func:`begin_unit` and give its connection back; a commit that fails
+    is rolled back."""
     try:
-        yield session
-        session.commit()
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commit when the block ends normally, roll back on any error (``read_only``: see
+    :func:`begin_unit`)."""
+    session = begin_unit(factory, read_only=read_only)
+    try:
+        yield session
+    except BaseException:
+        end_unit(session, commit=False)
+        raise
+    end_unit(session, commit=True)
