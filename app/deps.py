@@ -1,11 +1,12 @@
 """Dependencies shared by every router: settings, the request's unit of work, today's legal date.
 
 Those that do no I/O are ``async def``: FastAPI then runs them on the event loop instead of handing each to a worker
-thread and back (a thread hop per dependency per request, measurable under load; issue #9)."""
+thread and back (a thread hop per dependency per request, measurable under load; issue #9). The unit of work is
+``async`` too and sends only its end to a thread (:func:`get_session`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated
 
@@ -26,34 +27,37 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+async def _ended(end: Callable[..., None], *args: object, **kwargs: object) -> None:
+    """Run ``end`` (a commit, rollback or flush) on a worker thread, shielded from cancellation: a unit of work is
+    always ended, its connection (and SQLite's write lock) always given back."""
+    with CancelScope(shield=True):
+        await run_in_threadpool(end, *args, **kwargs)
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed before the response is sent (``scope="function"``), rolled back on
     any error. A GET reads without queueing for SQLite's write lock.
 
     ``async`` although committing is I/O: opening a session does none, so only the end of the unit of work goes to a
-    worker thread (a ``def`` generator would cost a thread hop more per request, for its start). The end is shielded
-    from cancellation: a unit of work is always ended and its connection (and SQLite's write lock) given back."""
+    worker thread (a ``def`` generator would cost a thread hop more per request, for its start)."""
     borrowed: Session | None = request.scope.get(SESSION_SCOPE_KEY)
     if borrowed is not None:
         # A POST with an Idempotency-Key: ``app.idempotency`` owns this unit of work and commits it together with
         # the stored response. Flushing here lets commit-time errors reach the normal error handlers.
         try:
             yield borrowed
-            await run_in_threadpool(borrowed.flush)
+            await _ended(borrowed.flush)
         except BaseException:
-            with CancelScope(shield=True):
-                await run_in_threadpool(borrowed.rollback)
+            await _ended(borrowed.rollback)
             raise
         return
     session = begin_unit(request.app.state.session_factory, read_only=request.method in ("GET", "HEAD"))
     try:
         yield session
     except BaseException:
-        with CancelScope(shield=True):
-            await run_in_threadpool(end_unit, session, commit=False)
+        await _ended(end_unit, session, commit=False)
         raise
-    with CancelScope(shield=True):
-        await run_in_threadpool(end_unit, session, commit=True)
+    await _ended(end_unit, session, commit=True)
 
 
 async def get_today(settings: Annotated[Settings, Depends(get_settings)]) -> date:
