@@ -2,16 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import DeadlinePolicy
 from app.domain.errors import NotFound
 from app.models import Agency
 
+_BY_CODE = select(Agency).where(Agency.code == bindparam("code"))  # built once: on every creation's path
+
 
 def by_code(session: Session, code: str) -> Agency | None:
-    return session.scalars(select(Agency).where(Agency.code == code)).one_or_none()
+    return session.scalars(_BY_CODE, {"code": code}).one_or_none()
 
 
 def get_agency(session: Session, code: str) -> Agency:

@@ -193,23 +193,27 @@ def _seek(
     return rows
 
 
+_GET = (
+    select(DisclosureCase)
+    .where(DisclosureCase.id == bindparam("case_id"), DisclosureCase.agency_id.in_(bindparam("scope", expanding=True)))
+    .options(selectinload(DisclosureCase.events), selectinload(DisclosureCase.reviews))
+)
+_GET_FOR_UPDATE = _GET.with_for_update(of=DisclosureCase)
+_BY_EXTERNAL_REF = select(DisclosureCase).where(
+    DisclosureCase.agency_id == bindparam("agency_id"), DisclosureCase.external_ref == bindparam("external_ref")
+)
+"""The statements of every request on one case and of every creation, built once (``app.auth.repository``)."""
+
+
 def get(
     session: Session, case_id: int, agency_ids: Collection[int], *, for_update: bool = False
 ) -> DisclosureCase | None:
-    stmt = (
-        select(DisclosureCase)
-        .where(DisclosureCase.id == case_id, DisclosureCase.agency_id.in_(agency_ids))
-        .options(selectinload(DisclosureCase.events), selectinload(DisclosureCase.reviews))
-    )
-    if for_update:
-        stmt = stmt.with_for_update(of=DisclosureCase)
-    return session.scalars(stmt).one_or_none()
+    stmt = _GET_FOR_UPDATE if for_update else _GET
+    return session.scalars(stmt, {"case_id": case_id, "scope": list(agency_ids)}).one_or_none()
 
 
 def by_external_ref(session: Session, agency_id: int, external_ref: str) -> DisclosureCase | None:
-    return session.scalars(
-        select(DisclosureCase).where(DisclosureCase.agency_id == agency_id, DisclosureCase.external_ref == external_ref)
-    ).one_or_none()
+    return session.scalars(_BY_EXTERNAL_REF, {"agency_id": agency_id, "external_ref": external_ref}).one_or_none()
 
 
 def open_cases(session: Session, agency_id: int | None = None) -> list[DisclosureCase]:

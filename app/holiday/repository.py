@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 from app.domain.calendar import WorkingCalendar, YearArrangement
 from app.models import CalendarDay, CalendarYear
 
+_CURRENT_VERSION = select(func.coalesce(func.max(CalendarYear.version), 0))  # built once: on every clock's path
+
 
 def current_version(session: Session) -> int:
-    return session.scalar(select(func.coalesce(func.max(CalendarYear.version), 0))) or 0
+    return session.scalar(_CURRENT_VERSION) or 0
 
 
 def year_row(session: Session, year: int) -> CalendarYear | None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
+    bindparam,
     case,
     false,
     func,
@@ -364,11 +365,16 @@ def snapshot(session: Session, agency_id: int, year: int, *, for_update: bool = 
     return session.scalars(stmt).one_or_none()
 
 
+_PUBLISHED = select(ReportSnapshot.id).where(
+    ReportSnapshot.agency_id == bindparam("agency_id"), ReportSnapshot.year == bindparam("year")
+)
+"""Built once: on every creation's path."""
+
+
 def published(session: Session, agency_id: int, year: int) -> bool:
     """Whether the year's report of the agency is published: its snapshot's id only, never its content (the tables
     and the document, read on every case creation of that year otherwise)."""
-    stmt = select(ReportSnapshot.id).where(ReportSnapshot.agency_id == agency_id, ReportSnapshot.year == year)
-    return session.scalar(stmt) is not None
+    return session.scalar(_PUBLISHED, {"agency_id": agency_id, "year": year}) is not None
 
 
 def channels(session: Session, agency_ids: Collection[int], p: Period) -> Counter[Channel]:

@@ -5,20 +5,21 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.models import WebhookDelivery, WebhookSubscription
 from app.webhook.events import EventType
 
+_ACTIVE = select(WebhookSubscription).where(
+    WebhookSubscription.agency_id == bindparam("agency_id"), WebhookSubscription.active.is_(True)
+)
+"""Built once: on every write's path."""
+
 
 def subscribers(session: Session, agency_id: int, event_type: EventType) -> list[WebhookSubscription]:
     """An agency's active subscriptions to ``event_type`` (an agency has a handful: the type is matched here)."""
-    rows = session.scalars(
-        select(WebhookSubscription).where(
-            WebhookSubscription.agency_id == agency_id, WebhookSubscription.active.is_(True)
-        )
-    )
+    rows = session.scalars(_ACTIVE, {"agency_id": agency_id})
     return [row for row in rows if event_type.value in row.event_types]
 
 
