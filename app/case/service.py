@@ -171,7 +171,7 @@ def open_case(
     session.flush()
     if published:
         guard_published(session, principal, case, received.year, "case.create", override)
-    emit(session, agency.id, WebhookEvent.CASE_CREATED, case_payload(case), subscribers, flush=False)
+    emit(session, agency.id, WebhookEvent.CASE_CREATED, case_payload(case), subscribers)
     audit.record(
         session,
         agency=agency,
