@@ -373,23 +373,24 @@ def trace_reviews(
     return session.execute(stmt).all()
 
 
+def _of_year(model: type[ActiveDisclosure] | type[ReportSnapshot]) -> ColumnElement[bool]:
+    return and_(model.agency_id == bindparam("agency_id"), model.year == bindparam("year"))
+
+
+_ACTIVE_DISCLOSURE = select(ActiveDisclosure).where(_of_year(ActiveDisclosure))
+_SNAPSHOT = select(ReportSnapshot).where(_of_year(ReportSnapshot))
+_SNAPSHOT_FOR_UPDATE = _SNAPSHOT.with_for_update()
+_PUBLISHED = select(ReportSnapshot.id).where(_of_year(ReportSnapshot))
+"""An agency's year: built once (every report reads the first two, every creation the last)."""
+
+
 def active_disclosure(session: Session, agency_id: int, year: int) -> ActiveDisclosure | None:
-    return session.scalars(
-        select(ActiveDisclosure).where(ActiveDisclosure.agency_id == agency_id, ActiveDisclosure.year == year)
-    ).one_or_none()
+    return session.scalars(_ACTIVE_DISCLOSURE, {"agency_id": agency_id, "year": year}).one_or_none()
 
 
 def snapshot(session: Session, agency_id: int, year: int, *, for_update: bool = False) -> ReportSnapshot | None:
-    stmt = select(ReportSnapshot).where(ReportSnapshot.agency_id == agency_id, ReportSnapshot.year == year)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).one_or_none()
-
-
-_PUBLISHED = select(ReportSnapshot.id).where(
-    ReportSnapshot.agency_id == bindparam("agency_id"), ReportSnapshot.year == bindparam("year")
-)
-"""Built once: on every creation's path."""
+    stmt = _SNAPSHOT_FOR_UPDATE if for_update else _SNAPSHOT
+    return session.scalars(stmt, {"agency_id": agency_id, "year": year}).one_or_none()
 
 
 def published(session: Session, agency_id: int, year: int) -> bool:
