@@ -19,7 +19,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import migrate
-from app.db import make_engine
+from app.db import make_engine, make_session_factory, transaction
+from app.holiday.service import seed_from_package
 from app.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("GONGKAI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -61,9 +62,13 @@ def database(backend: str, name: str | None = None, keep: bool = False) -> Itera
 
 
 def _migrate(url: str) -> None:
+    """Migrated and seeded with the national calendar (2004 onward), as ``gongkai db upgrade`` leaves a database:
+    without it every deadline is provisional and the clock counts on its slow path, which no deployment does."""
     engine = engine_for(url)
     try:
         migrate.upgrade(engine)
+        with transaction(make_session_factory(engine)) as session:
+            seed_from_package(session)
     finally:
         engine.dispose()
 
