@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # as the process. Frozen, the cyclic garbage collector stops scanning it: a full collection otherwise stopped
         # every request of the process for ~130 ms (issue #9). Freezing is a list splice (µs); no collection first:
         # a started app holds next to no garbage (33 unreachable objects), and one would cost ~130 ms per start.
+        # Process-wide: one app per process (tests that start two at once unfreeze the first's objects early).
         gc.freeze()
         try:
             yield

@@ -30,8 +30,9 @@ CACHE_DIR = Path(os.environ.get("GONGKAI_BENCH_CACHE", Path(tempfile.gettempdir(
 
 @contextmanager
 def database(backend: str, name: str | None = None, keep: bool = False) -> Iterator[str]:
-    """A migrated, empty database; its URL. ``name`` + ``keep``: a database reused by later runs (the big data sets
-    are generated once), otherwise dropped at the end."""
+    """A migrated database, empty but for the calendar (``_migrate``; a kept one gets it on its next use); its URL.
+    ``name`` + ``keep``: a database reused by later runs (the big data sets are generated once), otherwise dropped at
+    the end."""
     if backend == "sqlite":
         if keep and name:
             CACHE_DIR.mkdir(parents=True, exist_ok=True)

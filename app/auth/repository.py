@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from app.db import dialect_insert
 from app.models import ApiToken, AppUser, LoginThrottle, UserSession
 
+# The lookups of every authenticated request, built once: a statement built per call costs about as much again as
+# running it (its construction and its cache key, ~40 µs; ``bench/README.md``, fifth pass).
 _TOKEN_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
 _SESSION_BY_HASH = select(UserSession).where(UserSession.session_hash == bindparam("session_hash"))
-"""The lookups of every authenticated request, built once: a statement built per call costs about as much again
-as running it (construction and its cache key, ~40 µs; ``bench/README.md``, fifth pass)."""
 
 
 def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:

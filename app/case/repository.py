@@ -193,6 +193,7 @@ def _seek(
     return rows
 
 
+# The statements of every request on one case and of every creation, built once (``app.auth.repository``).
 _GET = (
     select(DisclosureCase)
     .where(DisclosureCase.id == bindparam("case_id"), DisclosureCase.agency_id.in_(bindparam("scope", expanding=True)))
@@ -202,14 +203,13 @@ _GET_FOR_UPDATE = _GET.with_for_update(of=DisclosureCase)
 _BY_EXTERNAL_REF = select(DisclosureCase).where(
     DisclosureCase.agency_id == bindparam("agency_id"), DisclosureCase.external_ref == bindparam("external_ref")
 )
-"""The statements of every request on one case and of every creation, built once (``app.auth.repository``)."""
 
 
 def get(
     session: Session, case_id: int, agency_ids: Collection[int], *, for_update: bool = False
 ) -> DisclosureCase | None:
     stmt = _GET_FOR_UPDATE if for_update else _GET
-    return session.scalars(stmt, {"case_id": case_id, "scope": list(agency_ids)}).one_or_none()
+    return session.scalars(stmt, {"case_id": case_id, "scope": sorted(agency_ids)}).one_or_none()
 
 
 def by_external_ref(session: Session, agency_id: int, external_ref: str) -> DisclosureCase | None:

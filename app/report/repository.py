@@ -57,11 +57,10 @@ from app.models.report import (
 
 Case = DisclosureCase
 
-Scope = Collection[int] | BindParameter[list[int]]
-"""The agencies a statement counts: their ids, or :data:`SCOPE`, bound when it runs."""
 SCOPE: BindParameter[list[int]] = bindparam("scope", expanding=True)
 """The agencies of a year-end statement built once per year (:func:`_tally_statement`, :func:`_faults_statement`):
-the statement is built, and its cache key computed, once, not on every report (a fixed ~1 ms of Python otherwise)."""
+the statement is built, and its cache key computed, once, not on every report (a fixed ~1 ms of Python otherwise).
+One list per execution: a statement that needed two different sets of agencies could not use it for both."""
 
 
 def _sql(predicate: str) -> ColumnElement[bool]:
@@ -194,10 +193,10 @@ def _tally_statement(p: Period) -> CompoundSelect[bool, str, str | None, int, in
         .group_by(Case.applicant_type, Case.disposition)
         for slice_, counted in slices
     ]
-    return union_all(*branches, _reviews(SCOPE, p))
+    return union_all(*branches, _reviews(p))
 
 
-def review_of(agency_ids: Scope) -> ColumnElement[bool]:
+def review_of(agency_ids: Collection[int] | BindParameter[list[int]]) -> ColumnElement[bool]:
     """Reviews of the agencies' cases, by the review's own copy of its case's agency (set when filed; a case never
     changes agency): with :func:`review_filed_in`, one index-only range of ``ix_case_review_report`` per agency,
     without reading the cases."""
@@ -214,13 +213,13 @@ def review_filed_in(p: Period) -> ColumnElement[bool]:
     return CaseReview.filed_on.between(p.start, p.end)
 
 
-def _reviews(agency_ids: Scope, p: Period) -> Select[bool, str, str, int, int, int, int]:
+def _reviews(p: Period) -> Select[bool, str, str, int, int, int, int]:
     """Reviews and lawsuits filed in the year, by their outcome on 31 Dec. Shaped like the applications branches of
     :func:`tally` (kind, outcome, count), flagged ``review``."""
     outcome = review_outcome(p)
     return (
         select(literal(True), CaseReview.kind, outcome, func.count(), literal(0), literal(0), literal(0))
-        .where(review_of(agency_ids), review_filed_in(p))
+        .where(review_of(SCOPE), review_filed_in(p))
         .group_by(CaseReview.kind, outcome)
     )
 
@@ -377,11 +376,11 @@ def _of_year(model: type[ActiveDisclosure] | type[ReportSnapshot]) -> ColumnElem
     return and_(model.agency_id == bindparam("agency_id"), model.year == bindparam("year"))
 
 
+# An agency's year, built once: every report reads the first two, every creation the last.
 _ACTIVE_DISCLOSURE = select(ActiveDisclosure).where(_of_year(ActiveDisclosure))
 _SNAPSHOT = select(ReportSnapshot).where(_of_year(ReportSnapshot))
 _SNAPSHOT_FOR_UPDATE = _SNAPSHOT.with_for_update()
 _PUBLISHED = select(ReportSnapshot.id).where(_of_year(ReportSnapshot))
-"""An agency's year: built once (every report reads the first two, every creation the last)."""
 
 
 def active_disclosure(session: Session, agency_id: int, year: int) -> ActiveDisclosure | None:
