@@ -27,10 +27,10 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, TypedDict, cast
 
 from anyio import to_thread
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -38,6 +38,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.clock import utcnow
+from app.db import dialect_insert
 from app.errors import handled, problem
 from app.middleware import replaying
 from app.models import IdempotencyKey
@@ -58,26 +59,48 @@ def _sha256(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def _find(session: Session, caller: str, key: str) -> IdempotencyKey | None:
-    return session.scalars(
-        select(IdempotencyKey).where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)
-    ).one_or_none()
+class _Answer(TypedDict):
+    """The answer stored with a key (``_complete``)."""
+
+    status: int
+    body: bytes | None
+    content_type: str | None
+    location: str | None
+    etag: str | None
 
 
-def _claim(session: Session, claim: IdempotencyKey) -> IdempotencyKey | None:
-    """Insert the key, or return the live answer already stored under it."""
-    existing = _find(session, claim.caller, claim.key)
+# Built once (every keyed POST runs them); the key row is written by statement, never flushed as an object.
+_KEYS = cast(Table, IdempotencyKey.__table__)
+_KEY = (_KEYS.c.caller == bindparam("claim_caller")) & (_KEYS.c.key == bindparam("claim_key"))
+_FIND = select(IdempotencyKey).where(_KEY)
+_COMPLETE = update(_KEYS).where(_KEY).values({c: bindparam(f"answer_{c}") for c in _Answer.__annotations__})
+
+Claim = dict[str, Any]
+"""The key row a request claims: the columns of ``IdempotencyKey`` but the answer's (``_Answer``)."""
+
+
+def _key(claim: Claim) -> dict[str, str]:
+    return {"claim_caller": claim["caller"], "claim_key": claim["key"]}
+
+
+def _find(session: Session, claim: Claim) -> IdempotencyKey | None:
+    return session.scalars(_FIND, _key(claim)).one_or_none()
+
+
+def _claim(session: Session, claim: Claim) -> IdempotencyKey | None:
+    """Insert the key, or return the live answer already stored under it. ``INSERT … ON CONFLICT DO NOTHING``: a
+    concurrent request with the same key waits on the unique index (PostgreSQL) or the write lock (SQLite) until the
+    first commits, inserts nothing and reads the first's answer; if the first rolled back, it inserts its own."""
+    existing = _find(session, claim)
     if existing is not None:
-        if existing.created_at > claim.created_at - KEY_TTL:
+        if existing.created_at > claim["created_at"] - KEY_TTL:
             return existing
         session.delete(existing)
         session.flush()
-    try:
-        with session.begin_nested():
-            session.add(claim)
-    except IntegrityError:
-        return _find(session, claim.caller, claim.key)
-    return None
+    inserted = dialect_insert(session)(_KEYS).values(claim).on_conflict_do_nothing().returning(_KEYS.c.id)
+    if session.execute(inserted).first() is not None:
+        return None
+    return _find(session, claim)
 
 
 def purge_expired(session: Session) -> int:
@@ -118,13 +141,17 @@ def _replay(request: Request, row: IdempotencyKey) -> Response:
     return Response(row.body, status_code=row.status or 200, headers=headers, media_type=row.content_type)
 
 
-def _complete(session: Session, claim: IdempotencyKey, captured: _Captured) -> None:
-    claim.status = captured.status
-    if "no-store" not in captured.headers.get("cache-control", ""):
-        claim.body = captured.body
-        claim.content_type = captured.headers.get("content-type")
-    claim.location = captured.headers.get("location")
-    claim.etag = captured.headers.get("etag")
+def _complete(session: Session, claim: Claim, captured: _Captured) -> None:
+    """Store the answer with the key (its body only if it may be kept) and commit it with the POST's effect."""
+    kept = "no-store" not in captured.headers.get("cache-control", "")
+    answer = _Answer(
+        status=captured.status,
+        body=captured.body if kept else None,
+        content_type=captured.headers.get("content-type") if kept else None,
+        location=captured.headers.get("location"),
+        etag=captured.headers.get("etag"),
+    )
+    session.execute(_COMPLETE, {**_key(claim), **{f"answer_{column}": value for column, value in answer.items()}})
     session.commit()
 
 
@@ -166,14 +193,14 @@ class IdempotencyMiddleware:
             await problem(request, 422, "idempotency_key_invalid", detail)(scope, receive, send)
             return
         body = await request.body()
-        claim = IdempotencyKey(
-            caller=_sha256(credential.encode()),
-            key=key,
-            method="POST",
-            path=scope["path"][:300],
-            request_hash=_sha256(b"POST", scope["path"].encode(), body),
-            created_at=utcnow(),
-        )
+        claim: Claim = {
+            "caller": _sha256(credential.encode()),
+            "key": key,
+            "method": "POST",
+            "path": scope["path"][:300],
+            "request_hash": _sha256(b"POST", scope["path"].encode(), body),
+            "created_at": utcnow(),
+        }
         factory: sessionmaker[Session] = scope["app"].state.session_factory
         session = factory()
         answered = False
@@ -183,7 +210,7 @@ class IdempotencyMiddleware:
                 await to_thread.run_sync(session.rollback)
                 if not await to_thread.run_sync(self._still_authenticated, session, request):
                     await self.app(scope, replaying(body, receive), send)  # the endpoint answers 401 itself
-                elif stored.request_hash != claim.request_hash:
+                elif stored.request_hash != claim["request_hash"]:
                     detail = "该 Idempotency-Key 已用于另一个不同的请求；新的请求请使用新的 Idempotency-Key。"
                     await problem(request, 422, "idempotency_key_reused", detail)(scope, receive, send)
                 else:

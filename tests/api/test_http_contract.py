@@ -122,7 +122,7 @@ def test_concurrent_duplicates_make_one_case(api, make_case, settings):
             t.start()
         for t in threads:
             t.join()
-    assert [r.status_code for r in responses] == [201, 201]
+    assert [r.status_code for r in responses] == [201, 201], [r.text for r in responses]
     assert responses[0].json()["id"] == responses[1].json()["id"]
     assert _case_count(api) == count + 1
 
