@@ -27,10 +27,10 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 from anyio import to_thread
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Row, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -59,35 +59,39 @@ def _sha256(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-class _Answer(TypedDict):
-    """The answer stored with a key (``_complete``)."""
-
-    status: int
-    body: bytes | None
-    content_type: str | None
-    location: str | None
-    etag: str | None
-
-
-# Built once (every keyed POST runs them); the key row is written by statement, never flushed as an object.
+# Built once (every keyed POST runs them). The key row is read and written by statement, never as an ORM object: a
+# row read back is a plain ``Row``, which the session's rollback before a replay does not expire (an expired object
+# would reload itself on the event loop, taking SQLite's write lock there).
 _KEYS = cast(Table, IdempotencyKey.__table__)
 _KEY = (_KEYS.c.caller == bindparam("claim_caller")) & (_KEYS.c.key == bindparam("claim_key"))
-_FIND = select(IdempotencyKey).where(_KEY)
-_COMPLETE = update(_KEYS).where(_KEY).values({c: bindparam(f"answer_{c}") for c in _Answer.__annotations__})
+_FIND = select(_KEYS).where(_KEY)
+_COMPLETE = (
+    update(_KEYS)
+    .where(_KEY)
+    .values(
+        status=bindparam("answer_status"),
+        body=bindparam("answer_body"),
+        content_type=bindparam("answer_content_type"),
+        location=bindparam("answer_location"),
+        etag=bindparam("answer_etag"),
+    )
+)
 
 Claim = dict[str, Any]
-"""The key row a request claims: the columns of ``IdempotencyKey`` but the answer's (``_Answer``)."""
+"""The key row a request claims: the columns of ``IdempotencyKey`` but the answer's."""
+Stored = Row[Any]
+"""A key row as read back: its claim and, once completed, its answer."""
 
 
 def _key(claim: Claim) -> dict[str, str]:
     return {"claim_caller": claim["caller"], "claim_key": claim["key"]}
 
 
-def _find(session: Session, claim: Claim) -> IdempotencyKey | None:
-    return session.scalars(_FIND, _key(claim)).one_or_none()
+def _find(session: Session, claim: Claim) -> Stored | None:
+    return session.execute(_FIND, _key(claim)).one_or_none()
 
 
-def _claim(session: Session, claim: Claim) -> IdempotencyKey | None:
+def _claim(session: Session, claim: Claim) -> Stored | None:
     """Insert the key, or return the live answer already stored under it. ``INSERT … ON CONFLICT DO NOTHING``: a
     concurrent request with the same key waits on the unique index (PostgreSQL) or the write lock (SQLite) until the
     first commits, inserts nothing and reads the first's answer; if the first rolled back, it inserts its own."""
@@ -95,8 +99,7 @@ def _claim(session: Session, claim: Claim) -> IdempotencyKey | None:
     if existing is not None:
         if existing.created_at > claim["created_at"] - KEY_TTL:
             return existing
-        session.delete(existing)
-        session.flush()
+        session.execute(delete(_KEYS).where(_KEYS.c.id == existing.id))
     inserted = dialect_insert(session)(_KEYS).values(claim).on_conflict_do_nothing().returning(_KEYS.c.id)
     if session.execute(inserted).first() is not None:
         return None
@@ -126,7 +129,7 @@ class _Captured:
         return b"".join(m.get("body", b"") for m in self.messages if m["type"] == "http.response.body")
 
 
-def _replay(request: Request, row: IdempotencyKey) -> Response:
+def _replay(request: Request, row: Stored) -> Response:
     headers = {"Idempotent-Replayed": "true"}
     if row.location:
         headers["Location"] = row.location
@@ -144,14 +147,14 @@ def _replay(request: Request, row: IdempotencyKey) -> Response:
 def _complete(session: Session, claim: Claim, captured: _Captured) -> None:
     """Store the answer with the key (its body only if it may be kept) and commit it with the POST's effect."""
     kept = "no-store" not in captured.headers.get("cache-control", "")
-    answer = _Answer(
-        status=captured.status,
-        body=captured.body if kept else None,
-        content_type=captured.headers.get("content-type") if kept else None,
-        location=captured.headers.get("location"),
-        etag=captured.headers.get("etag"),
-    )
-    session.execute(_COMPLETE, {**_key(claim), **{f"answer_{column}": value for column, value in answer.items()}})
+    answer = {
+        "answer_status": captured.status,
+        "answer_body": captured.body if kept else None,
+        "answer_content_type": captured.headers.get("content-type") if kept else None,
+        "answer_location": captured.headers.get("location"),
+        "answer_etag": captured.headers.get("etag"),
+    }
+    session.execute(_COMPLETE, {**_key(claim), **answer})
     session.commit()
 
 
