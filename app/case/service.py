@@ -167,8 +167,7 @@ def open_case(
     # them is the case's INSERTs, the outbox's and the audit record's.
     case.seq = repository.next_sequence(session, agency.id, received.year)
     case.number = f"{received.year}-{case.seq:04d}"
-    session.add(case)
-    session.flush()
+    repository.add_new(session, case)
     if published:
         guard_published(session, principal, case, received.year, "case.create", override)
     emit(session, agency.id, WebhookEvent.CASE_CREATED, case_payload(case), subscribers)

@@ -204,3 +204,53 @@ def test_imports_obey_the_receipt_rules_and_report_the_line(api, make_case):
         report = importer.import_lines(session, principal, [good, future, ancient], date(2026, 11, 27))
         session.rollback()
     assert [(e.line, e.code) for e in report.errors] == [(2, "receipt_in_future"), (3, "receipt_before_regulation")]
+
+
+def test_a_new_case_is_inserted_by_statement_and_attached_as_loaded(api):
+    """``case.repository.add_new`` writes the case and its first event without the ORM's unit of work (issue #9):
+    the object must then behave exactly as a flushed one — every column equal to the row, nothing left to write,
+    its version 1 (the next change is an UPDATE … WHERE version = 1), and forgotten when its savepoint rolls back,
+    so that the id a rolled-back row gave back (SQLite reuses it) can be taken by the next case."""
+    from sqlalchemy import inspect, select, text
+
+    from app.case.schemas import CaseCreate
+    from app.models import CaseEvent, DisclosureCase
+
+    api.agency("a1")
+    body = CaseCreate.model_validate(
+        {
+            "agency": "a1",
+            "applicant": {"type": "natural_person", "name": "甲"},
+            "channel": "in_person",
+            "receipt": {"submitted_on": "2026-03-02"},
+            "request": {"description": "某批复"},
+        }
+    )
+    today = date(2026, 3, 2)
+    with transaction(api.factory) as session:
+        agency_id = get_agency(session, "a1").id
+        principal = Principal(actor="test", memberships={agency_id: Role.CLERK}, descendants={})
+        savepoint = session.begin_nested()
+        dropped = service.open_case(session, principal, body, today=today)
+        assert inspect(dropped).persistent
+        assert not session.dirty
+        assert not session.new
+        savepoint.rollback()
+        assert inspect(dropped).transient
+        assert inspect(dropped.events[0]).transient
+        kept = service.open_case(session, principal, body, today=today)
+        state = inspect(kept)
+        assert state.persistent
+        assert not state.expired_attributes
+        assert not session.dirty
+        assert (kept.version, kept.number, [e.seq for e in kept.events]) == (1, "2026-0001", [1])
+    with transaction(api.factory) as session:
+        row = session.execute(select(DisclosureCase.__table__).where(text(f"id = {kept.id}"))).one()._mapping
+        assert {key: getattr(kept, key) for key in row} == dict(row)
+        event = session.execute(select(CaseEvent.__table__).where(text(f"case_id = {kept.id}"))).one()._mapping
+        assert {key: getattr(kept.events[0], key) for key in event} == dict(event)
+        assert session.scalar(select(DisclosureCase.id).where(DisclosureCase.id == dropped.id)) in (None, kept.id)
+        again = service.get_case(session, principal, kept.id, permission=service.Permission.CASE_STEP)
+        again.handler = "乙"
+        session.flush()
+        assert again.version == 2
