@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--clients", type=_ints, default=[8, 32, 64])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--workers", type=_ints, default=[1, 2], help="API on PostgreSQL: worker processes")
+    parser.add_argument("--load", choices=["httpx", "wrk"], default="httpx", help="API: the load tool (wrk: Debian's)")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--import-cases", type=int, default=2000)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, seconds in all (CI)")
@@ -69,7 +70,7 @@ def main() -> None:
             for workers in args.workers if backend == "postgresql" else [1]:
                 print(f"api ({backend}, {workers} worker process{'es' if workers > 1 else ''}):", flush=True)
                 with database(backend) as url:
-                    bench_api(url, backend, args.clients, args.seconds, workers)
+                    bench_api(url, backend, args.clients, args.seconds, workers, args.load)
         if "create" in names:
             create_cost.run(backend, 20 if args.smoke else 300)
         if "import" in names:

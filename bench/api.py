@@ -2,6 +2,7 @@
 SELECT for get) on the same database, served by the same uvicorn, driven by the same client in the same run.
 
     .venv/bin/python -m bench api [--db sqlite|postgresql|both] [--clients 8,32,64] [--seconds 8] [--workers 1,2]
+                                  [--load httpx|wrk]
 
 For each client count: the bare endpoint, then ``POST /api/v1/cases`` with one clerk's bearer token (an OA system's
 burst: every request on one token), each for ``--seconds``; then the same for ``GET`` of existing rows; then, at the
@@ -10,7 +11,9 @@ p50, p99, errors (anything but 2xx, dropped connections, time-outs), the ratio r
 per answered request (user + system of the server and its workers; on a shared machine it moves far less than the
 rates do, and real/bare of it is what the throughput ratio tends to when the server is CPU-bound). The servers run as
 ``gongkai serve`` runs in production (its documented defaults) and ``uvicorn --factory bench.bare:create_app`` with
-the same HTTP protocol (``app.serving``).
+the same HTTP protocol (``app.serving``). ``--load wrk`` drives both with ``wrk`` (Debian's package) instead of this
+suite's asyncio client: a tool nobody here wrote, which in C leaves the servers more of a two-core machine (the
+asyncio client takes most of a core and was the bare endpoint's limit, which flattered the ratio).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import random
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -44,8 +48,8 @@ class Row:
     workers: int
     clients: int
     what: str
-    bare: load.LoadResult
-    real: load.LoadResult
+    bare: load.LoadResult | load.WrkResult
+    real: load.LoadResult | load.WrkResult
     bare_cpu_ms: float
     """The bare server's CPU time per answered request."""
     real_cpu_ms: float
@@ -55,12 +59,20 @@ class Row:
         return self.real.rate / self.bare.rate if self.bare.rate else float("nan")
 
 
+LOADERS: dict[str, Callable[[str, load.RequestFactory, int, float], load.LoadResult | load.WrkResult]] = {
+    "httpx": load.run,
+    "wrk": load.run_wrk,
+}
+"""The load tools: this suite's asyncio client, or ``wrk`` (``apt-get install wrk``), which nobody here wrote and
+which, in C, leaves the servers more of a two-core machine."""
+
+
 def _run(
-    pid: int, url: str, factory: load.RequestFactory, clients: int, seconds: float
-) -> tuple[load.LoadResult, float]:
+    pid: int, url: str, factory: load.RequestFactory, clients: int, seconds: float, tool: str
+) -> tuple[load.LoadResult | load.WrkResult, float]:
     """One load run, and the server's CPU milliseconds per answered request during it."""
     before = cpu_seconds(pid)
-    result = load.run(url, factory, clients, seconds)
+    result = LOADERS[tool](url, factory, clients, seconds)
     return result, (cpu_seconds(pid) - before) * 1000 / max(result.answered, 1)
 
 
@@ -104,7 +116,9 @@ def _ids(url: str, table: str) -> list[int]:
         engine.dispose()
 
 
-def bench_api(url: str, backend: str, clients: list[int], seconds: float, workers: int) -> list[Row]:
+def bench_api(
+    url: str, backend: str, clients: list[int], seconds: float, workers: int, tool: str = "httpx"
+) -> list[Row]:
     token = clerk_token(url)
     env = {
         "GONGKAI_DATABASE_URL": url,
@@ -135,8 +149,8 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
             return {"method": "POST", "json": case_body(rng), "headers": auth}
 
         for n in clients:
-            bare, bare_cpu = _run(bare_proc.pid, bare_base + "/bare", post, n, seconds)
-            real, real_cpu = _run(real_proc.pid, real_base + "/api/v1/cases", post, n, seconds)
+            bare, bare_cpu = _run(bare_proc.pid, bare_base + "/bare", post, n, seconds, tool)
+            real, real_cpu = _run(real_proc.pid, real_base + "/api/v1/cases", post, n, seconds, tool)
             rows.append(Row(backend, workers, n, "create", bare, real, bare_cpu, real_cpu))
             _print(rows[-1])
         case_ids, bare_ids = _ids(url, "case"), _ids(url, "bare")
@@ -147,6 +161,7 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
                 lambda _w, _n: {"method": "GET", "url": f"{bare_base}/bare/{rng.choice(bare_ids)}"},
                 n,
                 seconds,
+                tool,
             )
             real, real_cpu = _run(
                 real_proc.pid,
@@ -158,6 +173,7 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
                 },
                 n,
                 seconds,
+                tool,
             )
             rows.append(Row(backend, workers, n, "get", bare, real, bare_cpu, real_cpu))
             _print(rows[-1])
@@ -169,6 +185,7 @@ def bench_api(url: str, backend: str, clients: list[int], seconds: float, worker
             lambda _w, _n: {"method": "GET", "headers": auth},
             clients[0],
             seconds,
+            tool,
         )
         print(f"  floor  {clients[0]:3} clients  GET /auth/me: {floor.line()}  CPU {floor_cpu:.2f} ms/req", flush=True)
         bare_rss, real_rss = peak_rss_kib(bare_proc.pid), peak_rss_kib(real_proc.pid)
