@@ -159,7 +159,7 @@ def _audit_token(session: Session, token: ApiToken, action: str, before: dict[st
     )
 
 
-def _token_valid(token: ApiToken, now: datetime) -> bool:
+def _token_valid(token: ApiToken | repository.TokenRow, now: datetime) -> bool:
     return not (
         token.revoked_at is not None
         or (token.expires_at is not None and token.expires_at <= now)

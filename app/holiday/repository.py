@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from app.db import reading
 from app.domain.calendar import WorkingCalendar, YearArrangement
 from app.models import CalendarDay, CalendarYear
 
@@ -14,7 +15,7 @@ _CURRENT_VERSION = select(func.coalesce(func.max(CalendarYear.version), 0))  # b
 
 
 def current_version(session: Session) -> int:
-    return session.scalar(_CURRENT_VERSION) or 0
+    return reading(session).scalar(_CURRENT_VERSION) or 0
 
 
 def year_row(session: Session, year: int) -> CalendarYear | None:

@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.db import reading
 from app.domain.codes import ApplicantType, Channel, Disposition, ReviewKind, ReviewOutcome
 from app.domain.lifecycle import EventType
 from app.domain.report_integrity import DataFault, FaultyCase, row_dispositions
@@ -395,7 +396,7 @@ def snapshot(session: Session, agency_id: int, year: int, *, for_update: bool = 
 def published(session: Session, agency_id: int, year: int) -> bool:
     """Whether the year's report of the agency is published: its snapshot's id only, never its content (the tables
     and the document, read on every case creation of that year otherwise)."""
-    return session.scalar(_PUBLISHED, {"agency_id": agency_id, "year": year}) is not None
+    return reading(session).scalar(_PUBLISHED, {"agency_id": agency_id, "year": year}) is not None
 
 
 def channels(session: Session, agency_ids: Collection[int], p: Period) -> Counter[Channel]:

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.db import reading
 from app.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.webhook.events import EventType
 
@@ -25,7 +26,7 @@ _INSERT_DELIVERY = insert(cast(Table, WebhookDelivery.__table__))
 def subscribers(session: Session, agency_id: int, event_type: EventType) -> list[int]:
     """The ids of an agency's active subscriptions to ``event_type`` (an agency has a handful: the type is matched
     here)."""
-    rows = session.execute(_ACTIVE, {"agency_id": agency_id})
+    rows = reading(session).execute(_ACTIVE, {"agency_id": agency_id})
     return [subscription_id for subscription_id, types in rows if event_type.value in types]
 
 
