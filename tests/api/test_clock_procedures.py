@@ -238,6 +238,11 @@ def test_a_new_case_is_inserted_by_statement_and_attached_as_loaded(api):
         savepoint.rollback()
         assert inspect(dropped).transient
         assert inspect(dropped.events[0]).transient
+        outer = session.begin_nested()  # a savepoint that commits into one that then rolls back
+        with session.begin_nested():
+            merged = service.open_case(session, principal, body, today=today)
+        outer.rollback()
+        assert inspect(merged).transient
         kept = service.open_case(session, principal, body, today=today)
         state = inspect(kept)
         assert state.persistent
