@@ -18,6 +18,13 @@ def current_version(session: Session) -> int:
     return reading(session).scalar(_CURRENT_VERSION) or 0
 
 
+def lock_versions(session: Session) -> None:
+    """Hold every year's row until the transaction ends, so that imports raise the version one after the other: two
+    at once on PostgreSQL both read the same highest version and both wrote the next, and a process whose copy of the
+    calendar was of that version never saw the second. (SQLite's writers queue already.)"""
+    session.execute(select(CalendarYear.year).with_for_update()).all()
+
+
 def year_row(session: Session, year: int) -> CalendarYear | None:
     return session.get(CalendarYear, year)
 
@@ -57,19 +64,24 @@ _cache: weakref.WeakKeyDictionary[Engine, WorkingCalendar] = weakref.WeakKeyDict
 _SESSION_KEY = "gongkai_calendar"
 
 
-def load_calendar(session: Session) -> WorkingCalendar:
+def load_calendar(session: Session, *, uncommitted: bool = False) -> WorkingCalendar:
     """The calendar in force, rebuilt only when an import has raised the version (checked on every call, so
     several API processes over one PostgreSQL database agree) and once per unit of work: the calendar a transaction
-    started with is the one it computes with."""
+    started with is the one it computes with.
+
+    ``uncommitted``: the calendar as this unit of work has just written it (an import recomputing the open cases),
+    built afresh and kept for this unit of work only. The process's copy is keyed by version alone, so a calendar
+    left there by an import that then rolled back would be taken for the next import's of the same version."""
     in_session: WorkingCalendar | None = session.info.get(_SESSION_KEY)
-    if in_session is not None:
+    if in_session is not None and not uncommitted:
         return in_session
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     version = current_version(session)
-    cached = _cache.get(engine)
+    cached = None if uncommitted else _cache.get(engine)
     if cached is None or cached.version != version:
         cached = WorkingCalendar(arrangements(session), version=version)
-        _cache[engine] = cached
+        if not uncommitted:
+            _cache[engine] = cached
     session.info[_SESSION_KEY] = cached
     return cached

@@ -111,6 +111,7 @@ def import_year(session: Session, notice: YearNotice, actor: str, today: date) -
     """Store (or replace) a year's arrangement, raise the calendar version and recompute every open case's dates in
     the same transaction; the cases whose dates moved are returned and their timelines record the change."""
     arrangement = notice.arrangement
+    repository.lock_versions(session)
     version = repository.current_version(session) + 1
     row = repository.year_row(session, arrangement.year)
     replaced = row is not None
@@ -139,7 +140,8 @@ def import_year(session: Session, notice: YearNotice, actor: str, today: date) -
         before=before,
         after=_year_state(row, days),
     )
-    changed = cases.recompute_open_cases(session, repository.load_calendar(session), actor, today, cause="calendar")
+    calendar = repository.load_calendar(session, uncommitted=True)
+    changed = cases.recompute_open_cases(session, calendar, actor, today, cause="calendar")
     return ImportResult(arrangement.year, version, replaced, changed)
 
 

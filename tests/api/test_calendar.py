@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from app.domain.roles import Role
@@ -62,3 +63,70 @@ def test_bad_notices_are_refused(api, make_case):
     assert other_year.json()["code"] == "calendar_year_mismatch"
     wrong_year = {**NOTICE_2027, "holidays": ["2026-12-31"]}
     assert api.client.put("/api/v1/calendar/2027", json=wrong_year, headers=headers).status_code == 422
+
+
+def test_an_import_rolled_back_leaves_nothing_in_the_calendar_the_process_keeps(api, make_case):
+    """The calendar an import computes with is its own transaction's until it commits: one rolled back after its
+    recomputation (a lock time-out, say) must not be what the process, or the next import of the same version
+    number, counts with afterwards."""
+    from app.db import transaction
+    from app.holiday import repository, service
+
+    make_case()
+    today = date(2026, 12, 20)
+    with transaction(api.factory) as session:
+        version = repository.current_version(session)
+    wrong = service.parse_json(json.dumps({**NOTICE_2027, "holidays": ["2027-01-05"], "makeup_workdays": []}))
+    with transaction(api.factory) as session:
+        assert service.import_year(session, wrong, "test", today).version == version + 1
+        session.rollback()
+    right = service.parse_json(json.dumps(NOTICE_2027))
+    with transaction(api.factory) as session:
+        assert service.import_year(session, right, "test", today).version == version + 1
+        counted = repository.load_calendar(session)
+        assert (counted.is_working_day(date(2027, 1, 4)), counted.is_working_day(date(2027, 1, 5))) == (False, True)
+    with transaction(api.factory) as session:
+        kept = repository.load_calendar(session)
+    assert kept.version == version + 1
+    assert (kept.is_working_day(date(2027, 1, 4)), kept.is_working_day(date(2027, 1, 5))) == (False, True)
+
+
+def test_two_imports_at_once_raise_the_version_one_after_the_other(api, make_case):
+    """Two imports whose transactions overlap (PostgreSQL: READ COMMITTED) must not both take the next version: a
+    process that had loaded the first one's calendar would keep it, since the version it checks would not move."""
+    import threading
+
+    from app.db import transaction
+    from app.holiday import repository, service
+
+    make_case()
+    today = date(2026, 12, 20)
+    with transaction(api.factory) as session:
+        version = repository.current_version(session)
+    first_done, let_first_commit = threading.Event(), threading.Event()
+    versions: list[int] = []
+
+    def first() -> None:
+        with transaction(api.factory) as session:
+            versions.append(
+                service.import_year(session, service.parse_json(json.dumps(NOTICE_2027)), "a", today).version
+            )
+            first_done.set()
+            let_first_commit.wait(10)
+
+    def second() -> None:
+        notice = {**NOTICE_2027, "year": 2028, "holidays": ["2028-01-03"], "makeup_workdays": []}
+        with transaction(api.factory) as session:
+            versions.append(service.import_year(session, service.parse_json(json.dumps(notice)), "b", today).version)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert first_done.wait(10)
+    threads[1].start()
+    threads[1].join(0.5)  # the second waits for the first (or, before the fix, read the same version and went on)
+    let_first_commit.set()
+    for thread in threads:
+        thread.join(15)
+    assert versions == [version + 1, version + 2]
+    with transaction(api.factory) as session:
+        assert repository.load_calendar(session).version == version + 2
