@@ -109,6 +109,24 @@ def _managed_user(session: Session, principal: Principal, user_id: int) -> AppUs
     return user
 
 
+def _wholly_managed_user(session: Session, principal: Principal, user_id: int) -> AppUser:
+    """A user whose whole account the principal may act on (stop it, reset its password, lift its lock): an
+    administrator of every agency the user belongs to, and a system administrator's account only by a system
+    administrator. Otherwise an administrator of one agency would take over a user's rights in the others (reset the
+    password, then sign in as them)."""
+    user = _managed_user(session, principal, user_id)
+    if user.is_system_admin and not principal.system_admin:
+        raise Forbidden(
+            "user_is_system_admin", "该用户是系统管理员，只有系统管理员才能停用其账户、重置其密码或解除锁定。"
+        )
+    if not {m.agency_id for m in user.memberships} <= principal.agency_ids(Permission.USER_MANAGE):
+        raise Forbidden(
+            "user_in_other_agencies",
+            "该用户还属于您无权管理的机关，只有能管理其全部机关的管理员才能停用其账户、重置其密码或解除锁定。",
+        )
+    return user
+
+
 def add_user(
     session: Session,
     principal: Principal,
@@ -162,7 +180,7 @@ def remove_membership(session: Session, principal: Principal, user_id: int, agen
 
 def unlock(session: Session, principal: Principal, user_id: int) -> AppUser:
     """Lift the slow-down of an account and every address's block on it before they end by themselves."""
-    user = _managed_user(session, principal, user_id)
+    user = _wholly_managed_user(session, principal, user_id)
     clear_throttle(session, user.username)
     audit_user(session, user, "user.unlock", user_state(user), principal.actor)
     return user
@@ -188,9 +206,7 @@ def set_system_admin(session: Session, user: AppUser, value: bool, *, actor: str
 
 def deactivate(session: Session, principal: Principal, user_id: int) -> AppUser:
     """Stop the account and end its sessions. Only an administrator of every agency the user belongs to may."""
-    user = _managed_user(session, principal, user_id)
-    if not {m.agency_id for m in user.memberships} <= principal.agency_ids(Permission.USER_MANAGE):
-        raise Forbidden("user_in_other_agencies", "该用户还属于您无权管理的机关，请由上级管理员停用。")
+    user = _wholly_managed_user(session, principal, user_id)
     before = user_state(user)
     user.is_active = False
     auth_repository.end_sessions(session, user.id)
@@ -219,8 +235,8 @@ def reset_password(session: Session, user: AppUser, *, actor: str) -> str:
 
 
 def reset_managed_password(session: Session, principal: Principal, user_id: int) -> tuple[AppUser, str]:
-    """An administrator resets the password of a user of their agencies."""
-    user = _managed_user(session, principal, user_id)
+    """An administrator of every agency of the user resets its password (``_wholly_managed_user``)."""
+    user = _wholly_managed_user(session, principal, user_id)
     return user, reset_password(session, user, actor=principal.actor)
 
 

@@ -291,6 +291,30 @@ def test_users_are_managed_within_the_admins_agencies(api, a1):
     assert signed_in.json()["memberships"][0]["role"] == "supervisor"
 
 
+@pytest.mark.parametrize("action", ["password-reset", "unlock", "deactivation"])
+def test_an_admin_of_one_agency_cannot_act_on_an_account_that_is_also_elsewhere(api, a1, action):
+    """Resetting the password of a user who also belongs to another agency (or is a system administrator) would let
+    an administrator of one agency sign in as them and use their rights there: only an administrator of all of the
+    user's agencies may reset, unlock or stop the account."""
+    admin_a1 = api.headers("a1", Role.ADMIN)
+    both = make_user(api, "boss", "a2", Role.ADMIN)
+    system = make_user(api, "root", "a1", Role.CLERK)
+    with transaction(api.factory) as session:
+        user_service.grant(
+            session, user_service.get_user(session, "boss"), agencies.get_agency(session, "a1"), Role.CLERK
+        )
+        user_service.set_system_admin(session, user_service.get_user(session, "root"), True, actor="test")
+    refused = api.client.post(f"{URL}/users/{both}/{action}", headers=admin_a1)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "user_in_other_agencies"
+    assert "temporary_password" not in refused.text
+    refused = api.client.post(f"{URL}/users/{system}/{action}", headers=admin_a1)
+    assert (refused.status_code, refused.json()["code"]) == (403, "user_is_system_admin")
+    own = make_user(api, "li", "a1", Role.CLERK)
+    assert api.client.post(f"{URL}/users/{own}/{action}", headers=admin_a1).status_code == 200
+    assert login(api.client, "boss").status_code == 200  # still their password, still active
+
+
 def test_docs_permission_table_matches_the_code():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert permission_table() in readme, "regenerate the table in README.md from app.domain.roles.permission_table()"
