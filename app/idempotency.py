@@ -59,6 +59,14 @@ def _sha256(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
+def _request_hash(scope: Scope, body: bytes) -> str:
+    """What makes two POSTs the same request: the path, the query string (``?agency=`` chooses whose report is
+    published) and the body. A request without a query string hashes as before the query string counted, so that
+    keys stored by an earlier version still match their retries."""
+    query: bytes = scope.get("query_string", b"")
+    return _sha256(b"POST", scope["path"].encode(), body, *([b"?" + query] if query else []))
+
+
 # Built once (every keyed POST runs them). The key row is read and written by statement, never as an ORM object: a
 # row read back is a plain ``Row``, which the session's rollback before a replay does not expire (an expired object
 # would reload itself on the event loop, taking SQLite's write lock there).
@@ -201,7 +209,7 @@ class IdempotencyMiddleware:
             "key": key,
             "method": "POST",
             "path": scope["path"][:300],
-            "request_hash": _sha256(b"POST", scope["path"].encode(), body),
+            "request_hash": _request_hash(scope, body),
             "created_at": utcnow(),
         }
         factory: sessionmaker[Session] = scope["app"].state.session_factory

@@ -94,6 +94,8 @@ def test_idempotent_replay_has_no_second_effect(api, make_case):
     reused = api.client.post("/api/v1/cases", json=_create_body("OA-2"), headers=headers)
     assert reused.status_code == 422
     assert reused.json()["code"] == "idempotency_key_reused"
+    elsewhere = api.client.post("/api/v1/cases?agency=a2", json=_create_body(), headers=headers)
+    assert elsewhere.json()["code"] == "idempotency_key_reused"  # the query string is part of the request
     assert _case_count(api) == count
 
 
