@@ -19,6 +19,7 @@ from app import clock
 from app.db import begin_unit, end_unit
 from app.errors import ApiError
 from app.idempotency import SESSION_SCOPE_KEY
+from app.inputs import plain_int
 from app.settings import Settings
 
 
@@ -72,10 +73,10 @@ async def get_if_match(
     """The version the client last saw (optimistic concurrency); None when absent or ``*``."""
     if if_match is None or if_match.strip() == "*":
         return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    version = plain_int(if_match.strip().removeprefix("W/").strip('"'), 18)
+    if version is None:
         raise ApiError(412, "precondition_failed", 'If-Match 应为之前响应中的 ETag，例如 "3"。')
-    return int(tag)
+    return version
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -48,6 +48,13 @@ def _newlines(value: object) -> object:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
+def plain_int(text: str, digits: int = 9) -> int | None:
+    """``text`` as a whole number if it is 1 to ``digits`` ASCII digits, else None. ``str.isdigit`` alone also
+    accepts '²' and other characters ``int`` refuses, and ``int`` refuses more than 4,300 digits: both were a 500 where
+    a form or header field was read that way."""
+    return int(text) if 0 < len(text) <= digits and text.isascii() and text.isdigit() else None
+
+
 def is_clean_line(value: str) -> bool:
     """Whether ``value`` could be a one-line text field (for names looked up outside a schema, e.g. signing in)."""
     return _LINE_REFUSED.search(value) is None

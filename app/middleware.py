@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import context
 from app.errors import refusal
-from app.inputs import url_is_clean
+from app.inputs import plain_int, url_is_clean
 
 DOCS_PATHS = ("/docs", "/redoc")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -72,7 +72,8 @@ class BodyLimitMiddleware:
         await self._limited(scope, receive, send, limit, headers.get("content-length"))
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int, length: str | None) -> None:
-        too_large = length is not None and length.isdigit() and int(length) > limit
+        declared = plain_int(length, 18) if length is not None else None
+        too_large = declared is not None and declared > limit
         chunks: list[bytes] = []
         size = 0
         more = not too_large

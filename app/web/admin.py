@@ -29,7 +29,7 @@ from app.domain.roles import Permission, Role, system_allows
 from app.errors import STATUS_BY_KIND, validation_message
 from app.holiday import repository as calendar_repository
 from app.holiday import service as calendar_service
-from app.inputs import RowId
+from app.inputs import RowId, plain_int
 from app.models import Agency
 from app.user import service as user_service
 from app.web.pages import ActingDep, FormDep, Visitor, VisitorDep, actor_names, page_router, render, see_other, undo
@@ -259,13 +259,14 @@ def create_token(request: Request, session: SessionDep, visitor: ActingDep, form
     raw_days = form.get("expires_days", "").strip()
     try:
         role = Role(form.get("role", ""))
-        if raw_days and (not raw_days.isdigit() or not 1 <= int(raw_days) <= 3650):
+        days = plain_int(raw_days)
+        if raw_days and (days is None or not 1 <= days <= 3650):
             raise InvalidInput("expires_days_invalid", "有效天数应为 1–3650 之间的整数，留空表示长期有效。")
         name = form.get("name", "").strip()
         if not name:
             raise InvalidInput("token_name_missing", "请填写令牌用途（名称），例如 oa-prod。")
         token, plain = auth_service.issue_token(
-            session, visitor.principal, form.get("agency", ""), role, name[:100], int(raw_days) if raw_days else None
+            session, visitor.principal, form.get("agency", ""), role, name[:100], days
         )
     except ValueError:
         return _tokens_page(request, session, visitor, error="请选择角色。", status=422)
@@ -328,9 +329,10 @@ def _int(raw: str | None, label: str, optional: bool = False) -> int | None:
     text = (raw or "").strip()
     if optional and not text:
         return None
-    if not text.isdigit():
+    value = plain_int(text)
+    if value is None:
         raise InvalidInput("number_invalid", f"「{label}」应为整数。")
-    return int(text)
+    return value
 
 
 def _policy(form: dict[str, str]) -> DeadlinePolicy:
@@ -397,8 +399,8 @@ def _calendar_page(
     years = calendar_repository.loaded_years(session)
     shown = request.query_params.get("year", "")
     detail = None
-    if shown.isdigit():
-        detail = calendar_service.get_year(session, int(shown))
+    if (year := plain_int(shown, 4)) is not None:
+        detail = calendar_service.get_year(session, year)
     return _page(
         request,
         visitor,
@@ -585,7 +587,7 @@ def audit_page(request: Request, session: SessionDep, settings: SettingsDep, vis
     request, the verification of the hash chains the visitor may read."""
     params = request.query_params
     kept = {k: v.strip() for k in ("agency", "actor", "action", "since", "until") if (v := params.get(k, ""))}
-    page = int(params["page"]) if params.get("page", "").isdigit() and int(params["page"]) > 0 else 1
+    page = plain_int(params.get("page", "")) or 1
     error = None
     rows: list[Any] = []
     total = 0

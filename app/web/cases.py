@@ -30,7 +30,7 @@ from app.domain.lifecycle import CaseStatus, EventType, allowed_events
 from app.domain.roles import SUPERVISED_STEPS, Permission, step_permission
 from app.errors import STATUS_BY_KIND
 from app.holiday.repository import load_calendar
-from app.inputs import MAX_PAGE, RowId
+from app.inputs import MAX_PAGE, RowId, plain_int
 from app.models import Agency, DisclosureCase
 from app.user import service as user_service
 from app.web import forms
@@ -279,7 +279,7 @@ def record_step(
     """One form per step, through the API's body schema and ``record_step`` / ``file_review`` / ``decide_review``.
     The hidden ``version`` is the case version the clerk saw (the API's ``If-Match``): a stale one is refused."""
     principal = visitor.principal
-    version = int(form["version"]) if form.get("version", "").isdigit() else None
+    version = plain_int(form.get("version", ""))
     override = form.get("override_reason", "").strip() or None
     decision = DECISION.fullmatch(path)
     try:
@@ -326,7 +326,7 @@ def assign_handler(
     request: Request, case_id: RowId, session: SessionDep, today: TodayDep, visitor: ActingDep, form: FormDep
 ) -> Response:
     """``app.case.assignment.assign_handler``: a supervisor picks the handler, a clerk takes an unassigned case."""
-    version = int(form["version"]) if form.get("version", "").isdigit() else None
+    version = plain_int(form.get("version", ""))
     username = form.get("handler") or None
     try:
         assignment.assign_handler(session, visitor.principal, case_id, username, version)

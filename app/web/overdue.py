@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from app.deps import SessionDep, TodayDep
 from app.domain.overdue import DEFAULT_DUE_WITHIN, FINDING_LABELS, FindingKind
 from app.domain.roles import Permission
+from app.inputs import plain_int
 from app.overdue import service
 from app.overdue.schemas import OverdueItem
 from app.web.pages import VisitorDep, page_router, render
@@ -22,7 +23,8 @@ def overdue_page(request: Request, session: SessionDep, today: TodayDep, visitor
     visitor.principal.require_anywhere(Permission.REPORT_READ)
     agency = request.query_params.get("agency") or None
     raw = request.query_params.get("due_within", "")
-    due_within = int(raw) if raw.isdigit() and int(raw) <= 20 else DEFAULT_DUE_WITHIN
+    chosen = plain_int(raw)
+    due_within = chosen if chosen is not None and chosen <= 20 else DEFAULT_DUE_WITHIN
     readable = visitor.principal.agency_ids(Permission.REPORT_READ)
     report = service.preview(session, readable, agency, today, due_within)
     return render(

@@ -22,6 +22,7 @@ from app.domain.errors import DomainError, ErrorKind, Forbidden
 from app.domain.roles import Permission
 from app.domain.statistics import FIRST_REPORT_YEAR, format_for_year
 from app.errors import STATUS_BY_KIND
+from app.inputs import plain_int
 from app.report import document_service
 from app.report.document_render import html_body
 from app.web.pages import ActingDep, FormDep, PageRoute, Visitor, VisitorDep, render
@@ -104,7 +105,7 @@ def save_annual_texts(
     request: Request, session: SessionDep, today: TodayDep, visitor: ActingDep, form: FormDep
 ) -> Response:
     """The agency's passages from the form; a refusal (published, too long) is shown above the form, kept as typed."""
-    year = int(form["year"]) if form.get("year", "").isdigit() else today.year - 1
+    year = plain_int(form.get("year", ""), 4) or today.year - 1
     agency = form.get("agency", "")
     keys = [f.key for f in document_service.text_fields(format_for_year(year))]
     texts = {key: form.get(f"text.{key}", "") for key in keys}

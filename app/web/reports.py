@@ -26,6 +26,7 @@ from app.domain.statistics import (
     format_for_year,
 )
 from app.errors import STATUS_BY_KIND
+from app.inputs import plain_int
 from app.models import Agency
 from app.report import service
 from app.report.export import layouts
@@ -45,9 +46,10 @@ def readable_agencies(session: Session, visitor: Visitor) -> list[Agency]:
 def _year(raw: str | None, today: date) -> int:
     if raw is None or raw == "":
         return today.year
-    if not raw.isdigit() or not FIRST_REPORT_YEAR <= int(raw) <= today.year:
+    year = plain_int(raw, 4)
+    if year is None or not FIRST_REPORT_YEAR <= year <= today.year:
         raise InvalidInput("report_year_invalid", f"年度应为 {FIRST_REPORT_YEAR}–{today.year} 之间的年份。")
-    return int(raw)
+    return year
 
 
 def _selection(request: Request, session: Session, visitor: Visitor, today: date) -> dict[str, Any]:

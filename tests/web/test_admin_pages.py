@@ -212,3 +212,31 @@ def test_the_audit_trail_filters_and_verifies(api, make_case):
     bad = client.get("/admin/audit", params={"since": "yesterday"})
     assert "日期格式" in bad.text
     assert browser(api, "zhang").get("/admin/audit").status_code == 403
+
+
+def test_digit_like_and_overlong_numbers_are_refused_or_ignored_never_a_500(api, make_case):
+    """``str.isdigit`` accepts '²', which ``int`` refuses, and ``int`` refuses more than 4,300 digits: every number
+    a page or a header reads gives a refusal or its default, never a 500 (an adversarial probe found eleven)."""
+    client, csrf = _admin(api)
+    case = make_case()
+    for odd in ("²", "9" * 5000):
+        for url in (
+            f"/overdue?due_within={odd}",
+            f"/admin/audit?page={odd}",
+            f"/reports/annual?year={odd}",
+            f"/admin/calendar?year={odd}",
+        ):
+            assert client.get(url).status_code < 500, url
+        form = {"csrf_token": csrf, "version": odd, "reason": "x"}
+        assert client.post(f"/cases/{case['id']}/steps/withdrawal", data=form).status_code < 500
+        assert client.post(f"/cases/{case['id']}/handler", data=form).status_code < 500
+        policy = {"csrf_token": csrf, "reply_days": odd}
+        assert client.post("/admin/agencies/a1/policy", data=policy).status_code < 500
+        if not odd.isascii():
+            continue  # a header is ASCII
+        stale = api.client.post(
+            f"/api/v1/cases/{case['id']}/reasons-request",
+            json={"on": "2026-03-03"},
+            headers={**api.headers("a1"), "If-Match": f'"{odd}"'},
+        )
+        assert (stale.status_code, stale.json()["code"]) == (412, "precondition_failed")
