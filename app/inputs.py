@@ -18,6 +18,8 @@ from fastapi import Path, Query
 from pydantic import AfterValidator, AnyHttpUrl, BeforeValidator, UrlConstraints
 from pydantic_core import PydanticCustomError
 
+from app.domain.errors import InvalidInput
+
 _INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff\ud800-\udfff"
 _LINE_REFUSED = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 _LINES_REFUSED = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
@@ -46,6 +48,25 @@ def check_lines(value: str) -> str:
 
 def _newlines(value: object) -> object:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def name_line(value: str, *, code: str, label: str, max_length: int) -> str:
+    """A name a service stores (an agency's, an account's, a token's), checked where it is stored and not only in the
+    API's schemas, for the adapters that have none (the web's admin forms, the command line): stripped, then refused
+    as ``{code}_missing`` if empty, ``{code}_too_long`` past ``max_length``, ``{code}_invalid`` with a character
+    ``Line`` refuses (PostgreSQL cannot store NUL at all; a control character in an agency's name broke its DOCX)."""
+    value = value.strip()
+    if not value:
+        raise InvalidInput(f"{code}_missing", f"请填写{label}。")
+    if len(value) > max_length:
+        raise InvalidInput(f"{code}_too_long", f"{label}最多 {max_length} 个字符。")
+    found = _LINE_REFUSED.search(value)
+    if found is not None:
+        raise InvalidInput(
+            f"{code}_invalid",
+            f"{label}不能包含控制字符或不可见的格式字符（第 {found.start() + 1} 个字符 U+{ord(found.group()):04X}）。",
+        )
+    return value
 
 
 def plain_int(text: str, digits: int = 9) -> int | None:

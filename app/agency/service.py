@@ -15,6 +15,7 @@ from app.domain.clock import DeadlinePolicy
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.roles import Permission
 from app.holiday.repository import load_calendar
+from app.inputs import name_line
 from app.models import Agency
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -32,15 +33,14 @@ def create_agency(
 ) -> Agency:
     if not CODE_PATTERN.match(code):
         raise InvalidInput("agency_code_invalid", f"机关代码「{code}」无效：只能使用字母、数字、._-，最长32位。")
-    if not name.strip():
-        raise InvalidInput("agency_name_missing", "请填写机关名称。")
+    name = name_line(name, code="agency_name", label="机关名称", max_length=200)
     if repository.by_code(session, code) is not None:
         raise InvalidInput("agency_exists", f"机关代码「{code}」已存在。")
     parent = repository.get_agency(session, parent_code) if parent_code else None
     DeadlinePolicy(reply_days, extension_limit)  # validates it (条例 Art. 33)
     agency = Agency(code=code, created_at=utcnow())
     with audit.changing(session, agency, agency=agency, actor=actor, action="agency.create", entity="agency"):
-        agency.name = name.strip()
+        agency.name = name
         agency.parent_id = parent.id if parent else None
         agency.reply_days, agency.extension_limit = reply_days, extension_limit
     return agency
@@ -73,11 +73,7 @@ def managed_agency(session: Session, principal: Principal, code: str) -> Agency:
 def rename_agency(session: Session, agency: Agency, name: str, actor: str) -> Agency:
     """A new official name (机构改革): reports and letters carry it from now on; the code, and so every reference,
     stays."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("agency_name_missing", "请填写机关名称。")
-    if len(name) > 200:
-        raise InvalidInput("agency_name_too_long", "机关名称最多 200 个字符。")
+    name = name_line(name, code="agency_name", label="机关名称", max_length=200)
     if name == agency.name:
         return agency
     with audit.changing(session, agency, agency=agency, actor=actor, action="agency.rename", entity="agency"):

@@ -24,7 +24,7 @@ from app.clock import utcnow
 from app.db import after_commit, transaction
 from app.domain.errors import NotFound, WrongState
 from app.domain.roles import READ_DOWN, Permission, Role
-from app.inputs import is_clean_line
+from app.inputs import is_clean_line, name_line
 from app.models import Agency, ApiToken, AppUser, UserSession
 
 TOKEN_PREFIX = "gk_"
@@ -126,6 +126,7 @@ def create_token(
 def _new_token(
     session: Session, agency_id: int, role: Role, name: str, expires_at: datetime | None, created_by: str | None
 ) -> tuple[ApiToken, str]:
+    name = name_line(name, code="token_name", label="令牌名称（用途）", max_length=100)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         agency_id=agency_id,

@@ -18,6 +18,7 @@ from app.clock import utcnow
 from app.domain.errors import Forbidden, InvalidInput, NotFound, WrongState
 from app.domain.passwords import password_problems
 from app.domain.roles import Permission, Role, allows
+from app.inputs import name_line
 from app.models import Agency, AppUser, Membership
 from app.user import repository as users
 
@@ -51,6 +52,7 @@ def create_user(
 ) -> AppUser:
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput("username_invalid", "用户名只能使用字母、数字和 ._@-，最长64位。")
+    display_name = name_line(display_name, code="display_name", label="姓名（显示名）", max_length=100)
     check_password(password, username)
     if auth_repository.user_by_username(session, username) is not None:
         raise WrongState("username_taken", f"用户名「{username}」已被使用。")

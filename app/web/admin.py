@@ -265,9 +265,7 @@ def create_token(request: Request, session: SessionDep, visitor: ActingDep, form
         name = form.get("name", "").strip()
         if not name:
             raise InvalidInput("token_name_missing", "请填写令牌用途（名称），例如 oa-prod。")
-        token, plain = auth_service.issue_token(
-            session, visitor.principal, form.get("agency", ""), role, name[:100], days
-        )
+        token, plain = auth_service.issue_token(session, visitor.principal, form.get("agency", ""), role, name, days)
     except ValueError:
         return _tokens_page(request, session, visitor, error="请选择角色。", status=422)
     except DomainError as exc:

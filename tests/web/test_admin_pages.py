@@ -240,3 +240,22 @@ def test_digit_like_and_overlong_numbers_are_refused_or_ignored_never_a_500(api,
             headers={**api.headers("a1"), "If-Match": f'"{odd}"'},
         )
         assert (stale.status_code, stale.json()["code"]) == (412, "precondition_failed")
+
+
+def test_admin_forms_refuse_names_no_database_or_document_can_hold(api):
+    """The admin forms have no API schema in front of the services: a NUL (PostgreSQL cannot store it: a 500), a
+    control character (stored, it broke the agency's annual DOCX), a bidirectional override or an overlong name is
+    refused by the service with a message, and nothing is stored."""
+    client, csrf = _admin(api)
+    for bad in ("子\x00机关", "子\x01机关", "子\u202e机关", "长" * 300):
+        agency = {"csrf_token": csrf, "parent": "a1", "code": "a1-x", "name": bad, "reply_days": "15"}
+        refused = client.post("/admin/agencies", data=agency)
+        assert refused.status_code == 422, refused.text
+        assert "机关名称" in refused.text
+        assert client.post("/admin/agencies/a1/name", data={"csrf_token": csrf, "name": bad}).status_code == 422
+        user = {"csrf_token": csrf, "username": "chen", "display_name": bad[:150], "agency": "a1", "role": "clerk"}
+        assert client.post("/admin/users", data=user).status_code == 422
+        token = {"csrf_token": csrf, "name": bad[:150], "agency": "a1", "role": "integration", "expires_days": ""}
+        assert client.post("/admin/tokens", data=token).status_code == 422
+    assert "a1-x" not in client.get("/admin/agencies").text
+    assert "chen" not in client.get("/admin/users").text
