@@ -21,15 +21,25 @@ KEPT: dict[PersonalField, tuple[int, int]] = {
 }
 """Characters kept visible at the start and at the end of each kind of number."""
 
+MIN_HIDDEN = 4
+"""A masked number hides at least this many characters, and at least a third of it: with the heads and tails above
+alone, a 9-character passport number showed 8 (``E123*5678``) and an 8-digit landline 7. The national pattern of a
+mobile number (138****1234, four hidden) and of an 18-character ID (ten hidden) is unchanged."""
+
 
 def mask(value: str | None, field: PersonalField) -> str | None:
     """``value`` with everything but its kept head and tail replaced by ``*``; a value too short to keep anything
-    without revealing it whole is masked entirely."""
+    without revealing it whole is masked entirely, one barely longer keeps less of its head and tail (split between
+    them) so that ``MIN_HIDDEN`` holds."""
     if value is None:
         return None
     head, tail = KEPT[field]
     if len(value) <= head + tail:
         return "*" * len(value)
+    kept = len(value) - max(MIN_HIDDEN, -(-len(value) // 3))
+    if kept < head + tail:
+        tail = kept // 2
+        head = kept - tail
     return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
 
 

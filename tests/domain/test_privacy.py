@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.domain.privacy import PersonalField, mask
+from app.domain.privacy import MIN_HIDDEN, PersonalField, mask
 
 
 @pytest.mark.parametrize(
@@ -8,10 +10,13 @@ from app.domain.privacy import PersonalField, mask
     [
         ("110101199001011234", PersonalField.ID_NUMBER, "1101**********1234"),
         ("91110000MA01ABCD2X", PersonalField.ID_NUMBER, "9111**********CD2X"),
-        ("123456789", PersonalField.ID_NUMBER, "1234*6789"),
+        ("123456789", PersonalField.ID_NUMBER, "123****89"),  # a passport: never all but one character shown
+        ("E12345678", PersonalField.ID_NUMBER, "E12****78"),
+        ("1234567890123", PersonalField.ID_NUMBER, "1234*****0123"),
         ("12345678", PersonalField.ID_NUMBER, "********"),
         ("13800001234", PersonalField.PHONE, "138****1234"),
         ("010-12345678", PersonalField.PHONE, "010*****5678"),
+        ("62345678", PersonalField.PHONE, "62****78"),  # a landline without its area code
         ("1234567", PersonalField.PHONE, "*******"),
         ("", PersonalField.PHONE, ""),
         (None, PersonalField.PHONE, None),
@@ -19,3 +24,15 @@ from app.domain.privacy import PersonalField, mask
 )
 def test_mask_keeps_only_the_head_and_tail(value, field, masked):
     assert mask(value, field) == masked
+
+
+@given(st.text(alphabet="0123456789X-", max_size=30), st.sampled_from(list(PersonalField)))
+def test_a_masked_number_hides_at_least_four_characters_and_a_third_and_shows_only_its_ends(value, field):
+    masked = mask(value, field)
+    assert masked is not None
+    assert len(masked) == len(value)
+    hidden = masked.count("*")
+    assert hidden >= min(len(value), max(MIN_HIDDEN, -(-len(value) // 3)))
+    assert all(shown == value[i] for i, shown in enumerate(masked) if shown != "*")
+    stars = [i for i, shown in enumerate(masked) if shown == "*"]
+    assert stars == list(range(stars[0], stars[-1] + 1)) if stars else value == ""  # one run: only the ends show
