@@ -551,6 +551,9 @@ def active_fields(fmt: ReportFormat) -> dict[str, tuple[str, ActiveField]]:
 
 
 ActiveValue = int | Decimal
+MAX_ACTIVE_DIGITS = 12
+"""No count or amount (万元) of a year's Art. 20 table comes near a trillion: a longer number is a typo, refused in
+Chinese (Python itself refuses to convert an integer of over 4,300 digits, in English)."""
 
 
 def _parse_active(kind: ValueKind, raw: object) -> ActiveValue:
@@ -562,7 +565,9 @@ def _parse_active(kind: ValueKind, raw: object) -> ActiveValue:
         except InvalidOperation:
             amount = Decimal("NaN")
         if not amount.is_finite() or amount < 0:
-            raise ValueError(f"应为非负金额（万元），实为{raw!r}")
+            raise ValueError(f"应为非负金额（万元），实为{_shown(raw)}")
+        if amount >= Decimal(10) ** MAX_ACTIVE_DIGITS:
+            raise ValueError(f"金额过大（应小于 10 的 {MAX_ACTIVE_DIGITS} 次方万元），实为{_shown(raw)}")
         return amount
     sign = -1 if kind is ValueKind.CHANGE and text.startswith("减") else 1
     digits = text.removeprefix("增" if sign > 0 else "减") if kind is ValueKind.CHANGE else text
@@ -570,8 +575,16 @@ def _parse_active(kind: ValueKind, raw: object) -> ActiveValue:
         sign, digits = (-1 if digits[0] == "-" else 1), digits[1:]
     if not digits.isdecimal() or not digits.isascii():
         expected = "整数（增加写正数或“增3”，减少写负数或“减2”）" if kind is ValueKind.CHANGE else "非负整数"
-        raise ValueError(f"应为{expected}，实为{raw!r}")
+        raise ValueError(f"应为{expected}，实为{_shown(raw)}")
+    if len(digits.lstrip("0")) > MAX_ACTIVE_DIGITS:
+        raise ValueError(f"数值过大（最多 {MAX_ACTIVE_DIGITS} 位），实为{_shown(raw)}")
     return sign * int(digits)
+
+
+def _shown(raw: object) -> str:
+    """``raw`` as a message quotes it, cut short if long."""
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def format_active_value(field: ActiveField, value: ActiveValue) -> str:

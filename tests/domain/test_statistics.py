@@ -640,6 +640,16 @@ def test_active_disclosure_2021_layout() -> None:
         (F2021, "regulations.in_force", None, "应为非负整数，实为None"),
         (F2019, "penalties.change", "涨3", "「第二十条第（六）项 行政处罚 本年增/减」应为整数"),
         (F2019, "procurement.amount", [1], "应为非负金额"),
+        (
+            F2021,
+            "licensing.decisions",
+            "9" * 5000,
+            "数值过大（最多 12 位），实为'99999",
+        ),  # int() would refuse, in English
+        (F2021, "licensing.decisions", 10**12, "数值过大（最多 12 位），实为1000000000000"),
+        (F2019, "penalties.change", "减" + "1" * 13, "数值过大"),
+        (F2021, "fees.amount", "1E+999999", "金额过大（应小于 10 的 12 次方万元），实为'1E+999999'"),
+        (F2021, "fees.amount", "9" * 4000, "金额过大"),
     ],
 )
 def test_active_disclosure_rejects(fmt: ReportFormat, key: str, value: object, detail: str) -> None:
