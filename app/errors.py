@@ -94,11 +94,13 @@ def validation_message(error: Mapping[str, Any]) -> str:
     ctx = error.get("ctx") or {}
     if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return "必填。"
+    # A length of text is in characters, of a list in items (a length on an optional form field comes as the
+    # general too_long, with the text as its input).
+    unit = "个字符" if kind.startswith("string") or isinstance(error.get("input"), str) else "项"
     if kind in ("string_too_short", "too_short"):
-        return f"至少 {ctx.get('min_length')} 个{'字符' if kind.startswith('string') else '项'}。"
+        return f"至少 {ctx.get('min_length')} {unit}。"
     if kind in ("string_too_long", "too_long"):
-        limit = ctx.get("max_length")
-        return f"最多 {limit} 个字符。" if kind.startswith("string") else f"最多 {limit} 项。"
+        return f"最多 {ctx.get('max_length')} {unit}。"
     if kind.startswith("datetime"):
         return "时间格式应为 YYYY-MM-DDTHH:MM:SS。"
     if kind.startswith("date"):

@@ -210,3 +210,17 @@ def test_delivery_records(api, make_case):
         headers=api.headers("a1"),
     )
     assert not_letter.json()["code"] == "delivery_not_letter"
+
+
+def test_an_overlong_title_is_refused_in_characters(api, make_case):
+    """The title's limit is a number of characters: the message said 「最多 200 项」 (items), pydantic's general
+    ``too_long`` on an optional form field."""
+    case = make_case()
+    refused = api.client.post(
+        f"/api/v1/cases/{case['id']}/documents",
+        files={"file": ("a.pdf", PDF, "application/pdf")},
+        data={"kind": "information_provided", "title": "长" * 201},
+        headers=api.headers("a1"),
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["message"] == "最多 200 个字符。"
