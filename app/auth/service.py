@@ -119,14 +119,15 @@ def create_token(
     expires_at: datetime | None = None,
     created_by: str | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new bearer token. The plain token is returned once and never stored."""
+    """A new bearer token. The plain token is returned once and never stored. (Its name is checked here, not when a
+    rotation copies it: a token named before names were checked can still be rotated.)"""
+    name = name_line(name, code="token_name", label="令牌名称（用途）", max_length=100)
     return _new_token(session, agency.id, role, name, expires_at, created_by)
 
 
 def _new_token(
     session: Session, agency_id: int, role: Role, name: str, expires_at: datetime | None, created_by: str | None
 ) -> tuple[ApiToken, str]:
-    name = name_line(name, code="token_name", label="令牌名称（用途）", max_length=100)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         agency_id=agency_id,

@@ -315,6 +315,18 @@ def test_an_admin_of_one_agency_cannot_act_on_an_account_that_is_also_elsewhere(
     assert login(api.client, "boss").status_code == 200  # still their password, still active
 
 
+def test_a_token_named_before_names_were_checked_can_still_be_rotated(api, a1):
+    """A new token's name is checked (``create_token``), a rotation copies the old one as it is."""
+    with transaction(api.factory) as session:
+        agency = agencies.get_agency(session, "a1")
+        token, _ = auth_service.create_token(session, agency, Role.CLERK, "oa")
+        token.name = "oa\x01legacy"  # stored by an earlier version
+    with pytest.raises(user_service.InvalidInput, match="令牌名称"), transaction(api.factory) as session:
+        auth_service.create_token(session, agencies.get_agency(session, "a1"), Role.CLERK, "oa\x01")
+    rotated = api.client.post(f"{URL}/tokens/{token.id}/rotation", headers=api.headers("a1", Role.ADMIN))
+    assert rotated.status_code == 201, rotated.text
+
+
 def test_docs_permission_table_matches_the_code():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert permission_table() in readme, "regenerate the table in README.md from app.domain.roles.permission_table()"
