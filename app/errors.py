@@ -131,8 +131,9 @@ def validation_message(error: Mapping[str, Any]) -> str:
         return "应为一个对象（JSON 对象）。"
     if kind in ("list_type", "tuple_type", "set_type"):
         return "应为列表。"
-    if kind == "json_invalid":
-        return "不是有效的 JSON。"
+    if kind == "json_invalid":  # its location ends in the character's offset, not a field
+        at = next((part for part in reversed(error.get("loc", ())) if isinstance(part, int)), None)
+        return f"不是有效的 JSON（第 {at + 1} 个字符附近）。" if at is not None else "不是有效的 JSON。"
     # Our own checks (``value_error`` from a validator, custom types such as ``control_character``) say it in Chinese.
     message = str(error.get("msg", "")).removeprefix("Value error, ")
     return message if _is_chinese(message) else "取值无效。"
@@ -188,7 +189,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_path(e.get("loc", ())), "message": validation_message(e), "type": e.get("type", "")}
+            {
+                "field": "" if e.get("type") == "json_invalid" else _field_path(e.get("loc", ())),
+                "message": validation_message(e),
+                "type": e.get("type", ""),
+            }
             for e in exc.errors()
         ]
         fields = "、".join(sorted({e["field"] or "请求体" for e in errors}))

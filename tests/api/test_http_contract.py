@@ -176,3 +176,18 @@ def test_the_api_reference_is_served_from_the_package_without_a_cdn(api):
         script = api.client.get(asset)
         assert script.status_code == 200
         assert len(script.content) > 500_000
+
+
+def test_malformed_json_is_told_as_such_not_as_a_field(api, make_case):
+    """The character offset pydantic puts in the location of a JSON error is not a field name (「请检查：29」)."""
+    make_case()
+    response = api.client.post(
+        "/api/v1/cases",
+        content=b'{"agency": "a1", "channel": }',
+        headers={**api.headers("a1"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == "请求内容有误，请检查：请求体"
+    assert body["errors"][0]["field"] == ""
+    assert body["errors"][0]["message"].startswith("不是有效的 JSON（第 ")
