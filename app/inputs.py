@@ -60,13 +60,10 @@ def name_line(value: str, *, code: str, label: str, max_length: int) -> str:
         raise InvalidInput(f"{code}_missing", f"请填写{label}。")
     if len(value) > max_length:
         raise InvalidInput(f"{code}_too_long", f"{label}最多 {max_length} 个字符。")
-    found = _LINE_REFUSED.search(value)
-    if found is not None:
-        raise InvalidInput(
-            f"{code}_invalid",
-            f"{label}不能包含控制字符或不可见的格式字符（第 {found.start() + 1} 个字符 U+{ord(found.group()):04X}）。",
-        )
-    return value
+    try:
+        return check_line(value)
+    except PydanticCustomError as exc:  # the schemas' own refusal, said of this name
+        raise InvalidInput(f"{code}_invalid", label + exc.message()) from None
 
 
 def plain_int(text: str, digits: int = 9) -> int | None:

@@ -262,9 +262,7 @@ def create_token(request: Request, session: SessionDep, visitor: ActingDep, form
         days = plain_int(raw_days)
         if raw_days and (days is None or not 1 <= days <= 3650):
             raise InvalidInput("expires_days_invalid", "有效天数应为 1–3650 之间的整数，留空表示长期有效。")
-        name = form.get("name", "").strip()
-        if not name:
-            raise InvalidInput("token_name_missing", "请填写令牌用途（名称），例如 oa-prod。")
+        name = form.get("name", "")  # checked by the service (``app.inputs.name_line``)
         token, plain = auth_service.issue_token(session, visitor.principal, form.get("agency", ""), role, name, days)
     except ValueError:
         return _tokens_page(request, session, visitor, error="请选择角色。", status=422)
