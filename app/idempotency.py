@@ -12,7 +12,9 @@ effect. One ASGI middleware, installed by ``app.main``.
   the effect, so a retry runs again.
 * A stored answer is replayed only to a caller whose credential is still valid now (design mistake 8): a revoked
   token or an ended session gets the endpoint's own 401, never the first answer. The check is the API's own
-  (``authenticated``, given by ``app.main``).
+  (``identified``, given by ``app.main``). And only under the grant it was made under (``Principal.grant``): a user
+  whose roles changed since (demoted, removed from the agency) gets 409 ``idempotent_grant_changed`` with the
+  ``Location``, not an answer their old role could see (personal numbers unmasked, another agency's case).
 * An answer carrying a secret (a new token, a webhook's signing secret) says ``Cache-Control: no-store`` and is not
   kept: only its status and ``Location`` are, so a retry still has no second effect; it answers 409
   ``idempotent_answer_not_kept`` with that ``Location`` instead of the secret.
@@ -37,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.auth.principal import Principal
 from app.clock import utcnow
 from app.db import dialect_insert
 from app.errors import handled, problem
@@ -77,6 +80,7 @@ _COMPLETE = (
     update(_KEYS)
     .where(_KEY)
     .values(
+        grant_hash=bindparam("answer_grant"),
         status=bindparam("answer_status"),
         body=bindparam("answer_body"),
         content_type=bindparam("answer_content_type"),
@@ -152,10 +156,21 @@ def _replay(request: Request, row: Stored) -> Response:
     return Response(row.body, status_code=row.status or 200, headers=headers, media_type=row.content_type)
 
 
-def _complete(session: Session, claim: Claim, captured: _Captured) -> None:
-    """Store the answer with the key (its body only if it may be kept) and commit it with the POST's effect."""
+def _refused_to_new_grant(request: Request, row: Stored) -> Response:
+    headers = {"Idempotent-Replayed": "true", **({"Location": row.location} if row.location else {})}
+    detail = (
+        f"该请求已执行成功（HTTP {row.status}），但您的角色或所属机关此后已变更，不再重放当时的答复；"
+        "请到 Location 所指的资源按现在的权限查看结果。"
+    )
+    return problem(request, 409, "idempotent_grant_changed", detail, headers=headers)
+
+
+def _complete(session: Session, claim: Claim, captured: _Captured, principal: Principal | None) -> None:
+    """Store the answer with the key (its body only if it may be kept) and the grant of the principal it was made
+    for, and commit it with the POST's effect."""
     kept = "no-store" not in captured.headers.get("cache-control", "")
     answer = {
+        "answer_grant": principal.grant if principal is not None else None,
         "answer_status": captured.status,
         "answer_body": captured.body if kept else None,
         "answer_content_type": captured.headers.get("content-type") if kept else None,
@@ -166,19 +181,21 @@ def _complete(session: Session, claim: Claim, captured: _Captured) -> None:
     session.commit()
 
 
-Authenticated = Callable[[Session, Request], bool]
-"""Whether the request's credential is valid now (``app.auth.dependencies.authenticated``)."""
+Identified = Callable[[Session, Request], Principal | None]
+"""Who the request's credential identifies now, None if it is not valid now (``app.auth.dependencies.identified``)."""
+PRINCIPAL_STATE_KEY = "principal"
+"""Where ``current_principal`` leaves the principal an endpoint acted for (``request.state``)."""
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, prefix: str, authenticated: Authenticated) -> None:
+    def __init__(self, app: ASGIApp, prefix: str, identified: Identified) -> None:
         self.app = app
         self.prefix = prefix
-        self.authenticated = authenticated
+        self.identified = identified
 
-    def _still_authenticated(self, session: Session, request: Request) -> bool:
+    def _identified_now(self, session: Session, request: Request) -> Principal | None:
         try:
-            return self.authenticated(session, request)
+            return self.identified(session, request)
         finally:
             session.rollback()
 
@@ -219,11 +236,14 @@ class IdempotencyMiddleware:
             stored = await to_thread.run_sync(_claim, session, claim)
             if stored is not None:
                 await to_thread.run_sync(session.rollback)
-                if not await to_thread.run_sync(self._still_authenticated, session, request):
+                principal = await to_thread.run_sync(self._identified_now, session, request)
+                if principal is None:
                     await self.app(scope, replaying(body, receive), send)  # the endpoint answers 401 itself
                 elif stored.request_hash != claim["request_hash"]:
                     detail = "该 Idempotency-Key 已用于另一个不同的请求；新的请求请使用新的 Idempotency-Key。"
                     await problem(request, 422, "idempotency_key_reused", detail)(scope, receive, send)
+                elif stored.grant_hash is not None and stored.grant_hash != principal.grant:
+                    await _refused_to_new_grant(request, stored)(scope, receive, send)
                 else:
                     await _replay(request, stored)(scope, receive, send)
                 return
@@ -231,7 +251,8 @@ class IdempotencyMiddleware:
             captured = _Captured()
             await self.app(scope, replaying(body, receive), captured.send)
             if 200 <= captured.status < 300:
-                await to_thread.run_sync(_complete, session, claim, captured)
+                principal = scope.get("state", {}).get(PRINCIPAL_STATE_KEY)
+                await to_thread.run_sync(_complete, session, claim, captured, principal)
             else:
                 await to_thread.run_sync(session.rollback)
             answered = True

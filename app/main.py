@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app import errors
 from app.agency.router import router as agency_router
 from app.audit.router import router as audit_router
-from app.auth.dependencies import authenticated
+from app.auth.dependencies import identified
 from app.auth.router import router as auth_router
 from app.auth.router import tokens_router
 from app.case.router import router as case_router
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     serve_database(app, settings)
     errors.install(app)
-    app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX + "/", authenticated=authenticated)
+    app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX + "/", identified=identified)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_file_bytes + 64 * 1024
     )

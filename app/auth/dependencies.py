@@ -13,6 +13,7 @@ from app.auth.principal import Principal
 from app.auth.service import authenticate_session, authenticate_token, csrf_matches
 from app.deps import SessionDep, SettingsDep
 from app.errors import ApiError
+from app.idempotency import PRINCIPAL_STATE_KEY
 from app.settings import Settings
 
 SESSION_COOKIE = "gongkai_session"
@@ -42,16 +43,19 @@ def current_principal(
 ) -> Principal:
     """A bearer token (systems) or the session cookie (people)."""
     token = credentials.credentials if credentials is not None else None
-    return identify(request, session, settings, token, cookie, csrf)
+    principal = identify(request, session, settings, token, cookie, csrf)
+    setattr(request.state, PRINCIPAL_STATE_KEY, principal)
+    return principal
 
 
-def authenticated(session: Session, request: Request) -> bool:
-    """Whether the request's credential is valid now, read from its headers as ``current_principal`` reads them: for
-    ``app.idempotency``, which must not replay a stored answer to a revoked token or an ended session."""
+def identified(session: Session, request: Request) -> Principal | None:
+    """Who the request's credential identifies now (None if it is not valid now), read from its headers as
+    ``current_principal`` reads them: for ``app.idempotency``, which must not replay a stored answer to a revoked
+    token, an ended session or a caller whose roles changed."""
     scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
     bearer_token = token.strip() if scheme.lower() == "bearer" and token.strip() else None
     try:
-        identify(
+        return identify(
             request,
             session,
             request.app.state.settings,
@@ -60,8 +64,7 @@ def authenticated(session: Session, request: Request) -> bool:
             request.headers.get(CSRF_HEADER),
         )
     except ApiError:
-        return False
-    return True
+        return None
 
 
 def identify(

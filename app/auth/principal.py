@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from app.domain.errors import DomainError, Forbidden
 from app.domain.roles import READ_DOWN, READ_PERMISSIONS, Permission, Role, allows, system_allows
@@ -22,6 +24,15 @@ class Principal:
     user_id: int | None = None
     session_id: int | None = None
     system_admin: bool = False
+
+    @cached_property
+    def grant(self) -> str:
+        """A fingerprint of everything this principal may do (its roles, its sub-agencies, the system flag): equal
+        for two requests exactly when they were allowed the same. ``app.idempotency`` replays a stored answer only
+        under the grant it was made under, so a demoted user cannot replay what only their old role could see."""
+        roles = sorted((agency_id, role.value) for agency_id, role in self.memberships.items())
+        below = sorted((agency_id, sorted(ids)) for agency_id, ids in self.descendants.items())
+        return hashlib.sha256(repr((roles, below, self.system_admin)).encode()).hexdigest()
 
     def agency_ids(self, permission: Permission) -> frozenset[int]:
         """The agencies in which this principal holds ``permission``."""

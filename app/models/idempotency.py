@@ -21,6 +21,9 @@ class IdempotencyKey(Base):
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(300))
     request_hash: Mapped[str] = mapped_column(String(64))
+    grant_hash: Mapped[str | None] = mapped_column(String(64))
+    """``Principal.grant`` of the caller who got the answer: replayed only under the same grant (None: kept before
+    revision 0016, replayed as then)."""
     status: Mapped[int | None]
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     content_type: Mapped[str | None] = mapped_column(String(100))

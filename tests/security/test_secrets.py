@@ -9,13 +9,16 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from app.agency.repository import get_agency
 from app.cli import cli
 from app.clock import utcnow
 from app.db import transaction
 from app.domain.roles import Role
 from app.keys import keyring
-from app.models import IdempotencyKey, WebhookSubscription
+from app.models import DisclosureCase, IdempotencyKey, WebhookSubscription
 from app.settings import Settings
+from app.user import service as user_service
+from app.user.service import get_user
 
 PUBLIC = "http://93.184.216.34/hook"
 
@@ -37,6 +40,49 @@ def test_a_revoked_token_gets_no_replay(api, a1):
     again = api.client.post("/api/v1/tokens", json=body, headers={**issuer_headers, "Idempotency-Key": "k-1"})
     assert again.status_code == 401, again.text
     assert created.json()["token"] not in again.text
+
+
+@pytest.mark.parametrize("change", ["demoted", "removed", "unchanged"])
+def test_an_answer_is_replayed_only_under_the_grant_it_was_made_under(api, a1, change):
+    """A clerk (who may read personal numbers) creates a case with a key, then loses that role: a retry of the same
+    request must not hand them the answer their old role got. With the same roles it is replayed as ever."""
+    api.agency("a2")
+    with transaction(api.factory) as session:
+        user_service.create_user(
+            session, "zhao", "赵六", "Kx7-lantern-204", [(get_agency(session, "a1"), Role.CLERK)], actor="test"
+        )
+    signed_in = api.client.post("/api/v1/auth/login", json={"username": "zhao", "password": "Kx7-lantern-204"})
+    headers = {"X-CSRF-Token": signed_in.json()["csrf_token"], "Idempotency-Key": "k-grant"}
+    applicant = {"type": "natural_person", "name": "张三", "id_number": "110101199001011234"}
+    body = {
+        "agency": "a1",
+        "applicant": applicant,
+        "channel": "in_person",
+        "receipt": {"submitted_on": "2026-03-02"},
+        "request": {"description": "某地块征收批复"},
+    }
+    created = api.client.post("/api/v1/cases", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    user_id = signed_in.json()["user"]["id"]
+    if change == "demoted":
+        changed = api.client.put(f"/api/v1/users/{user_id}/memberships/a1", json={"role": "auditor"}, headers=a1)
+        assert changed.status_code == 200, changed.text
+    elif change == "removed":
+        with transaction(api.factory) as session:
+            user_service.grant(session, get_user(session, "zhao"), get_agency(session, "a2"), Role.CLERK)
+        removed = api.client.delete(f"/api/v1/users/{user_id}/memberships/a1", headers=a1)
+        assert removed.status_code == 200, removed.text
+    again = api.client.post("/api/v1/cases", json=body, headers=headers)
+    if change == "unchanged":
+        assert again.status_code == 201, again.text
+        assert again.content == created.content
+        return
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "idempotent_grant_changed"
+    assert again.headers["location"] == created.headers["location"]
+    assert created.json()["number"] not in again.text
+    with transaction(api.factory) as session:
+        assert len(session.scalars(select(DisclosureCase)).all()) == 1  # still no second effect
 
 
 @pytest.mark.parametrize("kind", ["token", "rotation", "webhook"])
