@@ -34,6 +34,24 @@ STATUS_BY_KIND = {
 }
 
 
+STATUS_TITLES = {
+    400: "请求无效",
+    401: "需要登录或访问令牌",
+    403: "无权进行此项操作",
+    404: "未找到",
+    405: "不支持的请求方法",
+    409: "与现有状态冲突",
+    412: "内容已被他人修改",
+    413: "请求内容过大",
+    422: "请求内容有误",
+    429: "请求过于频繁",
+    500: "服务器内部错误",
+    503: "服务暂时不可用",
+}
+"""A problem's ``title``: a short summary for a person, in Chinese, the same for every occurrence of a ``code`` (each
+code has one status). What went wrong this time is the ``detail``; what a program matches on is the ``code``."""
+
+
 class ApiError(Exception):
     """An error that belongs to the HTTP edge itself (authentication, preconditions, limits)."""
 
@@ -56,7 +74,7 @@ def problem(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://gongkai.example/problems/{code}",
-        "title": code.replace("_", " "),
+        "title": STATUS_TITLES.get(status, "请求未能完成"),
         "status": status,
         "code": code,
         "detail": detail,

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.db import transaction
+from app.domain.roles import Role
 from app.main import create_app
 from app.models import DisclosureCase
 
@@ -191,3 +192,19 @@ def test_malformed_json_is_told_as_such_not_as_a_field(api, make_case):
     assert body["detail"] == "请求内容有误，请检查：请求体"
     assert body["errors"][0]["field"] == ""
     assert body["errors"][0]["message"].startswith("不是有效的 JSON（第 ")
+
+
+def test_a_problems_title_is_a_chinese_summary_of_its_status(api, make_case):
+    """RFC 9457's ``title`` is read by people: the same Chinese summary for every occurrence of a code, beside the
+    detail of this occurrence and the English code a program matches on."""
+    make_case()
+    answers = [
+        api.client.get("/api/v1/cases/1"),
+        api.client.get("/api/v1/cases/999999", headers=api.headers("a1")),
+        api.client.post("/api/v1/cases", json={}, headers=api.headers("a1")),
+        api.client.get("/api/v1/no-such-thing", headers=api.headers("a1")),
+        api.client.post("/api/v1/cases", json=_create_body(), headers=api.headers("a1", Role.AUDITOR)),
+    ]
+    titles = {a.status_code: a.json()["title"] for a in answers}
+    assert titles == {401: "需要登录或访问令牌", 404: "未找到", 422: "请求内容有误", 403: "无权进行此项操作"}
+    assert all(a.headers["content-type"] == "application/problem+json" for a in answers)
