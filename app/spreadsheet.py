@@ -6,18 +6,18 @@ the output it goes to).
   gets a leading apostrophe, the spreadsheets' own mark for "this is text": the reader sees the text, nothing runs
   (OWASP, "CSV Injection").
 * Control characters other than tab, newline and carriage return cannot be stored in XLSX (XML 1.0): openpyxl
-  refuses the whole workbook. New input refuses them (``app.text``); what is already stored is shown as U+FFFD.
+  refuses the whole workbook. New input refuses them (``app.inputs``); what is already stored is shown as U+FFFD
+  (``app.xmltext``).
 * Numbers, dates, booleans and empty cells are left as they are: numbers stay numbers.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TypeVar
 
+from app.xmltext import xml_safe
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-"""What XML 1.0 cannot hold (the same set as openpyxl's ``ILLEGAL_CHARACTERS_RE``)."""
 
 V = TypeVar("V")
 
@@ -26,5 +26,5 @@ def cell(value: V) -> V | str:
     """``value`` made safe for a spreadsheet cell: text neutralised and storable, anything else unchanged."""
     if not isinstance(value, str):
         return value
-    text = UNSTORABLE.sub("\ufffd", value)
+    text: str = xml_safe(value, "\ufffd")
     return "'" + text if text.startswith(FORMULA_STARTS) else text

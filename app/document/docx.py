@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -26,22 +25,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from app.document import isolation
 from app.document.registry import TemplateKind
 from app.domain.errors import InvalidInput
+from app.xmltext import xml_safe
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MEDIA_TYPE = "application/pdf"
 PDF_TIMEOUT_SECONDS = 120
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def xml_safe(value: Any) -> Any:
-    """``value`` with the control characters XML 1.0 forbids removed, recursively through lists and dicts."""
-    if isinstance(value, str):
-        return _XML_INVALID.sub("", value)
-    if isinstance(value, list):
-        return [xml_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {k: xml_safe(v) for k, v in value.items()}
-    return value
 
 
 class _Sandbox(SandboxedEnvironment):

@@ -50,6 +50,7 @@ from app.domain.statistics import (
 )
 from app.report.document_service import Built
 from app.report.export import Cell, active_cells, applications_cells, html_table, reviews_cells
+from app.xmltext import xml_safe
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "templates" / "annual_report.docx"
 TEMPLATE_KIND = "annual_report"
@@ -189,7 +190,7 @@ def _fill(paragraph: DocxParagraph, values: dict[str, str]) -> None:
     if "{{" not in text:
         return
     for key, value in values.items():
-        text = text.replace(key, value)
+        text = text.replace(key, xml_safe(value))
     runs = paragraph.runs
     if runs:
         runs[0].text = text
@@ -240,7 +241,7 @@ def _word_table(document: DocxDocument, anchor: DocxParagraph, cells: Sequence[C
         paragraph.paragraph_format.line_spacing = 1.0
         is_label = isinstance(c.value, str) and not c.header
         paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if is_label else WD_ALIGN_PARAGRAPH.CENTER
-        run = paragraph.add_run(c.text)
+        run = paragraph.add_run(xml_safe(c.text))
         run.font.size = _SIZES["table"]
         run.font.bold = c.header
         _east_asian(run._r, _FONTS["table"])
@@ -259,7 +260,7 @@ def _tables(kind: doc.TableKind, report: AnnualReport) -> list[tuple[str, list[C
 
 
 def _insert(anchor: DocxParagraph, text: str, style: str) -> DocxParagraph:
-    paragraph = anchor.insert_paragraph_before(text)
+    paragraph = anchor.insert_paragraph_before(xml_safe(text))
     with suppress(KeyError):  # an agency's template without the style: Word's default formatting
         paragraph.style = style
     return paragraph
@@ -327,7 +328,7 @@ def to_docx(built: Built, template: bytes | None = None, today: date | None = No
     if not _has_page_field(document):
         _page_number(document.sections[0].footer.add_paragraph())
     core = document.core_properties
-    core.title, core.author = d.title, d.agency_name
+    core.title, core.author = xml_safe(d.title), xml_safe(d.agency_name)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
