@@ -420,16 +420,27 @@ class Explanation:
     steps: tuple[ExplanationStep, ...]
 
 
+EXPLANATION_HORIZON_DAYS = 4 * 366
+"""The most days an explanation lists. The longest timeline the rules allow today is well inside it (a correction
+period and an Art. 35 deadline of at most a year each, ``lifecycle.REASONABLE_HORIZON_DAYS``, consultations and a
+fee's wait between); a case stored before those bounds (a correction period to 9999-12-31) is explained up to it, not
+over 8,000 years at every reading of its page."""
+
+
 def explain(
     received: date, events: Sequence[CaseEvent], policy: DeadlinePolicy, calendar: WorkingCalendar
 ) -> Explanation:
     """Every day from `received` to the later deadline; while a correction is awaited, to its reply-by day, and
-    while a letter's delivery is unrecorded, to the last known day (the pause's end is not known yet)."""
+    while a letter's delivery is unrecorded, to the last known day (the pause's end is not known yet). At most
+    ``EXPLANATION_HORIZON_DAYS`` days."""
     state = _replay(received, events, calendar)
     due, statutory_due = _due_dates(state, received, policy, calendar)
     known = [d for d in (due, statutory_due) if d is not None]
     waits_end = [w.lapse or w.first for w in state.waits]
-    end = max(known) if known else max([state.start, *waits_end])
+    end = min(
+        max(known) if known else max([state.start, *waits_end]),
+        received + timedelta(days=EXPLANATION_HORIZON_DAYS),
+    )
     statutory_days = statutory_reply_days(received)
     uncounted = state.uncounted(until=end)
     steps: list[ExplanationStep] = []

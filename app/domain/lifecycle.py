@@ -7,7 +7,7 @@ replays admitted histories. Dates are facts (the day a letter went out), not the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 
 from app.domain.calendar import WorkingCalendar
@@ -42,12 +42,13 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-ART35_HORIZON_DAYS = 366
-"""The latest Art. 35 deadline: one year after the statutory deadline it replaces. Art. 35 asks for a *reasonable*
-later deadline and names no bound; our reading is that a deadline more than a year past the statutory one cannot be
-reasonable for one application (it would also leave the applicant without a reply for the whole annual report cycle),
-and a date such as 9999-12-31 is a typing error, not a decision. An office that truly needs longer concludes and
-tells the applicant instead."""
+REASONABLE_HORIZON_DAYS = 366
+"""The longest period the regulation's *reasonable* periods may run: an Art. 35 deadline at most one year after the
+statutory deadline it replaces, an Art. 30 correction period at most one year after the notice. Neither article
+names a bound; our reading is that a period of more than a year cannot be reasonable for one application (it would
+also leave the applicant without a reply for the whole annual report cycle), and a date such as 9999-12-31 is a
+typing error, not a decision (stored, it also made every reading of the case's deadline walk 8,000 years). An office
+that truly needs longer concludes and tells the applicant instead."""
 
 _WAITING = frozenset({CaseStatus.IN_CONSULTATION, CaseStatus.AWAITING_FEE})
 _ALLOWED: dict[EventType, frozenset[CaseStatus]] = {
@@ -210,8 +211,11 @@ def _check_rules(
                     "correction_already_requested",
                     "补正只能要求一次，且应一次性告知需要补正的全部内容（条例第三十条）。",
                 )
-            if until <= new.on:
-                raise InvalidInput("correction_period_invalid", "补正期限应晚于告知补正的日期。")
+            if not new.on < until <= new.on + timedelta(days=REASONABLE_HORIZON_DAYS):
+                raise InvalidInput(
+                    "correction_period_invalid",
+                    f"补正期限应晚于告知补正的日期（{new.on}），且为合理期限：不超过一年（条例第三十条）。",
+                )
         case EventType.CORRECTION_LAPSED if state.pending_until is not None and new.on <= state.pending_until:
             # Art. 30: the applicant has the whole of the last day; the lapse is recorded after it.
             raise InvalidInput(
@@ -344,7 +348,7 @@ def _check_agency_deadline(
             "agency_deadline_not_later",
             f"另行确定的答复期限应晚于其取代的法定答复期限（{statutory}）（条例第三十五条）。",
         )
-    if (until - statutory).days > ART35_HORIZON_DAYS:
+    if (until - statutory).days > REASONABLE_HORIZON_DAYS:
         raise InvalidInput(
             "agency_deadline_unreasonable",
             f"另行确定的答复期限应为合理期限：不能晚于法定答复期限（{statutory}）后一年（条例第三十五条）。",

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from app.domain.calendar import DayKind, WorkingCalendar
 from app.domain.clock import (
     DAY_NOTE_LABELS,
+    EXPLANATION_HORIZON_DAYS,
     DayNote,
     DeadlinePolicy,
     explain,
@@ -301,6 +302,15 @@ def test_explain_while_awaiting_correction_runs_to_its_reply_by_day(cal: Working
     assert explanation.due_date is None
     assert explanation.steps[-1].on == D("2025-03-20")
     assert explanation.steps[-1].note is DayNote.CORRECTION
+
+
+def test_a_correction_period_stored_before_it_was_bounded_is_explained_up_to_the_horizon(cal: WorkingCalendar) -> None:
+    """A correction period to 9999-12-31 (accepted before ``lifecycle.REASONABLE_HORIZON_DAYS``) is still in some
+    databases: its explanation stops at the horizon instead of walking 8,000 years (and overflowing at the end)."""
+    unbounded = ev(T.CORRECTION_REQUESTED, "2025-03-05", until=D("9999-12-31"))
+    explanation = explain(D(R), [unbounded], POLICY, cal)
+    assert explanation.steps[-1].on == D(R) + timedelta(days=EXPLANATION_HORIZON_DAYS)
+    assert len(explanation.steps) == EXPLANATION_HORIZON_DAYS + 1
 
 
 def test_explain_an_agency_deadline(cal: WorkingCalendar) -> None:

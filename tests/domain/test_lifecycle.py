@@ -42,6 +42,7 @@ ACCEPTED = [
     ([], RECEIVED),
     ([RECEIVED], CORRECT),
     ([RECEIVED], ev(T.CORRECTION_REQUESTED, "2025-03-12", until=D("2025-03-20"))),  # the 7th working day
+    ([RECEIVED], ev(T.CORRECTION_REQUESTED, "2025-03-05", until=D("2026-03-06"))),  # a year: the longest allowed
     ([RECEIVED, CORRECT], ev(T.CORRECTION_RECEIVED, "2025-03-25")),  # late, but accepted by the agency
     ([RECEIVED, CORRECT], ev(T.CORRECTION_LAPSED, "2025-03-21")),
     ([RECEIVED, CORRECT], ev(T.WITHDRAWN, "2025-03-10")),
@@ -99,6 +100,19 @@ REJECTED: list[tuple[list[CaseEvent], CaseEvent, type[DomainError], str]] = [
     (
         [RECEIVED],
         ev(T.CORRECTION_REQUESTED, "2025-03-05", until=D("2025-03-05")),
+        InvalidInput,
+        "correction_period_invalid",
+    ),
+    # a reasonable period is at most a year (REASONABLE_HORIZON_DAYS): 2025-03-05 + 366 days = 2026-03-06
+    (
+        [RECEIVED],
+        ev(T.CORRECTION_REQUESTED, "2025-03-05", until=D("2026-03-07")),
+        InvalidInput,
+        "correction_period_invalid",
+    ),
+    (
+        [RECEIVED],
+        ev(T.CORRECTION_REQUESTED, "2025-03-05", until=D("9999-12-31")),
         InvalidInput,
         "correction_period_invalid",
     ),
