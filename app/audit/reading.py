@@ -4,7 +4,7 @@ the web client's 审计记录 page both go through here."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -60,8 +60,15 @@ def readable_filter(
             raise NotFound("agency_not_found", f"机关代码「{agency}」不存在或不在您的审计权限范围内。")
         agency_ids = frozenset({row.id})
     for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            continue
+        if value.tzinfo is None:
             raise InvalidInput("naive_datetime", f"{name} 须带时区，例如 2026-11-27T08:00:00+08:00。")
+        try:
+            value.astimezone(UTC)  # what the query binds: 0001-01-01T00:00+08:00 is before year 1 in UTC
+        except OverflowError:
+            detail = f"{name} 超出可查询的时间范围（公元 1 年至 9999 年）。"
+            raise InvalidInput("datetime_out_of_range", detail) from None
     return AuditFilter(
         agency_ids=agency_ids,
         include_global=agency in (None, GLOBAL),

@@ -574,6 +574,8 @@ def _local_bound(raw: str | None, settings_tz: Any, end: bool) -> datetime | Non
     except ValueError:
         raise InvalidInput("date_invalid", "日期格式应为 YYYY-MM-DD。") from None
     start = datetime.combine(day, time.min, tzinfo=settings_tz)
+    if end and day == date.max:
+        raise InvalidInput("datetime_out_of_range", "日期超出可查询的时间范围（公元 1 年至 9999 年）。")
     return start + timedelta(days=1) if end else start
 
 

@@ -143,6 +143,10 @@ def test_audit_endpoints_filter_and_stay_in_scope(api, make_case):
     assert all(r["actor"] == steps["items"][0]["actor"] for r in by_actor["items"])
     future = api.client.get("/api/v1/audit", params={"since": "2999-01-01T00:00:00Z"}, headers=auditor).json()
     assert future["total"] == 0
+    for bound in ({"since": "0001-01-01T00:00:00+08:00"}, {"until": "9999-12-31T23:59:59-08:00"}):
+        refused = api.client.get("/api/v1/audit", params=bound, headers=auditor)  # past year 1 or 9999 in UTC
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "datetime_out_of_range"
     everything = api.client.get("/api/v1/audit", headers=auditor).json()["items"]
     assert all(r["chain"] in ("a1", "global") for r in everything)
 
