@@ -26,7 +26,7 @@ from app.domain.casefile import ATTACHMENT_LABELS, PERSONAL_KINDS, SERVICE_METHO
 from app.domain.errors import Forbidden, InvalidInput, NotFound
 from app.domain.letters import LETTER_LABELS, LetterKind
 from app.domain.lifecycle import EVENT_TYPE_LABELS, EventType
-from app.domain.privacy import HIDDEN_NAME
+from app.domain.privacy import HIDDEN_NAME, HIDDEN_TITLE
 from app.domain.roles import Permission
 from app.models import CaseDocument, DisclosureCase
 
@@ -133,6 +133,11 @@ def shown_name(principal: Principal, document: CaseDocument) -> str:
     return HIDDEN_NAME if document.personal and not may_read_personal(principal, document) else document.filename
 
 
+def shown_title(principal: Principal, document: CaseDocument) -> str:
+    """The document's title as ``principal`` may see it, hidden like its name (``shown_name``)."""
+    return HIDDEN_TITLE if document.personal and not may_read_personal(principal, document) else document.title
+
+
 def listing(session: Session, principal: Principal, case_id: int) -> tuple[DisclosureCase, list[CaseDocument]]:
     case = case_service.get_case(session, principal, case_id)
     return case, repository.case_documents(session, case.id)
@@ -218,7 +223,7 @@ def archive(session: Session, principal: Principal, case_id: int, tz: tzinfo) ->
                     n,
                     entry,
                     kind_label(doc.kind),
-                    doc.title,
+                    doc.title if personal_ok or not doc.personal else HIDDEN_TITLE,
                     doc.number or "",
                     doc.letter_date.isoformat() if doc.letter_date else "",
                     doc.size,

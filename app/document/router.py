@@ -165,7 +165,7 @@ def document_read(d: CaseDocument, principal: Principal, *, pdf: bool) -> Docume
         kind=d.kind,
         kind_label=files.kind_label(d.kind),
         origin=d.origin,
-        title=d.title,
+        title=files.shown_title(principal, d),
         filename=files.shown_name(principal, d),
         media_type=d.media_type,
         size=d.size,

@@ -53,14 +53,16 @@ PERSONAL_KEYS: dict[str, PersonalField] = {
 
 
 HIDDEN_NAME = "（含个人信息，文件名已隐藏）"
-"""What a reader without ``case.read_personal`` sees instead of the name of a personal file (an ID copy named after
-its holder's number): in the case file, its archive and the audit trail."""
+HIDDEN_TITLE = "（含个人信息，标题已隐藏）"
+"""What a reader without ``case.read_personal`` sees instead of the name and the title of a personal file (an ID copy
+named, or titled, after its holder's number): in the case file, its archive and the audit trail."""
+HIDDEN_FIELDS = {"filename": HIDDEN_NAME, "title": HIDDEN_TITLE}
 
 
 def mask_document(document: dict[str, Any] | None) -> dict[str, Any] | None:
     """A copy of a stored JSON document with every string under a key of ``PERSONAL_KEYS`` masked by ``mask``, and
-    the ``filename`` of a ``personal`` file hidden, at any depth. The stored document is left as it is (the audit
-    chain's hashes cover it)."""
+    the ``filename`` and ``title`` of a ``personal`` file hidden, at any depth. The stored document is left as it is
+    (the audit chain's hashes cover it)."""
     masked = _masked(document)
     assert masked is None or isinstance(masked, dict)
     return masked
@@ -68,10 +70,10 @@ def mask_document(document: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _masked(value: object) -> object:
     if isinstance(value, dict):
-        hide_name = value.get("personal") is True
+        hide = value.get("personal") is True
         return {
-            key: HIDDEN_NAME
-            if hide_name and key == "filename"
+            key: HIDDEN_FIELDS[key]
+            if hide and key in HIDDEN_FIELDS
             else mask(item, PERSONAL_KEYS[key])
             if key in PERSONAL_KEYS and isinstance(item, str)
             else _masked(item)

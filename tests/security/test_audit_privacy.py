@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from app.agency import repository as agencies
 from app.audit import service as audit
 from app.db import transaction
@@ -66,13 +69,13 @@ def test_the_web_audit_page_masks_the_same_way(api):
         assert "1101**********1234" in text
 
 
-def test_a_personal_file_keeps_its_name_hidden_in_the_audit_trail(api):
+def test_a_personal_file_keeps_its_name_and_title_hidden_in_the_audit_trail_and_the_case_file(api):
     case_id = _case(api)
     name = f"张三身份证{ID_NUMBER}.pdf"
     uploaded = api.client.post(
         f"/api/v1/cases/{case_id}/documents",
         files={"file": (name, b"%PDF-1.4\n%%EOF\n", "application/pdf")},
-        data={"kind": "identity_document"},
+        data={"kind": "identity_document", "title": f"身份证 {ID_NUMBER}"},
         headers=api.headers("a"),
     )
     assert uploaded.status_code == 201, uploaded.text
@@ -81,7 +84,16 @@ def test_a_personal_file_keeps_its_name_hidden_in_the_audit_trail(api):
         assert "document.upload" in whole
         assert "document.upload" in agency_a
         assert "（含个人信息，文件名已隐藏）" in whole
-        assert not any(ID_NUMBER in text for text in (case_trail, whole, agency_a))
+        assert "（含个人信息，标题已隐藏）" in whole
+        listing = api.client.get(f"/api/v1/cases/{case_id}/documents", headers=headers)
+        one = api.client.get(f"/api/v1/documents/{uploaded.json()['id']}", headers=headers)
+        archive = api.client.get(f"/api/v1/cases/{case_id}/documents/archive", headers=headers)
+        assert listing.status_code == one.status_code == archive.status_code == 200
+        index = zipfile.ZipFile(io.BytesIO(archive.content)).read("index.csv").decode("utf-8-sig")
+        texts = (case_trail, whole, agency_a, listing.text, one.text, index)
+        assert not any(ID_NUMBER in text for text in texts)
+        assert one.json()["title"] == "（含个人信息，标题已隐藏）"
+    assert f"身份证 {ID_NUMBER}" in api.client.get(f"/api/v1/cases/{case_id}/documents", headers=api.headers("a")).text
     assert ID_NUMBER not in _web_audit_page(api, "a", Role.AUDITOR)
     assert name in api.client.get("/api/v1/audit", headers=api.headers("a", Role.ADMIN)).text
 
