@@ -1,18 +1,28 @@
-"""Dependencies shared by every router: settings, the request's unit of work, today's legal date.
+"""Dependencies shared by every router: settings, the request's unit of work, today's legal date; and the route
+class of the API's routers, which serves each request's database work in one worker thread.
 
-Those that do no I/O are ``async def``: FastAPI then runs them on the event loop instead of handing each to a worker
-thread and back (a thread hop per dependency per request, measurable under load; issue #9). The unit of work is
-``async`` too and sends only its end to a thread (:func:`get_session`)."""
+A request's blocking work — identifying its caller (one read), the endpoint, the commit — runs in one hop to a worker
+thread and back (:class:`UnitRoute`): FastAPI would otherwise hand a ``def`` dependency, a ``def`` endpoint, the
+validation of its answer and the end of the unit of work to a worker thread each, four hops a request, each about as
+much CPU as the endpoint's own work on a small request (issue #9). Dependencies that do no I/O are ``async def`` and
+run on the event loop; one that must do I/O returns a :class:`Deferred`, which the route resolves in that thread.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from anyio import CancelScope
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -35,30 +45,104 @@ async def _ended(end: Callable[..., None], *args: object, **kwargs: object) -> N
         await run_in_threadpool(end, *args, **kwargs)
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One transaction per request: committed before the response is sent (``scope="function"``), rolled back on
-    any error. A GET reads without queueing for SQLite's write lock.
+@dataclass
+class Unit:
+    """The request's unit of work: its session and whether ``app.idempotency`` lent it (and commits it itself)."""
 
-    ``async`` although committing is I/O: opening a session does none, so only the end of the unit of work goes to a
-    worker thread (a ``def`` generator would cost a thread hop more per request, for its start)."""
+    session: Session
+    borrowed: bool
+    ended: bool = False
+
+    def end(self) -> None:
+        """Commit and give the connection back; a borrowed unit is only flushed, so that commit-time errors reach
+        the normal error handlers while the idempotency middleware commits it with the stored answer."""
+        if self.borrowed:
+            self.session.flush()
+        else:
+            end_unit(self.session, commit=True)
+        self.ended = True
+
+    def abandon(self) -> None:
+        if self.borrowed:
+            self.session.rollback()
+        else:
+            end_unit(self.session, commit=False)
+        self.ended = True
+
+
+_unit: ContextVar[Unit | None] = ContextVar("gongkai_unit", default=None)
+"""The unit of the request being served, for :class:`UnitRoute`'s worker thread (which runs in a copy of the
+request's context)."""
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed before the response is sent, by the endpoint's worker thread under
+    :class:`UnitRoute` (else here, ``scope="function"``), rolled back on any error. A GET reads without queueing for
+    SQLite's write lock.
+
+    ``async`` although committing is I/O: opening a session does none, and the commit is the worker thread's."""
     borrowed: Session | None = request.scope.get(SESSION_SCOPE_KEY)
     if borrowed is not None:
-        # A POST with an Idempotency-Key: ``app.idempotency`` owns this unit of work and commits it together with
-        # the stored response. Flushing here lets commit-time errors reach the normal error handlers.
-        try:
-            yield borrowed
-            await _ended(borrowed.flush)
-        except BaseException:
-            await _ended(borrowed.rollback)
-            raise
-        return
-    session = begin_unit(request.app.state.session_factory, read_only=request.method in ("GET", "HEAD"))
+        unit = Unit(borrowed, borrowed=True)
+    else:
+        read_only = request.method in ("GET", "HEAD")
+        unit = Unit(begin_unit(request.app.state.session_factory, read_only=read_only), borrowed=False)
+    reset = _unit.set(unit)
     try:
-        yield session
+        yield unit.session
     except BaseException:
-        await _ended(end_unit, session, commit=False)
+        if not unit.ended:
+            await _ended(unit.abandon)
         raise
-    await _ended(end_unit, session, commit=True)
+    finally:
+        _unit.reset(reset)
+    if not unit.ended:
+        await _ended(unit.end)
+
+
+class Deferred(ABC):
+    """What a dependency returns in place of a value that takes I/O to find (the caller's identity): resolved in the
+    request's worker thread, with the request's session, before the endpoint runs (:class:`UnitRoute`)."""
+
+    @abstractmethod
+    def resolve(self, session: Session) -> object: ...
+
+
+def _served(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
+    """In the worker thread: resolve what was deferred, run the endpoint, end the unit of work."""
+    unit = _unit.get()
+    for name, value in values.items():
+        if isinstance(value, Deferred):
+            if unit is None:
+                raise RuntimeError(f"{endpoint.__name__}: a deferred dependency needs the request's session")
+            values[name] = value.resolve(unit.session)
+    result = endpoint(**values)
+    if unit is not None and not unit.ended:
+        unit.end()
+    return result
+
+
+def one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """``endpoint`` (a ``def``) as an ``async def`` of the same signature that does all its blocking work in one
+    worker thread (:func:`_served`). FastAPI reads the signature and the return type through ``__wrapped__``."""
+    if any(
+        test(endpoint)
+        for test in (inspect.iscoroutinefunction, inspect.isgeneratorfunction, inspect.isasyncgenfunction)
+    ):
+        return endpoint  # already on the event loop, or a stream FastAPI iterates itself
+
+    @functools.wraps(endpoint)
+    async def served(**values: Any) -> Any:
+        return await run_in_threadpool(_served, endpoint, values)
+
+    return served
+
+
+class UnitRoute(APIRoute):
+    """The route class of every API router (``APIRouter(route_class=UnitRoute)``): see the module's docstring."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, one_hop(endpoint), **kwargs)
 
 
 async def get_today(settings: Annotated[Settings, Depends(get_settings)]) -> date:

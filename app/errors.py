@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.db import Busy, Outage, unavailable
+from app.db import Busy, Outage, end_unit, unavailable
 from app.domain.errors import DomainError, ErrorKind
 
 log = logging.getLogger("gongkai")
@@ -195,6 +195,31 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc if part not in ("body", "query", "path", "header"))
 
 
+CREDENTIALS_STATE_KEY = "credentials"
+"""Where a request's credentials wait, unchecked, for its worker thread (``app.auth.dependencies.Credentials``)."""
+
+
+def _refused_credentials(request: Request) -> JSONResponse | None:
+    """The answer to the credentials a request carries if they are not valid: a body that fails validation never
+    reaches the worker thread that checks them, and an invalid token gets 401, not a description of the body."""
+    carried = getattr(request.state, CREDENTIALS_STATE_KEY, None)
+    if carried is None:
+        return None
+    session = request.app.state.session_factory()
+    try:
+        carried.resolve(session)
+    except ApiError as exc:
+        return problem(request, exc.status, exc.code, exc.detail, headers=exc.headers)
+    except Exception as exc:
+        outage = unavailable(exc)  # the database cannot say who is asking: the same 503 as any request gets then
+        if outage is None:
+            raise
+        return database_unavailable(request, outage)
+    finally:
+        end_unit(session, commit=False)
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -206,6 +231,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        refused = _refused_credentials(request)
+        if refused is not None:
+            return refused
         errors = [
             {
                 "field": "" if e.get("type") == "json_invalid" else _field_path(e.get("loc", ())),

@@ -6,11 +6,11 @@ from app.agency import repository, service
 from app.agency.schemas import AgencyCreate, AgencyRead, Policy, PolicyChange
 from app.auth.dependencies import PrincipalDep
 from app.auth.principal import Principal
-from app.deps import SessionDep, TodayDep
+from app.deps import SessionDep, TodayDep, UnitRoute
 from app.domain.clock import DeadlinePolicy
 from app.models import Agency
 
-router = APIRouter(prefix="/agencies", tags=["agencies"])
+router = APIRouter(route_class=UnitRoute, prefix="/agencies", tags=["agencies"])
 
 
 def _read(agency: Agency, codes: dict[int, str]) -> AgencyRead:

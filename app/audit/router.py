@@ -13,14 +13,14 @@ from app.audit.schemas import AuditPage, AuditRecordRead
 from app.auth.dependencies import PrincipalDep
 from app.auth.principal import Principal
 from app.case import service as case_service
-from app.deps import SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep, UnitRoute
 from app.domain.roles import Permission
 from app.errors import ApiError
 from app.inputs import RowId
 from app.models import AuditRecord
 from app.settings import Settings
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(route_class=UnitRoute, tags=["audit"])
 
 PageQuery = Annotated[int, Query(ge=1)]
 PageSizeQuery = Annotated[int | None, Query(ge=1)]

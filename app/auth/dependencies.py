@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -11,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.auth.service import authenticate_session, authenticate_token, csrf_matches
-from app.deps import SessionDep, SettingsDep
-from app.errors import ApiError
+from app.deps import Deferred, SessionDep, SettingsDep
+from app.errors import CREDENTIALS_STATE_KEY, ApiError
 from app.idempotency import PRINCIPAL_STATE_KEY
 from app.settings import Settings
 
@@ -33,7 +34,28 @@ PASSWORD_CHANGE_PATHS = ("/auth/password", "/auth/me", "/auth/logout")
 """What a user whose password was reset may call before changing it."""
 
 
-def current_principal(
+def _unauthenticated() -> ApiError:
+    return ApiError(401, "unauthenticated", "请先登录或提供访问令牌。", UNAUTHENTICATED)
+
+
+@dataclass(frozen=True)
+class Credentials(Deferred):
+    """The credentials a request carries, identified in the request's worker thread (``app.deps.UnitRoute``): the
+    token's or session's lookup is the request's first read, in the same hop as the endpoint."""
+
+    request: Request
+    settings: Settings
+    token: str | None
+    cookie: str | None
+    csrf: str | None
+
+    def resolve(self, session: Session) -> Principal:
+        principal = identify(self.request, session, self.settings, self.token, self.cookie, self.csrf)
+        setattr(self.request.state, PRINCIPAL_STATE_KEY, principal)
+        return principal
+
+
+async def current_principal(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -41,11 +63,15 @@ def current_principal(
     cookie: Annotated[str | None, Depends(session_cookie)],
     csrf: Annotated[str | None, Depends(csrf_header)],
 ) -> Principal:
-    """A bearer token (systems) or the session cookie (people)."""
+    """A bearer token (systems) or the session cookie (people). A request with neither is refused here, before its
+    body is read; the credentials it carries are checked before the endpoint runs, in its worker thread (the value
+    is a :class:`Credentials` until then; ``session`` makes sure the request has its unit of work)."""
     token = credentials.credentials if credentials is not None else None
-    principal = identify(request, session, settings, token, cookie, csrf)
-    setattr(request.state, PRINCIPAL_STATE_KEY, principal)
-    return principal
+    if token is None and cookie is None:
+        raise _unauthenticated()
+    carried = Credentials(request, settings, token, cookie, csrf)
+    setattr(request.state, CREDENTIALS_STATE_KEY, carried)
+    return cast(Principal, carried)
 
 
 def identified(session: Session, request: Request) -> Principal | None:
@@ -78,7 +104,7 @@ def identify(
             raise ApiError(401, "invalid_token", "访问令牌无效、已过期或已被吊销。", UNAUTHENTICATED)
         return principal
     if cookie is None:
-        raise ApiError(401, "unauthenticated", "请先登录或提供访问令牌。", UNAUTHENTICATED)
+        raise _unauthenticated()
     identity = authenticate_session(session, cookie, timedelta(hours=settings.session_idle_hours))
     if identity is None:
         raise ApiError(401, "session_expired", "登录已过期，请重新登录。", UNAUTHENTICATED)

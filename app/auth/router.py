@@ -13,13 +13,13 @@ from app.auth.dependencies import PrincipalDep, clear_session_cookie, set_sessio
 from app.auth.principal import Principal
 from app.auth.schemas import LoginIn, MeRead, TokenCreate, TokenIssued, TokenRead
 from app.auth.views import membership_views, token_view, user_view
-from app.deps import SessionDep, SettingsDep, client_address
+from app.deps import SessionDep, SettingsDep, UnitRoute, client_address
 from app.errors import problem
 from app.inputs import RowId
 from app.models import ApiToken
 
-router = APIRouter(prefix="/auth", tags=["auth"])
-tokens_router = APIRouter(prefix="/tokens", tags=["tokens"])
+router = APIRouter(route_class=UnitRoute, prefix="/auth", tags=["auth"])
+tokens_router = APIRouter(route_class=UnitRoute, prefix="/tokens", tags=["tokens"])
 
 REFUSALS = {
     service.Refusal.FAILED: (401, "用户名或密码错误。"),

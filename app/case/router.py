@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.auth.dependencies import PrincipalDep
 from app.case import assignment, repository, service, views
 from app.case.schemas import STEPS, CaseCreate, CasePage, CaseRead, HandlerAssign, ReviewDecision, ReviewFiling, Step
-from app.deps import IfMatchDep, SessionDep, SettingsDep, TodayDep
+from app.deps import IfMatchDep, SessionDep, SettingsDep, TodayDep, UnitRoute
 from app.domain.clock import Explanation
 from app.domain.codes import ApplicantType
 from app.domain.lifecycle import CaseStatus, EventType
@@ -23,7 +23,7 @@ from app.inputs import RowId
 from app.models import DisclosureCase
 from app.report.schemas import OverrideDep
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(route_class=UnitRoute, prefix="/cases", tags=["cases"])
 
 CASE_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such case in your agencies (problem+json)"},

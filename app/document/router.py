@@ -11,7 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from app.auth.dependencies import PrincipalDep
 from app.auth.principal import Principal
-from app.deps import SessionDep, SettingsDep, TodayDep
+from app.deps import SessionDep, SettingsDep, TodayDep, UnitRoute
 from app.document import delivery, files, kinds, letters, profile, repository, templates, timeline  # noqa: F401
 from app.document.docx import DOCX_MEDIA_TYPE, PDF_MEDIA_TYPE, reserve_slot, soffice
 from app.document.naming import content_disposition
@@ -35,7 +35,7 @@ from app.inputs import Line, RowId
 from app.models import CaseDocument, DocumentDelivery
 from app.settings import Settings
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(route_class=UnitRoute, tags=["documents"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such agency, case, document or kind in your agencies (problem+json)"},

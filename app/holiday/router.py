@@ -3,13 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.auth.dependencies import PrincipalDep
-from app.deps import SessionDep, TodayDep
+from app.deps import SessionDep, TodayDep, UnitRoute
 from app.domain.roles import Permission
 from app.errors import ApiError
 from app.holiday import service
 from app.holiday.schemas import Day, ImportRead, NoticeIn, YearRead
 
-router = APIRouter(prefix="/calendar", tags=["calendar"])
+router = APIRouter(route_class=UnitRoute, prefix="/calendar", tags=["calendar"])
 
 
 @router.get("/{year}")

@@ -8,10 +8,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.auth.dependencies import PrincipalDep
+from app.deps import UnitRoute
 from app.domain import codes
 from app.domain.lifecycle import CASE_STATUS_LABELS, EVENT_TYPE_LABELS
 
-router = APIRouter(prefix="/meta", tags=["meta"])
+router = APIRouter(route_class=UnitRoute, prefix="/meta", tags=["meta"])
 E = TypeVar("E", bound=StrEnum)
 
 

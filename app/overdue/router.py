@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.auth.dependencies import PrincipalDep
-from app.deps import SessionDep, TodayDep
+from app.deps import SessionDep, TodayDep, UnitRoute
 from app.domain.overdue import DEFAULT_DUE_WITHIN
 from app.domain.roles import Permission
 from app.overdue import service
 from app.overdue.schemas import OverdueReport
 
-router = APIRouter(prefix="/reports/overdue", tags=["reports"])
+router = APIRouter(route_class=UnitRoute, prefix="/reports/overdue", tags=["reports"])
 
 
 @router.get("", responses={404: {"description": "No such agency in your scope (problem+json)"}})

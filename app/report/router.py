@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth.dependencies import PrincipalDep
-from app.deps import SessionDep, TodayDep
+from app.deps import SessionDep, TodayDep, UnitRoute
 from app.domain import annual_document as document_rules
 from app.domain.roles import Permission
 from app.domain.statistics import ActiveDisclosure, ReportFormat, format_for_year
@@ -36,7 +36,7 @@ from app.report.schemas import (
     TracedCaseRead,
 )
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(route_class=UnitRoute, prefix="/reports", tags=["reports"])
 
 REPORT_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such agency in your scope, or nothing recorded (problem+json)"},

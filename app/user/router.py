@@ -7,14 +7,14 @@ from fastapi import APIRouter, Response, status
 from app.auth.dependencies import PrincipalDep
 from app.auth.schemas import UserRead
 from app.auth.views import user_view
-from app.deps import SessionDep
+from app.deps import SessionDep, UnitRoute
 from app.domain.roles import Permission
 from app.inputs import RowId
 from app.user import service
 from app.user.schemas import PasswordChange, PasswordReset, RoleIn, UserCreate
 
-router = APIRouter(prefix="/users", tags=["users"])
-account_router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(route_class=UnitRoute, prefix="/users", tags=["users"])
+account_router = APIRouter(route_class=UnitRoute, prefix="/auth", tags=["auth"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

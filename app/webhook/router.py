@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth.dependencies import PrincipalDep
-from app.deps import SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep, UnitRoute
 from app.inputs import RowId
 from app.models import WebhookDelivery, WebhookSubscription
 from app.webhook import delivery, service
@@ -19,7 +19,7 @@ from app.webhook.schemas import (
     SubscriptionRead,
 )
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = APIRouter(route_class=UnitRoute, prefix="/webhooks", tags=["webhooks"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Needs token.manage or agency.manage (problem+json)"},

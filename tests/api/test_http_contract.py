@@ -208,3 +208,42 @@ def test_a_problems_title_is_a_chinese_summary_of_its_status(api, make_case):
     titles = {a.status_code: a.json()["title"] for a in answers}
     assert titles == {401: "需要登录或访问令牌", 404: "未找到", 422: "请求内容有误", 403: "无权进行此项操作"}
     assert all(a.headers["content-type"] == "application/problem+json" for a in answers)
+
+
+def test_every_api_route_serves_its_blocking_work_in_one_worker_thread(api, make_case, monkeypatch):
+    """The caller's identity, the endpoint and the commit in one hop to a worker thread (``app.deps.UnitRoute``),
+    not one per dependency, endpoint, answer validation and commit (four, issue #9)."""
+    from app.deps import UnitRoute
+    from app.main import API_ROUTERS
+
+    assert all(isinstance(route, UnitRoute) for router in API_ROUTERS for route in router.routes)
+    case = make_case()
+    import anyio.to_thread
+
+    hops = []
+    real = anyio.to_thread.run_sync
+
+    async def counted(*args, **kwargs):
+        hops.append(args[0])
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    headers = api.headers("a1")
+    assert api.client.get(f"/api/v1/cases/{case['id']}", headers=headers).status_code == 200
+    assert api.client.post("/api/v1/cases", json=_create_body(), headers=headers).status_code == 201
+    assert api.client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert len(hops) == 3, hops
+
+
+def test_a_bad_token_with_a_bad_body_is_told_about_the_token(api, make_case):
+    """The token is checked in the endpoint's worker thread, which a body failing validation never reaches: the
+    validation error checks it first, so that an invalid token learns nothing about the body."""
+    make_case()
+    bad_token = {"Authorization": "Bearer gk_not-a-token"}
+    refused = api.client.post("/api/v1/cases", json={"agency": 1}, headers=bad_token)
+    assert refused.status_code == 401, refused.text
+    assert refused.json()["code"] == "invalid_token"
+    nothing = api.client.post("/api/v1/cases", json={"agency": 1})
+    assert nothing.json()["code"] == "unauthenticated"
+    told = api.client.post("/api/v1/cases", json={"agency": 1}, headers=api.headers("a1"))
+    assert told.status_code == 422
