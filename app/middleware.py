@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -92,10 +93,16 @@ class BodyLimitMiddleware:
         await self.app(scope, replaying(b"".join(chunks), receive), send)
 
 
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+"""A caller's ``X-Request-ID`` that is kept: a UUID, a trace id. Anything else (markup, quotes, spaces, overlong) is
+replaced by a new id, so that what the audit trail and the log record as a request's id is never a caller's text."""
+
+
 class RequestIdMiddleware:
-    """Every request gets an id (the caller's ``X-Request-ID`` or a new one): in ``request.state.request_id``, in
-    ``app.context`` for the audit trail and the log, and in the response's ``X-Request-ID``. Plain ASGI, not
-    ``BaseHTTPMiddleware``, which would run the rest of the application in a task of its own per request."""
+    """Every request gets an id (the caller's ``X-Request-ID`` if it is a plain id, or a new one): in
+    ``request.state.request_id``, in ``app.context`` for the audit trail and the log, and in the response's
+    ``X-Request-ID``. Plain ASGI, not ``BaseHTTPMiddleware``, which would run the rest of the application in a task
+    of its own per request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -104,7 +111,8 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = (Headers(scope=scope).get("x-request-id") or uuid.uuid4().hex)[:64]
+        given = Headers(scope=scope).get("x-request-id")
+        rid = given if given is not None and REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
 
         async def send_with_id(message: Message) -> None:

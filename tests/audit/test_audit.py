@@ -43,6 +43,21 @@ def test_every_change_leaves_a_record_with_before_after_actor_and_request_id(api
     assert {"agency.create", "token.create", "case.create", "case.step.concluded"} <= actions
 
 
+@pytest.mark.parametrize("given", ['<b>forged</b> "quote', "x" * 65, "two words", "r\u00e9"])
+def test_a_request_id_that_is_not_a_plain_id_is_replaced_not_recorded(api, make_case, given):
+    """The audit trail records the request's id: a caller's ``X-Request-ID`` is kept only if it is a plain id (a
+    UUID, a trace id), never a text of the caller's choosing."""
+    case = make_case()
+    headers = {**api.headers("a1"), "X-Request-ID": given.encode()}
+    concluded = api.client.post(f"/api/v1/cases/{case['id']}/conclusion", json=CONCLUSION, headers=headers)
+    assert concluded.status_code == 200
+    rid = concluded.headers["x-request-id"]
+    assert rid != given
+    assert len(rid) == 32
+    (step,) = _records(api, action="case.step.concluded")
+    assert step.request_id == rid
+
+
 def test_calendar_import_is_audited_on_the_global_chain(api, make_case):
     make_case()
     notice = {"year": 2027, "source": "测试通知", "holidays": ["2027-01-01"], "makeup_workdays": []}
