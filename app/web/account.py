@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
@@ -34,6 +35,21 @@ def _cookie_refused(request: Request, settings: Settings) -> bool:
     return settings.secure_cookies and request.url.scheme == "http" and request.url.hostname not in LOOPBACK
 
 
+CROSS_SITE_LOGIN = "该登录请求来自其他网站，已拒绝。请直接打开本系统的登录页面登录。"
+
+
+def _cross_site(request: Request) -> bool:
+    """Whether a sign-in was posted by a page of another site (login CSRF: signing the visitor in as the attacker,
+    whose account then receives what the visitor records). There is no session yet to hold a CSRF token; the browser
+    says where the form came from: ``Sec-Fetch-Site`` (every current browser), else ``Origin``. A request with
+    neither (a script, an old browser) is not a cross-site form post of a current browser, and is let through."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc != request.headers.get("host")
+
+
 def _login_page(request: Request, settings: Settings, **context: object) -> HTMLResponse:
     status = context.pop("status", 200)
     assert isinstance(status, int)
@@ -60,6 +76,8 @@ def login(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
     target = safe_next(form.get("next"))
     if _cookie_refused(request, settings):
         return _login_page(request, settings, next=target, username=username, error=INSECURE_COOKIE, status=400)
+    if _cross_site(request):
+        return _login_page(request, settings, next=target, error=CROSS_SITE_LOGIN, status=403)
     attempts = request.app.state.session_factory
     password = form.get("password", "")
     result = auth_service.login(session, attempts, username, password, idle, client_address(request))

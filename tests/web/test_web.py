@@ -98,6 +98,28 @@ def test_login_never_redirects_off_site(web):
     assert response.headers["location"] == "/"
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+    ],
+)
+def test_a_sign_in_posted_by_another_site_is_refused(web, headers):
+    """Login CSRF: another site's page posting the form would sign the visitor in as the attacker (whose account
+    then receives what the visitor records). Before a session there is no CSRF token: the browser's own headers tell."""
+    client = browser(web)
+    form = {"username": "zhang", "password": PASSWORD, "next": "/"}
+    refused = client.post("/login", data=form, headers=headers, follow_redirects=False)
+    assert refused.status_code == 403
+    assert "来自其他网站" in refused.text
+    assert "set-cookie" not in refused.headers
+    own = {"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"}
+    assert client.post("/login", data=form, headers=own, follow_redirects=False).status_code == 303
+
+
 def test_wrong_password_and_throttling_are_shown_on_the_form(web):
     client = browser(web)
     wrong = client.post("/login", data={"username": "zhang", "password": "nope-nope-nope"})
