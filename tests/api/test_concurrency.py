@@ -4,6 +4,7 @@ delivery holds no transaction while it waits on a receiver. Real databases, real
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import errors
@@ -77,6 +79,22 @@ def test_a_write_that_cannot_get_its_lock_in_time_is_answered_503_and_changes_no
     assert retried.status_code == 201, retried.text
     assert retried.json()["number"] == "2026-0002"  # the refused attempts used no number
     assert "Idempotent-Replayed" not in retried.headers
+
+
+def test_a_write_blocked_by_another_process_on_sqlite_is_answered_503(quick: Api, settings: Settings) -> None:
+    """Another process (the CLI, a second server) holding SQLite's write lock: this process's writer queue is free,
+    so the wait is SQLite's own ``BEGIN IMMEDIATE`` (busy_timeout), and its refusal is a 503 like any other."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's file lock")
+    headers = quick.headers("a1")
+    other = sqlite3.connect(make_url(settings.database_url).database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        assert_busy(quick.client.post("/api/v1/cases", json=CASE, headers=headers))
+    finally:
+        other.rollback()
+        other.close()
+    assert quick.client.post("/api/v1/cases", json=CASE, headers=headers).status_code == 201
 
 
 def test_a_request_is_answered_while_its_tokens_row_is_locked(quick: Api) -> None:
