@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -36,7 +35,7 @@ from app.auth.dependencies import SESSION_COOKIE
 from app.auth.principal import Principal
 from app.auth.service import SessionIdentity
 from app.db import unavailable
-from app.deps import SessionDep, SettingsDep, TodayDep
+from app.deps import SessionDep, SettingsDep, TodayDep, UnitRoute
 from app.domain.calendar import DAY_KIND_LABELS
 from app.domain.clock import DAY_NOTE_LABELS
 from app.domain.codes import (
@@ -240,8 +239,9 @@ def _login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
-class PageRoute(APIRoute):
-    """Every failure of a page is a page in the same layout, never a JSON problem: no session → sign-in form,
+class PageRoute(UnitRoute):
+    """The API's way of serving a request (the endpoint and its commit in one worker thread), and every failure of a
+    page is a page in the same layout, never a JSON problem: no session → sign-in form,
     a bad CSRF token → 403, a rule's refusal → its status, the database unavailable → 503 (暂时无法服务),
     anything unexpected → 500 with the request id. The request's unit of work has already been rolled back when
     these run."""
@@ -322,7 +322,7 @@ VisitorDep = Annotated[Visitor, Depends(signed_in)]
 FormDep = Annotated[dict[str, str], Depends(form_fields)]
 
 
-def acting(visitor: VisitorDep, form: FormDep) -> Visitor:
+async def acting(visitor: VisitorDep, form: FormDep) -> Visitor:
     """A signed-in visitor whose form carries the session's CSRF token."""
     if not auth_service.csrf_matches(visitor.identity, form.get("csrf_token")):
         raise CsrfRefused
