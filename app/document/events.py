@@ -1,5 +1,5 @@
 """The ``document.created`` webhook: a letter generated or a file added to a case (never its content, nor, for a
-personal document, its file name)."""
+personal document, its file name or its title: ``HIDDEN_TITLE``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.domain.privacy import HIDDEN_TITLE
 from app.models import CaseDocument, DisclosureCase
 from app.webhook.events import EventType
 from app.webhook.outbox import emit
@@ -21,7 +22,7 @@ def document_payload(case: DisclosureCase, document: CaseDocument) -> dict[str, 
         "agency": case.agency.code,
         "kind": document.kind,
         "origin": document.origin,
-        "title": document.title,
+        "title": HIDDEN_TITLE if document.personal else document.title,
         "number": document.number,
         "letter_date": document.letter_date.isoformat() if document.letter_date else None,
         "media_type": document.media_type,

@@ -53,9 +53,10 @@ PERSONAL_KEYS: dict[str, PersonalField] = {
 
 
 HIDDEN_NAME = "（含个人信息，文件名已隐藏）"
+"""What a reader without ``case.read_personal`` sees instead of the name of a personal file (an ID copy named after
+its holder's number): in the case file, its archive and the audit trail."""
 HIDDEN_TITLE = "（含个人信息，标题已隐藏）"
-"""What a reader without ``case.read_personal`` sees instead of the name and the title of a personal file (an ID copy
-named, or titled, after its holder's number): in the case file, its archive and the audit trail."""
+"""The same for the title of a personal file (an ID copy titled with its holder's number); also in webhooks."""
 HIDDEN_FIELDS = {"filename": HIDDEN_NAME, "title": HIDDEN_TITLE}
 
 

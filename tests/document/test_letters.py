@@ -268,7 +268,7 @@ def test_user_text_cannot_break_the_document(api, make_case, office):
         applicant={"type": "natural_person", "name": "<w:p>&张}}{{"},
         request={"description": "{{ agency_name }} {% raw %} </w:t>"},
     )
-    # (control characters are refused at input, tests/security/test_inputs.py; docx.xml_safe drops any stored before)
+    # (control characters are refused at input, tests/security/test_inputs.py; app.xmltext drops any stored before)
     text = text_of(api, letter(api, case, "receipt"))
     assert "<w:p>&张}}{{" in text
     assert "{{ agency_name }} {% raw %} </w:t>" in text

@@ -118,3 +118,17 @@ def test_an_admin_of_the_case_agency_reads_the_numbers_in_full(api):
     for text in _reads(api, case_id, api.headers("a", Role.ADMIN)):
         assert ID_NUMBER in text
         assert PHONE in text
+
+
+def test_the_document_webhook_hides_a_personal_documents_title():
+    """The receiver of ``document.created`` (an OA system) is not a reader with ``case.read_personal``."""
+    from types import SimpleNamespace
+
+    from app.document.events import document_payload
+    from app.domain.privacy import HIDDEN_TITLE
+
+    case = SimpleNamespace(id=1, number="2026-0001", external_ref=None, agency=SimpleNamespace(code="a"))
+    fields = {"kind": "identity_document", "origin": "uploaded", "number": None, "letter_date": None}
+    fields |= {"id": 2, "media_type": "application/pdf", "size": 1, "sha256": "0" * 64, "title": f"身份证 {ID_NUMBER}"}
+    assert document_payload(case, SimpleNamespace(**fields, personal=True))["title"] == HIDDEN_TITLE
+    assert document_payload(case, SimpleNamespace(**fields, personal=False))["title"] == f"身份证 {ID_NUMBER}"
