@@ -13,15 +13,17 @@ from __future__ import annotations
 import functools
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
 from anyio import CancelScope
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import ResponseValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
@@ -52,6 +54,8 @@ class Unit:
     session: Session
     borrowed: bool
     ended: bool = False
+    deferred: list[Deferred] = field(default_factory=list)
+    """What the request's dependencies deferred to its worker thread (:func:`defer`)."""
 
     def end(self) -> None:
         """Commit and give the connection back; a borrowed unit is only flushed, so that commit-time errors reach
@@ -63,6 +67,7 @@ class Unit:
         self.ended = True
 
     def abandon(self) -> None:
+        """Roll back and give the connection back (a borrowed unit: only roll back; the middleware closes it)."""
         if self.borrowed:
             self.session.rollback()
         else:
@@ -108,41 +113,91 @@ class Deferred(ABC):
     def resolve(self, session: Session) -> object: ...
 
 
-def _served(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
-    """In the worker thread: resolve what was deferred, run the endpoint, end the unit of work."""
+DEFER_KEY = "gongkai.defer"
+"""Set in a request's scope by a :class:`UnitRoute` that resolves deferred values in its worker thread."""
+
+
+def deferring(dependency: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark ``dependency`` as one that may return a :class:`Deferred` (``current_principal``): a :class:`UnitRoute`
+    lets it defer only where the deferred value reaches nothing but the endpoint (see :func:`_defers_safely`)."""
+    dependency.__gongkai_deferring__ = True  # type: ignore[attr-defined]
+    return dependency
+
+
+def defer(request: Request, value: Deferred) -> bool:
+    """Whether ``value`` will be resolved in the request's worker thread before the endpoint runs; if so it is
+    registered with the request's unit of work. If not (a route that is not a :class:`UnitRoute`, an ``async``
+    endpoint, the value needed by another dependency), the caller must resolve it now."""
     unit = _unit.get()
-    for name, value in values.items():
-        if isinstance(value, Deferred):
-            if unit is None:
-                raise RuntimeError(f"{endpoint.__name__}: a deferred dependency needs the request's session")
-            values[name] = value.resolve(unit.session)
+    if unit is None or not request.scope.get(DEFER_KEY):
+        return False
+    unit.deferred.append(value)
+    return True
+
+
+def _defers_safely(dependant: Dependant) -> bool:
+    """Whether every deferring dependency of the endpoint is the endpoint's own (a parameter, or in its route's
+    ``dependencies``), so that nothing but the endpoint, served after they are resolved, ever sees a deferred value."""
+
+    def below(d: Dependant) -> bool:
+        return any(getattr(s.call, "__gongkai_deferring__", False) or below(s) for s in d.dependencies)
+
+    return not any(below(d) for d in dependant.dependencies)
+
+
+def _served(route: UnitRoute, endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
+    """In the worker thread: resolve what was deferred, run the endpoint, validate its answer, end the unit of work
+    (only once the answer is known to be valid: an answer that fails validation rolls back with the effect)."""
+    unit = _unit.get()
+    if unit is not None and unit.deferred:
+        resolved = {id(d): d.resolve(unit.session) for d in unit.deferred}
+        values = {k: resolved[id(v)] if isinstance(v, Deferred) else v for k, v in values.items()}
     result = endpoint(**values)
+    answer = route.response_field
+    if answer is not None and not isinstance(result, Response):
+        result, errors = answer.validate(result, {}, loc=("response",))
+        if errors:
+            raise ResponseValidationError(errors=errors, body=result)
     if unit is not None and not unit.ended:
         unit.end()
     return result
 
 
-def one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def _one_hop(route: UnitRoute, endpoint: Callable[..., Any]) -> Callable[..., Any] | None:
     """``endpoint`` (a ``def``) as an ``async def`` of the same signature that does all its blocking work in one
-    worker thread (:func:`_served`). FastAPI reads the signature and the return type through ``__wrapped__``."""
-    if any(
-        test(endpoint)
-        for test in (inspect.iscoroutinefunction, inspect.isgeneratorfunction, inspect.isasyncgenfunction)
-    ):
-        return endpoint  # already on the event loop, or a stream FastAPI iterates itself
+    worker thread (:func:`_served`); None for an endpoint already on the event loop, or a stream FastAPI iterates
+    itself. FastAPI reads the signature and the return type through ``__wrapped__``."""
+    kinds = (inspect.iscoroutinefunction, inspect.isgeneratorfunction, inspect.isasyncgenfunction)
+    if any(kind(endpoint) for kind in kinds):
+        return None
 
     @functools.wraps(endpoint)
     async def served(**values: Any) -> Any:
-        return await run_in_threadpool(_served, endpoint, values)
+        return await run_in_threadpool(_served, route, endpoint, values)
 
     return served
 
 
 class UnitRoute(APIRoute):
-    """The route class of every API router (``APIRouter(route_class=UnitRoute)``): see the module's docstring."""
+    """The route class of every API router and of the web pages (``APIRouter(route_class=UnitRoute)``): see the
+    module's docstring."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, one_hop(endpoint), **kwargs)
+        served = _one_hop(self, endpoint)
+        self.one_hop = served is not None
+        super().__init__(path, served or endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """(Called by ``APIRoute.__init__`` once the route's dependencies are known.)"""
+        handler = super().get_route_handler()
+        if not (self.one_hop and _defers_safely(self.dependant)):
+            return handler
+
+        async def deferring_handler(request: Request) -> Response:
+            request.scope[DEFER_KEY] = True
+            return await handler(request)
+
+        return deferring_handler
 
 
 async def get_today(settings: Annotated[Settings, Depends(get_settings)]) -> date:

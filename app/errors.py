@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.db import Busy, Outage, end_unit, unavailable
+from app.db import Busy, Outage, begin_unit, end_unit, unavailable
 from app.domain.errors import DomainError, ErrorKind
 
 log = logging.getLogger("gongkai")
@@ -200,12 +200,13 @@ CREDENTIALS_STATE_KEY = "credentials"
 
 
 def _refused_credentials(request: Request) -> JSONResponse | None:
-    """The answer to the credentials a request carries if they are not valid: a body that fails validation never
-    reaches the worker thread that checks them, and an invalid token gets 401, not a description of the body."""
+    """The answer to the credentials a request carries, not yet checked, if they are not valid: a request refused
+    before its worker thread (a body that fails validation, a malformed If-Match) has its credentials checked first,
+    so that an invalid token gets 401, not a description of what else is wrong with the request."""
     carried = getattr(request.state, CREDENTIALS_STATE_KEY, None)
     if carried is None:
         return None
-    session = request.app.state.session_factory()
+    session = begin_unit(request.app.state.session_factory, read_only=True)
     try:
         carried.resolve(session)
     except ApiError as exc:
@@ -223,11 +224,12 @@ def _refused_credentials(request: Request) -> JSONResponse | None:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(request, STATUS_BY_KIND[exc.kind], exc.code, exc.detail)
+        return _refused_credentials(request) or problem(request, STATUS_BY_KIND[exc.kind], exc.code, exc.detail)
 
     @app.exception_handler(ApiError)
     def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return problem(request, exc.status, exc.code, exc.detail, headers=exc.headers)
+        refused = _refused_credentials(request)
+        return refused or problem(request, exc.status, exc.code, exc.detail, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,12 +7,13 @@ from datetime import timedelta
 from typing import Annotated, cast
 
 from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.auth.service import authenticate_session, authenticate_token, csrf_matches
-from app.deps import Deferred, SessionDep, SettingsDep
+from app.deps import Deferred, SessionDep, SettingsDep, defer, deferring
 from app.errors import CREDENTIALS_STATE_KEY, ApiError
 from app.idempotency import PRINCIPAL_STATE_KEY
 from app.settings import Settings
@@ -41,7 +42,9 @@ def _unauthenticated() -> ApiError:
 @dataclass(frozen=True)
 class Credentials(Deferred):
     """The credentials a request carries, identified in the request's worker thread (``app.deps.UnitRoute``): the
-    token's or session's lookup is the request's first read, in the same hop as the endpoint."""
+    token's or session's lookup is the request's first read, in the same hop as the endpoint. Until then they wait in
+    ``request.state`` (``CREDENTIALS_STATE_KEY``), where an error raised before the endpoint finds them and checks them
+    first (``app.errors``: an invalid token gets 401, whatever else is wrong with the request)."""
 
     request: Request
     settings: Settings
@@ -50,11 +53,15 @@ class Credentials(Deferred):
     csrf: str | None
 
     def resolve(self, session: Session) -> Principal:
+        state = self.request.state
+        if getattr(state, CREDENTIALS_STATE_KEY, None) is self:
+            delattr(state, CREDENTIALS_STATE_KEY)  # checked now, whatever the outcome: never checked twice
         principal = identify(self.request, session, self.settings, self.token, self.cookie, self.csrf)
-        setattr(self.request.state, PRINCIPAL_STATE_KEY, principal)
+        setattr(state, PRINCIPAL_STATE_KEY, principal)
         return principal
 
 
+@deferring
 async def current_principal(
     request: Request,
     session: SessionDep,
@@ -64,14 +71,17 @@ async def current_principal(
     csrf: Annotated[str | None, Depends(csrf_header)],
 ) -> Principal:
     """A bearer token (systems) or the session cookie (people). A request with neither is refused here, before its
-    body is read; the credentials it carries are checked before the endpoint runs, in its worker thread (the value
-    is a :class:`Credentials` until then; ``session`` makes sure the request has its unit of work)."""
+    body is validated. The credentials a request carries are checked in its worker thread, before the endpoint runs,
+    where the route allows it (``app.deps.defer``: the value is a :class:`Credentials` until then, and nothing but
+    the endpoint receives it); elsewhere they are checked here, in a hop of their own."""
     token = credentials.credentials if credentials is not None else None
     if token is None and cookie is None:
         raise _unauthenticated()
     carried = Credentials(request, settings, token, cookie, csrf)
-    setattr(request.state, CREDENTIALS_STATE_KEY, carried)
-    return cast(Principal, carried)
+    if defer(request, carried):
+        setattr(request.state, CREDENTIALS_STATE_KEY, carried)
+        return cast(Principal, carried)
+    return await run_in_threadpool(carried.resolve, session)
 
 
 def identified(session: Session, request: Request) -> Principal | None:

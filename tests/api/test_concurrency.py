@@ -97,6 +97,15 @@ def test_a_write_blocked_by_another_process_on_sqlite_is_answered_503(quick: Api
     assert quick.client.post("/api/v1/cases", json=CASE, headers=headers).status_code == 201
 
 
+def test_a_refusal_of_bad_input_does_not_wait_for_the_writers(quick: Api) -> None:
+    """A request refused before its worker thread has its credentials checked by the error handler: a read, which
+    on SQLite must not queue for the write lock (it did: a 422 became a 503 after busy_timeout behind one writer)."""
+    headers = quick.headers("a1")
+    with locked(quick.factory, CaseCounter):
+        refused = quick.client.get("/api/v1/cases", params={"page": 0}, headers=headers)
+    assert refused.status_code == 422, refused.text
+
+
 def test_a_request_is_answered_while_its_tokens_row_is_locked(quick: Api) -> None:
     """The token's last use is not written in the request's transaction (one OA token, many parallel calls)."""
     headers = quick.headers("a1")

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import threading
+from typing import Annotated
 
 import pytest
+from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.db import transaction
+from app.agency import service as agency_service
+from app.auth.dependencies import PrincipalDep, current_principal
+from app.auth.schemas import UserRead
+from app.db import make_session_factory, transaction
+from app.deps import SessionDep, UnitRoute
 from app.domain.roles import Role
 from app.main import create_app
-from app.models import DisclosureCase
+from app.models import Agency, DisclosureCase
+from tests.conftest import Api, Clock
 
 CONCLUSION = {"on": "2026-03-10", "disposition": "disclosed"}
 
@@ -213,7 +220,6 @@ def test_a_problems_title_is_a_chinese_summary_of_its_status(api, make_case):
 def test_every_api_route_serves_its_blocking_work_in_one_worker_thread(api, make_case, monkeypatch):
     """The caller's identity, the endpoint and the commit in one hop to a worker thread (``app.deps.UnitRoute``),
     not one per dependency, endpoint, answer validation and commit (four, issue #9)."""
-    from app.deps import UnitRoute
     from app.main import API_ROUTERS
 
     assert all(isinstance(route, UnitRoute) for router in API_ROUTERS for route in router.routes)
@@ -247,3 +253,88 @@ def test_a_bad_token_with_a_bad_body_is_told_about_the_token(api, make_case):
     assert nothing.json()["code"] == "unauthenticated"
     told = api.client.post("/api/v1/cases", json={"agency": 1}, headers=api.headers("a1"))
     assert told.status_code == 422
+
+
+def actor_of(principal: PrincipalDep) -> str:
+    """A dependency that needs the caller's identity itself (so it cannot be deferred to the endpoint's thread)."""
+    return principal.actor
+
+
+def test_credentials_are_checked_wherever_the_principal_is_asked_for(settings):
+    """Where the caller's identity is deferred to the endpoint's worker thread and where it cannot be: a route's
+    ``dependencies``, an ``async`` endpoint, another dependency that needs it, a route that is not a ``UnitRoute``.
+    An invalid token gets 401 in each, and nothing of the endpoint runs."""
+
+    ran: list[str] = []
+
+    router = APIRouter(route_class=UnitRoute)
+
+    @router.get("/listed", dependencies=[Depends(current_principal)])
+    def listed() -> dict[str, str]:
+        ran.append("listed")
+        return {"ok": "listed"}
+
+    @router.get("/async")
+    async def on_the_loop(principal: PrincipalDep) -> dict[str, str]:
+        ran.append("async")
+        return {"ok": principal.actor}
+
+    @router.get("/nested")
+    def nested(actor: Annotated[str, Depends(actor_of)]) -> dict[str, str]:
+        ran.append("nested")
+        return {"ok": actor}
+
+    plain = APIRouter()
+
+    @plain.get("/plain")
+    def not_a_unit_route(principal: PrincipalDep) -> dict[str, str]:
+        ran.append("plain")
+        return {"ok": principal.actor}
+
+    app = create_app(settings)
+    app.include_router(router, prefix="/api/v1/probe")
+    app.include_router(plain, prefix="/api/v1/probe")
+    with TestClient(app) as client:
+        api = Api(client, make_session_factory(app.state.engine), Clock())
+        api.agency("a1")
+        good = api.headers("a1")
+        for path in ("listed", "async", "nested", "plain"):
+            refused = client.get(f"/api/v1/probe/{path}", headers={"Authorization": "Bearer gk_not-a-token"})
+            assert refused.status_code == 401, (path, refused.text)
+            assert not ran
+        for path in ("listed", "async", "nested", "plain"):
+            answered = client.get(f"/api/v1/probe/{path}", headers=good)
+            assert answered.status_code == 200, (path, answered.text)
+            assert answered.json()["ok"] in (path, "token:test-supervisor#1")
+    assert ran == ["listed", "async", "nested", "plain"]
+
+
+def test_an_answer_that_fails_validation_rolls_back_its_effect(settings):
+    """The unit of work commits in the worker thread once the answer is valid: an endpoint whose answer does not fit
+    its model answers 500 and leaves nothing behind (a retry without an Idempotency-Key would otherwise repeat it)."""
+
+    router = APIRouter(route_class=UnitRoute)
+
+    @router.post("/broken")
+    def broken(session: SessionDep, principal: PrincipalDep) -> UserRead:
+        agency_service.create_agency(session, code="zz", name="不该留下的机关")
+        return {"id": "not a user"}  # type: ignore[return-value]
+
+    app = create_app(settings)
+    app.include_router(router, prefix="/api/v1/probe")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        factory = make_session_factory(app.state.engine)
+        api = Api(client, factory, Clock())
+        api.agency("a1")
+        answer = client.post("/api/v1/probe/broken", headers=api.headers("a1"))
+        assert answer.status_code == 500
+        with transaction(factory) as session:
+            assert session.scalars(select(Agency).where(Agency.code == "zz")).first() is None
+
+
+def test_a_bad_token_is_told_before_a_bad_if_match(api, make_case):
+    case = make_case()
+    bad = {"Authorization": "Bearer gk_not-a-token", "If-Match": "abc"}
+    refused = api.client.post(f"/api/v1/cases/{case['id']}/conclusion", json={}, headers=bad)
+    assert refused.status_code == 401, refused.text
+    assert refused.json()["code"] == "invalid_token"
