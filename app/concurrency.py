@@ -1,7 +1,7 @@
 """How many requests one process works on at once.
 
 Each request that reaches the application holds a database connection from its first query to its commit, and runs
-its synchronous steps (dependencies, the endpoint) on AnyIO's worker threads, one step at a time. Admitted without a
+its synchronous work on AnyIO's worker threads (one hop for an API request, ``app.deps.UnitRoute``). Admitted without a
 limit, a burst of 64 takes every worker thread; the threads then wait for one of the pool's connections, held by
 requests that wait for a thread to run their next step: nothing moves until the pool's 30 s time-out (the collapse
 of issue #9). So requests are admitted here, as asyncio tasks that hold no thread and no connection, at most

@@ -1,11 +1,13 @@
 """Dependencies shared by every router: settings, the request's unit of work, today's legal date; and the route
-class of the API's routers, which serves each request's database work in one worker thread.
+class of the API's routers and the web pages, which serves each request's database work in one worker thread.
 
 A request's blocking work — identifying its caller (one read), the endpoint, the commit — runs in one hop to a worker
 thread and back (:class:`UnitRoute`): FastAPI would otherwise hand a ``def`` dependency, a ``def`` endpoint, the
 validation of its answer and the end of the unit of work to a worker thread each, four hops a request, each about as
 much CPU as the endpoint's own work on a small request (issue #9). Dependencies that do no I/O are ``async def`` and
-run on the event loop; one that must do I/O returns a :class:`Deferred`, which the route resolves in that thread.
+run on the event loop; one that must do I/O may return a :class:`Deferred` (``@deferring``), which the route resolves
+in that thread where nothing but the endpoint would see it, and which is resolved at once everywhere else
+(:func:`defer`). The answer is validated in the thread before the commit: an invalid answer rolls back its effect.
 """
 
 from __future__ import annotations

@@ -41,13 +41,14 @@ CROSS_SITE_LOGIN = "该登录请求来自其他网站，已拒绝。请直接打
 def _cross_site(request: Request) -> bool:
     """Whether a sign-in was posted by a page of another site (login CSRF: signing the visitor in as the attacker,
     whose account then receives what the visitor records). There is no session yet to hold a CSRF token; the browser
-    says where the form came from: ``Sec-Fetch-Site`` (every current browser), else ``Origin``. A request with
-    neither (a script, an old browser) is not a cross-site form post of a current browser, and is let through."""
+    says where the form came from: ``Sec-Fetch-Site`` (every current browser), else ``Origin``, whose host name must
+    be this one's (ports aside: a proxy may add or drop the default one). A request with neither (a script, an old
+    browser) is not a cross-site form post of a current browser, and is let through."""
     site = request.headers.get("sec-fetch-site")
     if site is not None:
         return site not in ("same-origin", "none")
     origin = request.headers.get("origin")
-    return origin is not None and urlsplit(origin).netloc != request.headers.get("host")
+    return origin is not None and urlsplit(origin).hostname != request.url.hostname
 
 
 def _login_page(request: Request, settings: Settings, **context: object) -> HTMLResponse:
