@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -217,3 +218,20 @@ def make_case(api: Api) -> Callable[..., dict[str, object]]:
         return result
 
     return make
+
+
+@pytest.fixture
+def thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The functions handed to a worker thread (``anyio.to_thread.run_sync``) from now on, in order: how many hops
+    to a worker thread and back the requests of a test make (``app.deps.UnitRoute``)."""
+    import anyio.to_thread
+
+    hops: list[object] = []
+    real = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(func)
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return hops

@@ -217,24 +217,15 @@ def test_a_problems_title_is_a_chinese_summary_of_its_status(api, make_case):
     assert all(a.headers["content-type"] == "application/problem+json" for a in answers)
 
 
-def test_every_api_route_serves_its_blocking_work_in_one_worker_thread(api, make_case, monkeypatch):
+def test_every_api_route_serves_its_blocking_work_in_one_worker_thread(api, make_case, request):
     """The caller's identity, the endpoint and the commit in one hop to a worker thread (``app.deps.UnitRoute``),
     not one per dependency, endpoint, answer validation and commit (four, issue #9)."""
     from app.main import API_ROUTERS
 
     assert all(isinstance(route, UnitRoute) for router in API_ROUTERS for route in router.routes)
     case = make_case()
-    import anyio.to_thread
-
-    hops = []
-    real = anyio.to_thread.run_sync
-
-    async def counted(*args, **kwargs):
-        hops.append(args[0])
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
     headers = api.headers("a1")
+    hops = request.getfixturevalue("thread_hops")
     assert api.client.get(f"/api/v1/cases/{case['id']}", headers=headers).status_code == 200
     assert api.client.post("/api/v1/cases", json=_create_body(), headers=headers).status_code == 201
     assert api.client.get("/api/v1/auth/me", headers=headers).status_code == 200

@@ -377,21 +377,12 @@ def test_unknown_pages_and_bad_ids_are_404_pages(web):
         assert "页面不存在" in response.text or "不存在" in response.text
 
 
-def test_a_page_makes_two_worker_thread_hops(web, monkeypatch):
+def test_a_page_makes_two_worker_thread_hops(web, request):
     """The visitor's session lookup, then the page and its commit in one (``PageRoute`` is a ``UnitRoute``); the CSRF
     check of a form is on the event loop. Before: four for a form (visitor, CSRF check, page, commit)."""
-    import anyio.to_thread
-
     client = browser(web, "zhang")
     token = csrf_of(client)
-    hops = []
-    real = anyio.to_thread.run_sync
-
-    async def counted(*args, **kwargs):
-        hops.append(args[0])
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    hops = request.getfixturevalue("thread_hops")
     assert client.get("/").status_code == 200
     assert len(hops) == 2, hops
     out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
