@@ -96,10 +96,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     serve_database(app, settings)
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX + "/", identified=identified)
+    # A request takes one of the process's slots only once its body is read (and within its limit): a client that
+    # trickles its body (eight of them, say) holds a connection and a coroutine, never a slot others wait for.
+    app.add_middleware(RequestSlots, slots=settings.db_pool_size, timeout=settings.busy_timeout)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_file_bytes + 64 * 1024
     )
-    app.add_middleware(RequestSlots, slots=settings.db_pool_size, timeout=settings.busy_timeout)
     app.add_middleware(CleanUrlMiddleware)
 
     app.add_middleware(RequestIdMiddleware)

@@ -209,3 +209,52 @@ def test_webhook_delivery_waits_on_a_receiver_without_holding_a_transaction(quic
         receiver.release.set()
         receiver.server.shutdown()
         receiver.server.server_close()
+
+
+def test_clients_trickling_their_bodies_hold_no_request_slot(
+    settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    """Slow bodies (a slowloris, or a phone on a bad line): a request takes one of the process's ``db_pool_size``
+    slots only once its body is in. Eight bodies that never finish used to take all eight slots, and every other
+    request got 503 after ``busy_timeout``."""
+    app = create_app(settings.model_copy(update={"busy_timeout": 0.5}))
+    api = Api(TestClient(app), factory, Clock())
+    api.agency("a1")
+    token = api.headers("a1")["Authorization"]
+
+    async def scenario() -> int:
+        stalled = anyio.Event()
+
+        async def trickle() -> dict[str, object]:
+            await stalled.wait()
+            return {"type": "http.disconnect"}
+
+        async def ignore(_message: dict[str, object]) -> None:
+            return None
+
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"1000"), (b"host", b"t")]
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/api/v1/cases",
+            "raw_path": b"/api/v1/cases",
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("192.0.2.1", 1),
+            "server": ("t", 80),
+        }
+        async with anyio.create_task_group() as slow:
+            for _ in range(settings.db_pool_size):
+                slow.start_soon(app, dict(scope), trickle, ignore)
+            await anyio.sleep(0.1)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                answer = await client.get("/api/v1/auth/me", headers={"Authorization": token})
+            stalled.set()
+        return answer.status_code
+
+    assert anyio.run(scenario) == 200
