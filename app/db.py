@@ -26,6 +26,9 @@ log = logging.getLogger("gongkai")
 
 READ_ONLY = "gongkai_read_only"
 """Execution option of the engine behind read-only units of work (``transaction(..., read_only=True)``)."""
+NO_WAIT = "gongkai_no_wait"
+"""Execution option of the units of work that do bookkeeping after a request's commit (``after_commit``): they take
+SQLite's write lock only if it is free at once, and are skipped otherwise, so that a GET never waits for writers."""
 
 
 class Busy(Exception):
@@ -112,14 +115,23 @@ def _sqlite_begin_with(timeout: float) -> Callable[[Any], None]:
     def begin(connection: Any) -> None:
         """SQLite has one writer. A unit of work that may write takes the write lock when it starts, so that
         concurrent requests queue instead of failing when a read-then-write transaction finds a newer snapshot; a
-        read-only one (``READ_ONLY``) reads its WAL snapshot next to the writer and takes no lock."""
+        read-only one (``READ_ONLY``) reads its WAL snapshot next to the writer and takes no lock; bookkeeping
+        (``NO_WAIT``) takes the lock only if it is free now, in this process and in others."""
         dbapi_connection = connection.connection.dbapi_connection
-        if connection.get_execution_options().get(READ_ONLY):
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY):
             _begin(dbapi_connection, "BEGIN")
             return
-        dbapi_connection.take_writer(timeout)
+        no_wait = options.get(NO_WAIT, False)
+        dbapi_connection.take_writer(0 if no_wait else timeout)
         try:
-            _begin(dbapi_connection, "BEGIN IMMEDIATE")
+            if no_wait:
+                _begin(dbapi_connection, "PRAGMA busy_timeout = 0")
+            try:
+                _begin(dbapi_connection, "BEGIN IMMEDIATE")
+            finally:
+                if no_wait:
+                    _begin(dbapi_connection, f"PRAGMA busy_timeout = {round(timeout * 1000)}")
         except BaseException:
             dbapi_connection.release_writer()
             raise
@@ -295,13 +307,16 @@ def _run_after_commit(session: Session) -> None:
         return
     bind = session.get_bind()
     assert isinstance(bind, Engine)
-    writer = bind.execution_options(**{READ_ONLY: False})
+    writer = bind.execution_options(**{READ_ONLY: False, NO_WAIT: True})
     for work in works:
         try:
             with Session(writer, info={keys.SESSION_INFO_KEY: keys.of(session)}) as short, short.begin():
                 work(short)
-        except Exception:
-            log.warning("after-commit work failed", exc_info=True)
+        except Exception as exc:
+            if (outage := unavailable(exc)) is not None and outage is _BUSY:
+                log.info("after-commit work skipped: the database is busy (it is done by a later request)")
+            else:
+                log.warning("after-commit work failed", exc_info=True)
 
 
 def _forget_after_commit(session: Session) -> None:

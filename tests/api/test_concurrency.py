@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -258,3 +259,32 @@ def test_clients_trickling_their_bodies_hold_no_request_slot(
         return answer.status_code
 
     assert anyio.run(scenario) == 200
+
+
+def test_a_read_does_not_wait_for_a_writer_to_record_its_tokens_use(settings: Settings, factory: sessionmaker[Session]):
+    """A token's last use is recorded after the request's commit, as bookkeeping: on SQLite it takes the write lock
+    only if it is free at once, and is left to a later request otherwise. It used to wait ``busy_timeout`` behind
+    another process's writer (a GET answered after 5 s; eight such held every request slot)."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's file lock")
+    app = create_app(settings.model_copy(update={"busy_timeout": 30}))
+    with TestClient(app) as client:
+        api = Api(client, factory, Clock())
+        api.agency("a1")
+        headers = api.headers("a1")
+        other = sqlite3.connect(make_url(settings.database_url).database, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            started = time.monotonic()
+            answer = client.get("/api/v1/auth/me", headers=headers)
+            waited = time.monotonic() - started
+        finally:
+            other.rollback()
+            other.close()
+        assert answer.status_code == 200
+        assert waited < 10  # not the 30 s of busy_timeout
+        with transaction(factory) as session:
+            assert session.scalars(select(ApiToken.last_used_at)).one() is None  # skipped, for a later request
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+        with transaction(factory) as session:
+            assert session.scalars(select(ApiToken.last_used_at)).one() is not None
