@@ -1,8 +1,9 @@
 """``Idempotency-Key`` on every POST under ``/api/v1``: a retried POST gets the first answer again, never a second
 effect. One ASGI middleware, installed by ``app.main``.
 
-* Scope: a key belongs to the caller, identified by the SHA-256 of the credential the request carries (the
-  ``Authorization`` header, else the ``Cookie`` header); requests without a credential are not tracked.
+* Scope: a key belongs to the caller, identified by the SHA-256 of the credential the request is identified by (its
+  bearer token, else its session cookie: ``credential``, given by ``app.main``); requests without one are not
+  tracked.
 * Same key, same request (SHA-256 of method, path and body) → the stored response: same status, body, ``Location``
   and ``ETag``, plus ``Idempotent-Replayed: true``. Same key, different request → 422 ``idempotency_key_reused``.
 * The key row is inserted before the endpoint runs and completed with the response in the same transaction as the
@@ -188,10 +189,13 @@ PRINCIPAL_STATE_KEY = "principal"
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, prefix: str, identified: Identified) -> None:
+    def __init__(
+        self, app: ASGIApp, prefix: str, identified: Identified, credential: Callable[[Request], str | None]
+    ) -> None:
         self.app = app
         self.prefix = prefix
         self.identified = identified
+        self.credential = credential
 
     def _identified_now(self, session: Session, request: Request) -> Principal | None:
         try:
@@ -209,13 +213,12 @@ class IdempotencyMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        key = headers.get("idempotency-key")
-        credential = headers.get("authorization") or headers.get("cookie")
+        request = Request(scope, receive)
+        key = request.headers.get("idempotency-key")
+        credential = self.credential(request)
         if key is None or credential is None:
             await self.app(scope, receive, send)
             return
-        request = Request(scope, receive)
         if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
             detail = f"Idempotency-Key 须为 1–{MAX_KEY_LENGTH} 个可打印 ASCII 字符（建议使用 UUID）。"
             await problem(request, 422, "idempotency_key_invalid", detail)(scope, receive, send)

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app import errors
 from app.agency.router import router as agency_router
 from app.audit.router import router as audit_router
-from app.auth.dependencies import identified
+from app.auth.dependencies import carried_credential, identified
 from app.auth.router import router as auth_router
 from app.auth.router import tokens_router
 from app.case.router import router as case_router
@@ -95,7 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     serve_database(app, settings)
     errors.install(app)
-    app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX + "/", identified=identified)
+    app.add_middleware(
+        IdempotencyMiddleware, prefix=API_PREFIX + "/", identified=identified, credential=carried_credential
+    )
     # A request takes one of the process's slots only once its body is read (and within its limit): a client that
     # trickles its body (eight of them, say) holds a connection and a coroutine, never a slot others wait for.
     app.add_middleware(RequestSlots, slots=settings.db_pool_size, timeout=settings.busy_timeout)

@@ -84,18 +84,32 @@ async def current_principal(
     return await run_in_threadpool(carried.resolve, session)
 
 
+def _bearer_token(request: Request) -> str | None:
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def carried_credential(request: Request) -> str | None:
+    """The credential a request is identified by, chosen as ``identify`` chooses it: the bearer token (as the whole
+    ``Authorization`` header, which is how keys stored before were scoped), else the session cookie; for
+    ``app.idempotency``, whose keys belong to it. Nothing else the request carries (a proxy's Basic login, other
+    cookies) is part of it."""
+    if _bearer_token(request) is not None:
+        return request.headers["authorization"]
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return f"{SESSION_COOKIE}={cookie}" if cookie else None
+
+
 def identified(session: Session, request: Request) -> Principal | None:
     """Who the request's credential identifies now (None if it is not valid now), read from its headers as
     ``current_principal`` reads them: for ``app.idempotency``, which must not replay a stored answer to a revoked
     token, an ended session or a caller whose roles changed."""
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    bearer_token = token.strip() if scheme.lower() == "bearer" and token.strip() else None
     try:
         return identify(
             request,
             session,
             request.app.state.settings,
-            bearer_token,
+            _bearer_token(request),
             request.cookies.get(SESSION_COOKIE),
             request.headers.get(CSRF_HEADER),
         )

@@ -21,6 +21,13 @@ from app.user import service as user_service
 from app.user.service import get_user
 
 PUBLIC = "http://93.184.216.34/hook"
+CASE_BODY = {
+    "agency": "a1",
+    "applicant": {"type": "natural_person", "name": "张三"},
+    "channel": "in_person",
+    "receipt": {"submitted_on": "2026-03-02"},
+    "request": {"description": "某地块征收批复"},
+}
 
 
 @pytest.fixture
@@ -83,6 +90,30 @@ def test_an_answer_is_replayed_only_under_the_grant_it_was_made_under(api, a1, c
     assert created.json()["number"] not in again.text
     with transaction(api.factory) as session:
         assert len(session.scalars(select(DisclosureCase)).all()) == 1  # still no second effect
+
+
+def test_a_key_belongs_to_the_credential_that_is_checked_not_to_other_headers(api, a1):
+    """Two clerks behind a proxy that adds one shared Basic login: authentication reads each one's session cookie,
+    and so must the key's scope; the second clerk's request used to be answered with the first one's case."""
+    cases = []
+    for username in ("qian", "sun"):
+        with transaction(api.factory) as session:
+            user_service.create_user(
+                session, username, username, "Kx7-lantern-204", [(get_agency(session, "a1"), Role.CLERK)], actor="test"
+            )
+        signed_in = api.client.post("/api/v1/auth/login", json={"username": username, "password": "Kx7-lantern-204"})
+        headers = {
+            "Cookie": f"gongkai_session={signed_in.cookies['gongkai_session']}",
+            "X-CSRF-Token": signed_in.json()["csrf_token"],
+            "Authorization": "Basic cHJveHk6c2hhcmVk",
+            "Idempotency-Key": "same-key",
+        }
+        api.client.cookies.clear()
+        created = api.client.post("/api/v1/cases", json=CASE_BODY, headers=headers)
+        assert created.status_code == 201, created.text
+        assert "idempotent-replayed" not in created.headers
+        cases.append(created.json()["number"])
+    assert cases[0] != cases[1]
 
 
 @pytest.mark.parametrize("kind", ["token", "rotation", "webhook"])
