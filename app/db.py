@@ -111,6 +111,15 @@ def _begin(dbapi_connection: sqlite3.Connection, statement: str) -> None:
         raise OperationalError(statement, None, exc) from exc
 
 
+def _begin_at_once(dbapi_connection: sqlite3.Connection, timeout: float) -> None:
+    """``BEGIN IMMEDIATE`` without waiting for another process's writer (``busy_timeout`` 0 for it alone)."""
+    _begin(dbapi_connection, "PRAGMA busy_timeout = 0")
+    try:
+        _begin(dbapi_connection, "BEGIN IMMEDIATE")
+    finally:
+        _begin(dbapi_connection, f"PRAGMA busy_timeout = {round(timeout * 1000)}")
+
+
 def _sqlite_begin_with(timeout: float) -> Callable[[Any], None]:
     def begin(connection: Any) -> None:
         """SQLite has one writer. A unit of work that may write takes the write lock when it starts, so that
@@ -126,12 +135,9 @@ def _sqlite_begin_with(timeout: float) -> Callable[[Any], None]:
         dbapi_connection.take_writer(0 if no_wait else timeout)
         try:
             if no_wait:
-                _begin(dbapi_connection, "PRAGMA busy_timeout = 0")
-            try:
+                _begin_at_once(dbapi_connection, timeout)
+            else:
                 _begin(dbapi_connection, "BEGIN IMMEDIATE")
-            finally:
-                if no_wait:
-                    _begin(dbapi_connection, f"PRAGMA busy_timeout = {round(timeout * 1000)}")
         except BaseException:
             dbapi_connection.release_writer()
             raise
@@ -313,7 +319,7 @@ def _run_after_commit(session: Session) -> None:
             with Session(writer, info={keys.SESSION_INFO_KEY: keys.of(session)}) as short, short.begin():
                 work(short)
         except Exception as exc:
-            if (outage := unavailable(exc)) is not None and outage is _BUSY:
+            if unavailable(exc) is _BUSY:
                 log.info("after-commit work skipped: the database is busy (it is done by a later request)")
             else:
                 log.warning("after-commit work failed", exc_info=True)

@@ -27,7 +27,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import ResponseValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
 from app.db import begin_unit, end_unit
@@ -57,7 +57,7 @@ class Unit:
     borrowed: bool
     ended: bool = False
     deferred: list[Deferred] = field(default_factory=list)
-    """What the request's dependencies deferred to its worker thread (:func:`defer`)."""
+    """What the request's dependencies deferred to its worker thread (:func:`defer`), not yet resolved."""
 
     def end(self) -> None:
         """Commit and give the connection back; a borrowed unit is only flushed, so that commit-time errors reach
@@ -89,11 +89,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     ``async`` although committing is I/O: opening a session does none, and the commit is the worker thread's."""
     borrowed: Session | None = request.scope.get(SESSION_SCOPE_KEY)
-    if borrowed is not None:
-        unit = Unit(borrowed, borrowed=True)
-    else:
-        read_only = request.method in ("GET", "HEAD")
-        unit = Unit(begin_unit(request.app.state.session_factory, read_only=read_only), borrowed=False)
+    read_only = request.method in ("GET", "HEAD")
+    session = borrowed if borrowed is not None else begin_unit(request.app.state.session_factory, read_only=read_only)
+    unit = Unit(session, borrowed=borrowed is not None, deferred=request.scope.get(DEFERRED_KEY, []))
     reset = _unit.set(unit)
     try:
         yield unit.session
@@ -115,8 +113,9 @@ class Deferred(ABC):
     def resolve(self, session: Session) -> object: ...
 
 
-DEFER_KEY = "gongkai.defer"
-"""Set in a request's scope by a :class:`UnitRoute` that resolves deferred values in its worker thread."""
+DEFERRED_KEY = "gongkai.deferred"
+"""In the scope of a request whose :class:`UnitRoute` resolves deferred values in its worker thread: the list of
+what its dependencies deferred (:func:`defer`) and the thread has not resolved yet."""
 
 
 def deferring(dependency: Callable[..., Any]) -> Callable[..., Any]:
@@ -128,12 +127,12 @@ def deferring(dependency: Callable[..., Any]) -> Callable[..., Any]:
 
 def defer(request: Request, value: Deferred) -> bool:
     """Whether ``value`` will be resolved in the request's worker thread before the endpoint runs; if so it is
-    registered with the request's unit of work. If not (a route that is not a :class:`UnitRoute`, an ``async``
+    registered with the request (``DEFERRED_KEY``). If not (a route that is not a :class:`UnitRoute`, an ``async``
     endpoint, the value needed by another dependency), the caller must resolve it now."""
-    unit = _unit.get()
-    if unit is None or not request.scope.get(DEFER_KEY):
+    waiting: list[Deferred] | None = request.scope.get(DEFERRED_KEY)
+    if waiting is None:
         return False
-    unit.deferred.append(value)
+    waiting.append(value)
     return True
 
 
@@ -152,7 +151,9 @@ def _served(route: UnitRoute, endpoint: Callable[..., Any], values: dict[str, An
     (only once the answer is known to be valid: an answer that fails validation rolls back with the effect)."""
     unit = _unit.get()
     if unit is not None and unit.deferred:
-        resolved = {id(d): d.resolve(unit.session) for d in unit.deferred}
+        waiting = list(unit.deferred)
+        unit.deferred.clear()  # resolved here, whatever the outcome: never a second time (``UnitRoute``)
+        resolved = {id(d): d.resolve(unit.session) for d in waiting}
         values = {k: resolved[id(v)] if isinstance(v, Deferred) else v for k, v in values.items()}
     result = endpoint(**values)
     answer = route.response_field
@@ -196,10 +197,29 @@ class UnitRoute(APIRoute):
             return handler
 
         async def deferring_handler(request: Request) -> Response:
-            request.scope[DEFER_KEY] = True
-            return await handler(request)
+            waiting: list[Deferred] = []
+            request.scope[DEFERRED_KEY] = waiting
+            try:
+                return await handler(request)
+            except Exception:
+                # Refused before its worker thread (a body that fails validation, a malformed If-Match): what was
+                # deferred is resolved first, so that an invalid token gets 401, not a word about the rest.
+                if waiting:
+                    factory = request.app.state.session_factory
+                    await run_in_threadpool(_resolve_apart, factory, waiting)
+                raise
 
         return deferring_handler
+
+
+def _resolve_apart(factory: sessionmaker[Session], waiting: list[Deferred]) -> None:
+    """Resolve ``waiting`` in a read-only unit of work of its own (the request's may hold SQLite's write lock)."""
+    session = begin_unit(factory, read_only=True)
+    try:
+        for deferred in waiting:
+            deferred.resolve(session)
+    finally:
+        end_unit(session, commit=False)
 
 
 async def get_today(settings: Annotated[Settings, Depends(get_settings)]) -> date:

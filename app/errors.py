@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.db import Busy, Outage, begin_unit, end_unit, unavailable
+from app.db import Busy, Outage, unavailable
 from app.domain.errors import DomainError, ErrorKind
 
 log = logging.getLogger("gongkai")
@@ -46,10 +46,15 @@ STATUS_TITLES = {
     422: "请求内容有误",
     429: "请求过于频繁",
     500: "服务器内部错误",
-    503: "服务暂时不可用",
+    503: "暂时无法服务",
 }
-"""A problem's ``title``: a short summary for a person, in Chinese, the same for every occurrence of a ``code`` (each
-code has one status). What went wrong this time is the ``detail``; what a program matches on is the ``code``."""
+"""A short summary of an HTTP status for a person, in Chinese: a problem's ``title`` (the same for every occurrence of
+a ``code``: each code has one status) and the heading of the clerks' error page. What went wrong this time is the
+``detail``; what a program matches on is the ``code``."""
+
+
+def status_title(status: int) -> str:
+    return STATUS_TITLES.get(status, "出错了" if status >= 500 else "请求有误")
 
 
 class ApiError(Exception):
@@ -74,7 +79,7 @@ def problem(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://gongkai.example/problems/{code}",
-        "title": STATUS_TITLES.get(status, "请求未能完成"),
+        "title": status_title(status),
         "status": status,
         "code": code,
         "detail": detail,
@@ -195,47 +200,17 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc if part not in ("body", "query", "path", "header"))
 
 
-CREDENTIALS_STATE_KEY = "credentials"
-"""Where a request's credentials wait, unchecked, for its worker thread (``app.auth.dependencies.Credentials``)."""
-
-
-def _refused_credentials(request: Request) -> JSONResponse | None:
-    """The answer to the credentials a request carries, not yet checked, if they are not valid: a request refused
-    before its worker thread (a body that fails validation, a malformed If-Match) has its credentials checked first,
-    so that an invalid token gets 401, not a description of what else is wrong with the request."""
-    carried = getattr(request.state, CREDENTIALS_STATE_KEY, None)
-    if carried is None:
-        return None
-    session = begin_unit(request.app.state.session_factory, read_only=True)
-    try:
-        carried.resolve(session)
-    except ApiError as exc:
-        return problem(request, exc.status, exc.code, exc.detail, headers=exc.headers)
-    except Exception as exc:
-        outage = unavailable(exc)  # the database cannot say who is asking: the same 503 as any request gets then
-        if outage is None:
-            raise
-        return database_unavailable(request, outage)
-    finally:
-        end_unit(session, commit=False)
-    return None
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return _refused_credentials(request) or problem(request, STATUS_BY_KIND[exc.kind], exc.code, exc.detail)
+        return problem(request, STATUS_BY_KIND[exc.kind], exc.code, exc.detail)
 
     @app.exception_handler(ApiError)
     def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        refused = _refused_credentials(request)
-        return refused or problem(request, exc.status, exc.code, exc.detail, headers=exc.headers)
+        return problem(request, exc.status, exc.code, exc.detail, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        refused = _refused_credentials(request)
-        if refused is not None:
-            return refused
         errors = [
             {
                 "field": "" if e.get("type") == "json_invalid" else _field_path(e.get("loc", ())),

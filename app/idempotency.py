@@ -142,28 +142,24 @@ class _Captured:
         return b"".join(m.get("body", b"") for m in self.messages if m["type"] == "http.response.body")
 
 
+def _headers(row: Stored) -> dict[str, str]:
+    return {"Idempotent-Replayed": "true", **({"Location": row.location} if row.location else {})}
+
+
+def _not_replayed(request: Request, row: Stored, code: str, why: str, where: str) -> Response:
+    """409 in place of a stored answer that may not be given again, with the ``Location`` of what it made."""
+    detail = f"该请求已执行成功（HTTP {row.status}），但{why}；请到 Location 所指的资源{where}。"
+    return problem(request, 409, code, detail, headers=_headers(row))
+
+
 def _replay(request: Request, row: Stored) -> Response:
-    headers = {"Idempotent-Replayed": "true"}
-    if row.location:
-        headers["Location"] = row.location
     if row.body is None:
-        detail = (
-            f"该请求已执行成功（HTTP {row.status}），但其答复含有密钥，未予保存，不能重放；"
-            "请到 Location 所指的资源查看结果，如需新的密钥请另行创建或轮换。"
-        )
-        return problem(request, 409, "idempotent_answer_not_kept", detail, headers=headers)
+        why, where = "其答复含有密钥，未予保存，不能重放", "查看结果，如需新的密钥请另行创建或轮换"
+        return _not_replayed(request, row, "idempotent_answer_not_kept", why, where)
+    headers = _headers(row)
     if row.etag:
         headers["ETag"] = row.etag
     return Response(row.body, status_code=row.status or 200, headers=headers, media_type=row.content_type)
-
-
-def _refused_to_new_grant(request: Request, row: Stored) -> Response:
-    headers = {"Idempotent-Replayed": "true", **({"Location": row.location} if row.location else {})}
-    detail = (
-        f"该请求已执行成功（HTTP {row.status}），但您的角色或所属机关此后已变更，不再重放当时的答复；"
-        "请到 Location 所指的资源按现在的权限查看结果。"
-    )
-    return problem(request, 409, "idempotent_grant_changed", detail, headers=headers)
 
 
 def _complete(session: Session, claim: Claim, captured: _Captured, principal: Principal | None) -> None:
@@ -246,7 +242,9 @@ class IdempotencyMiddleware:
                     detail = "该 Idempotency-Key 已用于另一个不同的请求；新的请求请使用新的 Idempotency-Key。"
                     await problem(request, 422, "idempotency_key_reused", detail)(scope, receive, send)
                 elif stored.grant_hash is not None and stored.grant_hash != principal.grant:
-                    await _refused_to_new_grant(request, stored)(scope, receive, send)
+                    why = "您的角色或所属机关此后已变更，不再重放当时的答复"
+                    refused = _not_replayed(request, stored, "idempotent_grant_changed", why, "按现在的权限查看结果")
+                    await refused(scope, receive, send)
                 else:
                     await _replay(request, stored)(scope, receive, send)
                 return

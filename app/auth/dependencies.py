@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.auth.service import authenticate_session, authenticate_token, csrf_matches
 from app.deps import Deferred, SessionDep, SettingsDep, defer, deferring
-from app.errors import CREDENTIALS_STATE_KEY, ApiError
+from app.errors import ApiError
 from app.idempotency import PRINCIPAL_STATE_KEY
 from app.settings import Settings
 
@@ -42,9 +42,8 @@ def _unauthenticated() -> ApiError:
 @dataclass(frozen=True)
 class Credentials(Deferred):
     """The credentials a request carries, identified in the request's worker thread (``app.deps.UnitRoute``): the
-    token's or session's lookup is the request's first read, in the same hop as the endpoint. Until then they wait in
-    ``request.state`` (``CREDENTIALS_STATE_KEY``), where an error raised before the endpoint finds them and checks them
-    first (``app.errors``: an invalid token gets 401, whatever else is wrong with the request)."""
+    token's or session's lookup is the request's first read, in the same hop as the endpoint. A request refused
+    before that thread has them checked first (an invalid token gets 401, whatever else is wrong with the request)."""
 
     request: Request
     settings: Settings
@@ -53,11 +52,8 @@ class Credentials(Deferred):
     csrf: str | None
 
     def resolve(self, session: Session) -> Principal:
-        state = self.request.state
-        if getattr(state, CREDENTIALS_STATE_KEY, None) is self:
-            delattr(state, CREDENTIALS_STATE_KEY)  # checked now, whatever the outcome: never checked twice
         principal = identify(self.request, session, self.settings, self.token, self.cookie, self.csrf)
-        setattr(state, PRINCIPAL_STATE_KEY, principal)
+        setattr(self.request.state, PRINCIPAL_STATE_KEY, principal)
         return principal
 
 
@@ -79,7 +75,6 @@ async def current_principal(
         raise _unauthenticated()
     carried = Credentials(request, settings, token, cookie, csrf)
     if defer(request, carried):
-        setattr(request.state, CREDENTIALS_STATE_KEY, carried)
         return cast(Principal, carried)
     return await run_in_threadpool(carried.resolve, session)
 

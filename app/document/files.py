@@ -223,7 +223,7 @@ def archive(session: Session, principal: Principal, case_id: int, tz: tzinfo) ->
                     n,
                     entry,
                     kind_label(doc.kind),
-                    doc.title if personal_ok or not doc.personal else HIDDEN_TITLE,
+                    shown_title(principal, doc),
                     doc.number or "",
                     doc.letter_date.isoformat() if doc.letter_date else "",
                     doc.size,

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from app.domain.codes import Disposition, DispositionGroup
 from app.domain.errors import InvalidInput
-from app.domain.lifecycle import REASONABLE_HORIZON_DAYS, EventType
+from app.domain.lifecycle import EventType, within_reasonable_period
 
 REVIEW_FIRST_SINCE = date(2024, 1, 1)  # 行政复议法 (2023年修订) in force; Art. 23 ¶1(4)
 REVIEW_DAYS = 60  # 行政复议法 Art. 20 ¶1: 自知道或者应当知道该行政行为之日起六十日内
@@ -437,7 +437,7 @@ def check_reasons_until(letter_date: date, until: date) -> None:
     """The day by which the applicant states reasons (条例 Art. 35, the 说明理由告知书): after the letter's date, and
     within the same one-year horizon as the later deadline Art. 35 allows (``lifecycle.REASONABLE_HORIZON_DAYS``, whose
     reading is written there)."""
-    if not letter_date < until <= letter_date + timedelta(days=REASONABLE_HORIZON_DAYS):
+    if not within_reasonable_period(letter_date, until):
         raise InvalidInput(
             "reasons_until_invalid",
             f"说明理由的期限应晚于告知书日期（{letter_date}），且不超过一年（条例第三十五条）。",

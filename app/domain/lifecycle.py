@@ -50,6 +50,12 @@ also leave the applicant without a reply for the whole annual report cycle), and
 typing error, not a decision (stored, it also made every reading of the case's deadline walk 8,000 years). An office
 that truly needs longer concludes and tells the applicant instead."""
 
+
+def within_reasonable_period(start: date, until: date) -> bool:
+    """Whether ``until`` is after ``start`` and at most ``REASONABLE_HORIZON_DAYS`` later."""
+    return start < until <= start + timedelta(days=REASONABLE_HORIZON_DAYS)
+
+
 _WAITING = frozenset({CaseStatus.IN_CONSULTATION, CaseStatus.AWAITING_FEE})
 _ALLOWED: dict[EventType, frozenset[CaseStatus]] = {
     EventType.CORRECTION_REQUESTED: frozenset({CaseStatus.OPEN}),
@@ -211,7 +217,7 @@ def _check_rules(
                     "correction_already_requested",
                     "补正只能要求一次，且应一次性告知需要补正的全部内容（条例第三十条）。",
                 )
-            if not new.on < until <= new.on + timedelta(days=REASONABLE_HORIZON_DAYS):
+            if not within_reasonable_period(new.on, until):
                 raise InvalidInput(
                     "correction_period_invalid",
                     f"补正期限应晚于告知补正的日期（{new.on}），且为合理期限：不超过一年（条例第三十条）。",
@@ -348,7 +354,7 @@ def _check_agency_deadline(
             "agency_deadline_not_later",
             f"另行确定的答复期限应晚于其取代的法定答复期限（{statutory}）（条例第三十五条）。",
         )
-    if (until - statutory).days > REASONABLE_HORIZON_DAYS:
+    if not within_reasonable_period(statutory, until):
         raise InvalidInput(
             "agency_deadline_unreasonable",
             f"另行确定的答复期限应为合理期限：不能晚于法定答复期限（{statutory}）后一年（条例第三十五条）。",

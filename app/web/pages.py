@@ -57,7 +57,7 @@ from app.domain.lifecycle import CASE_STATUS_LABELS, CaseStatus
 from app.domain.overdue import DEFAULT_DUE_WITHIN
 from app.domain.receipt import RECEIPT_FACT_LABELS, deciding_fact
 from app.domain.roles import Permission, Role
-from app.errors import STATUS_BY_KIND, http_refusal
+from app.errors import STATUS_BY_KIND, http_refusal, status_title
 from app.holiday import repository as calendar_repository
 from app.web import forms
 
@@ -75,15 +75,6 @@ ROLE_LABELS: dict[Role, str] = {
     Role.AUDITOR: "审计员",
     Role.ADMIN: "管理员",
     Role.INTEGRATION: "系统对接",
-}
-
-STATUS_TITLES = {
-    403: "无权访问",
-    404: "页面不存在",
-    409: "操作冲突",
-    412: "内容已被他人修改",
-    422: "输入有误",
-    503: "暂时无法服务",
 }
 
 
@@ -225,7 +216,7 @@ def render(
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
-    title = STATUS_TITLES.get(status, "出错了" if status >= 500 else "请求有误")
+    title = status_title(status)
     request_id = getattr(request.state, "request_id", None)
     return render(
         request, "error.html", {"status": status, "title": title, "detail": detail, "request_id": request_id}, status
