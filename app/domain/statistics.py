@@ -154,10 +154,16 @@ def _layout(fmt: ReportFormat) -> tuple[RowSpec, ...]:
 
 ROWS: dict[ReportFormat, tuple[RowSpec, ...]] = {fmt: _layout(fmt) for fmt in ReportFormat}
 """The rows of the applications table per format, in official order."""
+RESULT_ROW_KEYS: dict[ReportFormat, dict[str, str]] = {
+    fmt: {d.value: _result_row(fmt, d).key for d in Disposition} for fmt in ReportFormat
+}
+"""Each disposition's result row per format (a :class:`Disposition` is its code, so either finds it)."""
 LEAF_ROWS: dict[ReportFormat, tuple[str, ...]] = {
-    fmt: tuple(dict.fromkeys(_result_row(fmt, d).key for d in Disposition)) for fmt in ReportFormat
+    fmt: tuple(dict.fromkeys(keys.values())) for fmt, keys in RESULT_ROW_KEYS.items()
 }
 """The result rows that （七）总计 sums (there are no subtotal rows for the groups)."""
+APPLICANT_COLUMNS: dict[str, int] = {a.value: i for i, a in enumerate(ApplicantType)}
+"""Each applicant type's column (a :class:`ApplicantType` is its code, so either finds it)."""
 
 
 @dataclass(frozen=True)
@@ -183,20 +189,34 @@ class ApplicationsTable:
         raise KeyError(key)
 
 
-def _count(value: int, where: str) -> int:
+def _count(value: int, row: str, column: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput("statistics_count_invalid", f"统计数应为非负整数：{where} = {value!r}")
+        raise InvalidInput("statistics_count_invalid", f"统计数应为非负整数：{row}/{column} = {value!r}")
     return value
 
 
+def _unknown(value: object) -> InvalidInput:
+    return InvalidInput("statistics_code_unknown", f"未知代码：{value!r}")
+
+
 _E = TypeVar("_E", bound=StrEnum)
+_V = TypeVar("_V")
 
 
 def _code(enum: type[_E], value: str) -> _E:
     try:
         return enum(value)
     except ValueError:
-        raise InvalidInput("statistics_code_unknown", f"未知代码：{value!r}") from None
+        raise _unknown(value) from None
+
+
+def _index(codes: Mapping[str, _V], value: str) -> _V:
+    """``codes[value]``, or 422 ``statistics_code_unknown``: a dictionary of codes looked up for each count, where
+    converting to the enum (a few µs each) was a tenth of a year-end report's Python."""
+    found = codes.get(value)
+    if found is None:
+        raise _unknown(value)
+    return found
 
 
 def build_applications_table(
@@ -214,17 +234,17 @@ def build_applications_table(
     """
     width = len(ApplicantType)
     cells = {spec.key: [0] * width for spec in ROWS[fmt]}
-    applicants = list(ApplicantType)
+    result_rows = RESULT_ROW_KEYS[fmt]
 
     def add(row: str, applicant: str, value: int) -> None:
-        cells[row][applicants.index(_code(ApplicantType, applicant))] += _count(value, f"{row}/{applicant}")
+        cells[row][_index(APPLICANT_COLUMNS, applicant)] += _count(value, row, applicant)
 
     for row, counts in ((RECEIVED, received), (CARRIED_OVER, carried_over), (CARRIED_FORWARD, carried_forward)):
         for applicant, value in counts.items():
             add(row, applicant, value)
     for (disposition, applicant), value in concluded.items():
-        add(_result_row(fmt, _code(Disposition, disposition)).key, applicant, value)
-    cells[TOTAL] = [sum(cells[leaf][i] for leaf in LEAF_ROWS[fmt]) for i in range(width)]
+        add(_index(result_rows, disposition), applicant, value)
+    cells[TOTAL] = [sum(column) for column in zip(*(cells[leaf] for leaf in LEAF_ROWS[fmt]), strict=True)]
     return ApplicationsTable(
         fmt, tuple(TableRow(s.key, s.label, s.group, (*cells[s.key], sum(cells[s.key]))) for s in ROWS[fmt])
     )
@@ -269,7 +289,7 @@ def build_reviews_table(counts: Mapping[tuple[ReviewKind, ReviewOutcome], int]) 
     would no longer be the number of reviews brought in the year. The later decision stays in the case record."""
     cells = {(kind, outcome): 0 for kind in ReviewKind for outcome in ReviewOutcome}
     for (kind, outcome), value in counts.items():
-        cells[_code(ReviewKind, kind), _code(ReviewOutcome, outcome)] += _count(value, f"{kind}.{outcome}")
+        cells[_code(ReviewKind, kind), _code(ReviewOutcome, outcome)] += _count(value, kind, outcome)
     values: list[int] = []
     for kind in ReviewKind:
         four = [cells[kind, outcome] for outcome in ReviewOutcome]
@@ -385,36 +405,43 @@ def _review_title(key: str) -> str:
     return f"{REVIEW_KIND_LABELS[ReviewKind(kind)]}「{REVIEW_COLUMN_LABELS[column]}」"
 
 
-def _negatives(row: str, cells: Mapping[str, int | None], describe: Callable[[str], str]) -> list[Violation]:
+def _negatives(row: str, cells: Iterable[tuple[str, int | None]], describe: Callable[[str], str]) -> list[Violation]:
     return [
         Violation(Rule.NON_NEGATIVE, f"{describe(column)}为负数：{value}", (Cell(row, column, None, value),))
-        for column, value in cells.items()
+        for column, value in cells
         if value is not None and value < 0
     ]
 
 
 def _application_arithmetic(fmt: ReportFormat, grid: Mapping[str, Sequence[int | None]]) -> list[Violation]:
     """Every rule of §3 over a grid of row key → 7 cells; ``None`` (blank, missing) skips the sums it is in."""
-
-    def cell(row: str, i: int) -> int | None:
-        values = grid.get(row, ())
-        return values[i] if i < len(values) else None
-
+    width = len(COLUMNS)
+    rows = {  # every row of the format, seven cells each (a missing row or cell is blank)
+        spec.key: (*grid.get(spec.key, ())[:width], *(None,) * width)[:width] for spec in ROWS[fmt]
+    }
     found: list[Violation] = []
-    last = len(COLUMNS) - 1
     for spec in ROWS[fmt]:
-        row_cells = {column: cell(spec.key, i) for i, column in enumerate(COLUMNS)}
-        found += _negatives(spec.key, row_cells, partial(_cell_title, spec))
-        six, total = _sum(cell(spec.key, i) for i in range(last)), cell(spec.key, last)
+        values = rows[spec.key]
+        found += _negatives(spec.key, zip(COLUMNS, values, strict=True), partial(_cell_title, spec))
+        six, total = _sum(values[:-1]), values[-1]
         if six is not None and total is not None and six != total:
             message = f"「{spec.title}」行：六类申请人之和为{six}，总计列为{total}"
             found.append(Violation(Rule.COLUMN_TOTAL, message, (Cell(spec.key, TOTAL, six, total),)))
-    for i, column in enumerate(COLUMNS):
-        leaves, total = _sum(cell(leaf, i) for leaf in LEAF_ROWS[fmt]), cell(TOTAL, i)
-        if leaves is not None and total is not None and leaves != total:
-            message = f"「{column_title(column)}」列：办理结果各项之和为{leaves}，（七）总计为{total}"
-            found.append(Violation(Rule.RESULT_TOTAL, message, (Cell(TOTAL, column, leaves, total),)))
-        one_two, forward = _sum((cell(RECEIVED, i), cell(CARRIED_OVER, i))), cell(CARRIED_FORWARD, i)
+    columns = zip(
+        COLUMNS,
+        zip(*(rows[leaf] for leaf in LEAF_ROWS[fmt]), strict=True),
+        rows[TOTAL],
+        rows[RECEIVED],
+        rows[CARRIED_OVER],
+        rows[CARRIED_FORWARD],
+        strict=True,
+    )
+    for column, leaves, total, received, carried_over, forward in columns:
+        results = _sum(leaves)
+        if results is not None and total is not None and results != total:
+            message = f"「{column_title(column)}」列：办理结果各项之和为{results}，（七）总计为{total}"
+            found.append(Violation(Rule.RESULT_TOTAL, message, (Cell(TOTAL, column, results, total),)))
+        one_two = _sum((received, carried_over))
         if one_two is not None and total is not None and forward is not None and one_two != total + forward:
             message = (
                 f"「{column_title(column)}」列：第一项加第二项为{one_two}，"
@@ -441,7 +468,7 @@ def check_carry_over(previous: ApplicationsTable, current: ApplicationsTable) ->
 
 
 def _review_arithmetic(values: Mapping[str, int | None]) -> list[Violation]:
-    found = _negatives(REVIEWS, {key: values.get(key) for key in REVIEW_KEYS}, _review_title)
+    found = _negatives(REVIEWS, ((key, values.get(key)) for key in REVIEW_KEYS), _review_title)
     for kind in ReviewKind:
         four = _sum(values.get(f"{kind}.{outcome}") for outcome in ReviewOutcome)
         total = values.get(f"{kind}.{TOTAL}")

@@ -388,6 +388,7 @@ def test_faulty_records_every_cell_equals_its_trace(api: Api) -> None:
                 reviews=[{"kind": "review", "filed_date": "2022-03-01"}],
             ),  # 0006: review outcome without decision date
             case("2021-11-01", concluded="2021-11-20", disposition="disclosed"),  # 2021-0001: fault in 2021 only
+            case("2022-12-01", concluded="2022-12-20", disposition="disclosed"),  # 0007: received after 31 Dec
         ],
     )
     n = DisclosureCase.number
@@ -396,6 +397,7 @@ def test_faulty_records_every_cell_equals_its_trace(api: Api) -> None:
         session.execute(update(DisclosureCase).where(n == "2022-0002").values(disposition=None))
         session.execute(update(DisclosureCase).where(n == "2022-0003").values(disposition="disclosed"))
         session.execute(update(DisclosureCase).where(n == "2021-0001").values(concluded_on=date(2021, 10, 1)))
+        session.execute(update(DisclosureCase).where(n == "2022-0007").values(received_date=date(2023, 1, 9)))
         session.execute(update(CaseReview).values(outcome="upheld"))
     report = annual(api, 2022)
     table = cells(report)
@@ -410,7 +412,7 @@ def test_faulty_records_every_cell_equals_its_trace(api: Api) -> None:
             assert response.json()["count"] == value, (key, column)
     faults = {rule: [c["number"] for c in check["cases"]] for rule, check in failed(report).items() if "cases" in check}
     assert faults == {
-        "data.concluded_before_received": ["2022-0001"],
+        "data.concluded_before_received": ["2022-0001", "2022-0007"],
         "data.concluded_without_disposition": ["2022-0002"],
         "data.disposition_without_conclusion": ["2022-0003"],
         "data.review_decided_without_date": ["2022-0006"],
