@@ -189,9 +189,9 @@ class ApplicationsTable:
         raise KeyError(key)
 
 
-def _count(value: int, row: str, column: str) -> int:
+def _count(value: int, row: str, column: str, separator: str = "/") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput("statistics_count_invalid", f"统计数应为非负整数：{row}/{column} = {value!r}")
+        raise InvalidInput("statistics_count_invalid", f"统计数应为非负整数：{row}{separator}{column} = {value!r}")
     return value
 
 
@@ -289,7 +289,7 @@ def build_reviews_table(counts: Mapping[tuple[ReviewKind, ReviewOutcome], int]) 
     would no longer be the number of reviews brought in the year. The later decision stays in the case record."""
     cells = {(kind, outcome): 0 for kind in ReviewKind for outcome in ReviewOutcome}
     for (kind, outcome), value in counts.items():
-        cells[_code(ReviewKind, kind), _code(ReviewOutcome, outcome)] += _count(value, kind, outcome)
+        cells[_code(ReviewKind, kind), _code(ReviewOutcome, outcome)] += _count(value, kind, outcome, ".")
     values: list[int] = []
     for kind in ReviewKind:
         four = [cells[kind, outcome] for outcome in ReviewOutcome]

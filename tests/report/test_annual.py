@@ -389,6 +389,8 @@ def test_faulty_records_every_cell_equals_its_trace(api: Api) -> None:
             ),  # 0006: review outcome without decision date
             case("2021-11-01", concluded="2021-11-20", disposition="disclosed"),  # 2021-0001: fault in 2021 only
             case("2022-12-01", concluded="2022-12-20", disposition="disclosed"),  # 0007: received after 31 Dec
+            case("2021-12-31", concluded="2022-01-05", disposition="disclosed"),  # 2021-0002: the last day before
+            case("2022-01-01", concluded="2022-01-04", disposition="disclosed"),  # 0008: the first day of the year
         ],
     )
     n = DisclosureCase.number
@@ -401,7 +403,8 @@ def test_faulty_records_every_cell_equals_its_trace(api: Api) -> None:
         session.execute(update(CaseReview).values(outcome="upheld"))
     report = annual(api, 2022)
     table = cells(report)
-    assert table["received"][6] == 6
+    assert table["received"][6] == 7
+    assert table["carried_over"][6] == 1
     for key, values in table.items():
         for column, value in zip(report["applications"]["columns"], values, strict=True):
             response = api.client.get(
