@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -108,14 +109,13 @@ class Annual:
         return document | {"checks": checks + self.extra_checks}
 
 
-def _stored_active(row: ActiveDisclosureRow | None) -> ActiveDisclosure | None:
-    return validate_active_disclosure(ReportFormat(row.format), row.values) if row else None
+def _stored_active(stored: tuple[str, dict[str, Any]] | None) -> ActiveDisclosure | None:
+    return validate_active_disclosure(ReportFormat(stored[0]), stored[1]) if stored else None
 
 
-def _published_table(snapshot: ReportSnapshot) -> ApplicationsTable:
-    applications = snapshot.content["applications"]
-    rows = (TableRow(r["key"], r["label"], "", tuple(r["values"])) for r in applications["rows"])
-    return ApplicationsTable(ReportFormat(snapshot.format), tuple(rows))
+def _published_table(fmt: str, content: dict[str, Any]) -> ApplicationsTable:
+    rows = (TableRow(r["key"], r["label"], "", tuple(r["values"])) for r in content["applications"]["rows"])
+    return ApplicationsTable(ReportFormat(fmt), tuple(rows))
 
 
 def build_annual(session: Session, scope: Scope, year: int, fmt: ReportFormat | None = None) -> Annual:
@@ -123,6 +123,7 @@ def build_annual(session: Session, scope: Scope, year: int, fmt: ReportFormat | 
     period = Period(year)
     fmt = fmt or format_for_year(year)
     counts = repository.tally(session, scope.agency_ids, period)
+    inputs = repository.year_inputs(session, scope.agency.id, scope.agency_ids, period)
     report = AnnualReport(
         year=year,
         format=fmt,
@@ -132,12 +133,11 @@ def build_annual(session: Session, scope: Scope, year: int, fmt: ReportFormat | 
             fmt, counts.received, counts.carried_over, counts.concluded, counts.carried_forward
         ),
         reviews=build_reviews_table(counts.reviews),
-        active_disclosure=_stored_active(repository.active_disclosure(session, scope.agency.id, year)),
+        active_disclosure=_stored_active(inputs.active),
     )
-    extra = fault_checks(repository.faults(session, scope.agency_ids, period))
-    previous = repository.snapshot(session, scope.agency.id, year - 1) if scope.single else None
-    if previous is not None:
-        extra.append(check_carry_over(_published_table(previous), report.applications).to_dict())
+    extra = fault_checks(repository.faults(session, scope.agency_ids, period) if inputs.faulty else {})
+    if scope.single and inputs.previous is not None:
+        extra.append(check_carry_over(_published_table(*inputs.previous), report.applications).to_dict())
     return Annual(report, extra)
 
 
