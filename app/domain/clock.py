@@ -417,6 +417,7 @@ class Explanation:
     statutory_due_date: date | None
     agency_deadline: date | None  # set under Art. 35
     provisional: bool  # some day of the count lies in a year whose arrangement is not imported
+    truncated: bool  # the steps stop at EXPLANATION_HORIZON_DAYS after receipt, before the day they would end on
     steps: tuple[ExplanationStep, ...]
 
 
@@ -432,15 +433,13 @@ def explain(
 ) -> Explanation:
     """Every day from `received` to the later deadline; while a correction is awaited, to its reply-by day, and
     while a letter's delivery is unrecorded, to the last known day (the pause's end is not known yet). At most
-    ``EXPLANATION_HORIZON_DAYS`` days."""
+    ``EXPLANATION_HORIZON_DAYS`` days (then ``truncated``)."""
     state = _replay(received, events, calendar)
     due, statutory_due = _due_dates(state, received, policy, calendar)
     known = [d for d in (due, statutory_due) if d is not None]
     waits_end = [w.lapse or w.first for w in state.waits]
-    end = min(
-        max(known) if known else max([state.start, *waits_end]),
-        received + timedelta(days=EXPLANATION_HORIZON_DAYS),
-    )
+    last = max(known) if known else max([state.start, *waits_end])
+    end = min(last, received + timedelta(days=EXPLANATION_HORIZON_DAYS))
     statutory_days = statutory_reply_days(received)
     uncounted = state.uncounted(until=end)
     steps: list[ExplanationStep] = []
@@ -476,6 +475,7 @@ def explain(
         statutory_due_date=statutory_due,
         agency_deadline=state.agency_deadline,
         provisional=any(step.provisional for step in steps),
+        truncated=end < last,
         steps=tuple(steps),
     )
 

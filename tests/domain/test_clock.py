@@ -261,6 +261,7 @@ def test_explain_a_plain_case(cal: WorkingCalendar) -> None:
     assert (explanation.statutory_days, explanation.statutory_due_date) == (20, D("2025-02-21"))
     assert steps[0].on == D("2025-01-18")
     assert steps[-1].on == D("2025-02-21")  # the later of the two deadlines
+    assert not explanation.truncated
     assert [s.note for s in steps[:3]] == [DayNote.WEEKEND, DayNote.WEEKEND, DayNote.RECEIPT_DAY]
     assert [(s.on, s.count) for s in steps if s.agency_due] == [(D("2025-02-14"), 15)]
     assert [(s.on, s.count) for s in steps if s.statutory_due] == [(D("2025-02-21"), 20)]
@@ -311,6 +312,7 @@ def test_a_correction_period_stored_before_it_was_bounded_is_explained_up_to_the
     explanation = explain(D(R), [unbounded], POLICY, cal)
     assert explanation.steps[-1].on == D(R) + timedelta(days=EXPLANATION_HORIZON_DAYS)
     assert len(explanation.steps) == EXPLANATION_HORIZON_DAYS + 1
+    assert explanation.truncated
 
 
 def test_explain_an_agency_deadline(cal: WorkingCalendar) -> None:

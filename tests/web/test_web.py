@@ -6,10 +6,13 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from app.agency import repository as agencies
 from app.db import transaction
+from app.domain.clock import EXPLANATION_HORIZON_DAYS
 from app.domain.roles import Role
+from app.models import CaseEvent
 from app.user import service as user_service
 
 PASSWORD = "correct-horse-battery"
@@ -351,6 +354,25 @@ def test_the_deadline_page_explains_every_day(web, make_case):
     assert "第20日" in page.text  # both deadlines are explained (the statutory one is the later)
     assert "本机关期限届满" in page.text
     assert "法定期限届满" in page.text
+
+
+def test_a_deadline_stored_beyond_the_explanation_horizon_says_its_table_is_cut(web, make_case, api):
+    """A correction period to 9999-12-31, accepted before periods were bounded: the page lists the first four years
+    and says so (``clock.EXPLANATION_HORIZON_DAYS``) instead of presenting them as the whole period."""
+    case = make_case(received="2026-03-02")
+    body = {"on": "2026-03-04", "until": "2026-03-20", "items": "请写明文件名称"}
+    url = f"/api/v1/cases/{case['id']}/correction-request"
+    assert api.client.post(url, json=body, headers=api.headers("a1")).status_code == 200
+    with transaction(api.factory) as session:
+        event = session.scalars(select(CaseEvent).where(CaseEvent.type == "correction_requested")).one()
+        event.data = {**event.data, "until": "9999-12-31"}
+    client = browser(web, "zhang")
+    assert "期限跨度过长" not in client.get(f"/cases/{make_case()['id']}/deadline").text
+    page = client.get(f"/cases/{case['id']}/deadline")
+    assert page.status_code == 200
+    assert f"下表只列出法定收到日期起的前 {EXPLANATION_HORIZON_DAYS + 1} 日" in page.text
+    explained = api.client.get(f"/api/v1/cases/{case['id']}/deadline", headers=api.headers("a1")).json()
+    assert explained["truncated"] is True
 
 
 def test_pages_carry_the_security_headers_and_their_own_csp(web):
