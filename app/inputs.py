@@ -15,7 +15,7 @@ import re
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, AnyHttpUrl, BeforeValidator, UrlConstraints
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, UrlConstraints
 from pydantic_core import PydanticCustomError
 
 from app.domain.errors import InvalidInput
@@ -25,6 +25,13 @@ _LINE_REFUSED = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 _LINES_REFUSED = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
 _URL_REFUSED = re.compile("[\x00-\x1f\x7f]|%(?:[01][0-9a-fA-F]|7[fF])")
 """Control characters in a path or query, raw or percent-encoded."""
+
+
+class Input(BaseModel):
+    """A JSON request body: a field it does not declare is refused (422), never dropped. Dropped, a misspelt field of a
+    policy read as "not given" and reset it to its default, moving every open case's deadline."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def _check(pattern: re.Pattern[str], value: str) -> str:

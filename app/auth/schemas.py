@@ -3,17 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.domain.roles import Role
-from app.inputs import LINE
+from app.inputs import LINE, Input
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LoginIn(Strict):
+class LoginIn(Input):
     username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), LINE]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -43,7 +39,7 @@ class MeRead(BaseModel):
     )
 
 
-class TokenCreate(Strict):
+class TokenCreate(Input):
     agency: Annotated[str, StringConstraints(min_length=1, max_length=32), LINE]
     role: Role
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), LINE] = Field(

@@ -9,14 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from app.domain.casefile import DEFAULT_RECEIPT_OVERDUE_DAYS, Carrier, ServiceMethod
 from app.domain.letters import AgencyLevel, Fact, LetterKind
-from app.inputs import LINE, LINES
+from app.inputs import LINE, LINES, Input
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), LINE]
 OptLine = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=300), LINE]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TemplateKindRead(BaseModel):
@@ -35,7 +31,7 @@ class TemplateRead(BaseModel):
     uploaded_at: datetime | None
 
 
-class LetterProfileBody(Strict):
+class LetterProfileBody(Input):
     level: AgencyLevel = Field(
         description="Where the agency sits; fixes its review body in law (行政复议法 2023 Art. 24–28)"
     )
@@ -80,7 +76,7 @@ class LetterProfileRead(LetterProfileBody):
 FactText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), LINES]
 
 
-class LetterCreate(Strict):
+class LetterCreate(Input):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -108,7 +104,7 @@ class LetterCreate(Strict):
     )
 
 
-class DeliveryCreate(Strict):
+class DeliveryCreate(Input):
     method: ServiceMethod
     sent_on: date = Field(description="The day it was handed over (direct, electronic) or posted (交邮之日)")
     received_on: date | None = Field(None, description="The day the recipient received or signed for it")
@@ -119,7 +115,7 @@ class DeliveryCreate(Strict):
     note: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000), LINES] = None
 
 
-class ReceiptCreate(Strict):
+class ReceiptCreate(Input):
     received_on: date
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from app.case.service import DateChange
-from app.inputs import Line
+from app.inputs import Input, Line
 
 
 class Day(BaseModel):
@@ -30,12 +30,12 @@ class ImportRead(BaseModel):
     changed_cases: list[DateChange]
 
 
-class NoticeDay(BaseModel):
+class NoticeDay(Input):
     date: date
     name: Line = Field("", max_length=100)
 
 
-class NoticeIn(BaseModel):
+class NoticeIn(Input):
     """A State Council notice for one year; see ``app.holiday.service`` for the file format."""
 
     year: int = Field(ge=1990, le=2200)

@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from app.domain.statistics import ReportFormat
 from app.errors import ApiError
-from app.inputs import Line, Lines, check_lines
+from app.inputs import Input, Line, Lines, check_lines
 
 OVERRIDE_HEADER = "X-Override-Published"
 
@@ -121,7 +121,7 @@ class FeesRead(BaseModel):
     total_yuan: int
 
 
-class ActiveDisclosureIn(BaseModel):
+class ActiveDisclosureIn(Input):
     values: dict[Line, int | Line] = Field(
         description='`<item>.<field>` → value, e.g. `licensing.decisions`: 14, `fees.amount`: "199.19561" (万元)'
     )
@@ -225,7 +225,7 @@ class TextFieldRead(BaseModel):
     required: bool
 
 
-class AnnualTextIn(BaseModel):
+class AnnualTextIn(Input):
     texts: dict[Line, Lines] = Field(description="Passage key → text (keys: `fields` of the GET); empty removes it")
 
 
@@ -239,7 +239,7 @@ class AnnualTextRead(BaseModel):
     updated_at: datetime | None
 
 
-class ProseCheckIn(BaseModel):
+class ProseCheckIn(Input):
     text: Lines = Field(max_length=500_000, description="The report as published: plain text, a paragraph a line")
     tables: dict[str, Any] = Field(description="Its tables in the JSON contract (at least `applications.rows`)")
     fees_count: int | None = Field(None, ge=0, description="Fee payments on record, to check the fee section")

@@ -2,26 +2,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.domain.roles import Role
-from app.inputs import LINE
+from app.inputs import LINE, Input
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class MembershipIn(Strict):
+class MembershipIn(Input):
     agency: Annotated[str, StringConstraints(min_length=1, max_length=32), LINE]
     role: Role
 
 
-class RoleIn(Strict):
+class RoleIn(Input):
     role: Role
 
 
-class UserCreate(Strict):
+class UserCreate(Input):
     username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), LINE] = Field(
         examples=["zhangsan"]
     )
@@ -34,7 +30,7 @@ class UserCreate(Strict):
     memberships: list[MembershipIn] = Field(min_length=1, description="The user's role in each agency")
 
 
-class PasswordChange(Strict):
+class PasswordChange(Input):
     current_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     new_password: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
         description="At least 10 characters of at least two kinds (letters, digits, others), without the username"

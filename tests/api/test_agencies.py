@@ -51,3 +51,20 @@ def test_sub_agencies_are_created_under_ones_own(api, make_case):
     api.agency("b1")
     elsewhere = api.client.post("/api/v1/agencies", json={"code": "b1-x", "name": "x", "parent": "b1"}, headers=admin)
     assert elsewhere.status_code == 404
+
+
+def test_a_policy_body_it_cannot_read_whole_changes_nothing(api, make_case):
+    """A misspelt field, an empty body or a number as a string is refused with the field named: read as "not given",
+    it reset the policy to its defaults and moved every open case's deadline."""
+    case = make_case()
+    admin = api.headers("a1", Role.ADMIN)
+    url = "/api/v1/agencies/a1/policy"
+    assert api.client.put(url, json={"reply_days": 10, "extension_limit": 5}, headers=admin).status_code == 200
+    for body in ({"reply_day": 12}, {}, {"reply_days": "12"}, {"reply_days": True}, {"reply_days": 12.0}):
+        response = api.client.put(url, json=body, headers=admin)
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+    agency = api.client.get("/api/v1/agencies", headers=admin).json()
+    assert [(a["reply_days"], a["extension_limit"]) for a in agency if a["code"] == "a1"] == [(10, 5)]
+    after = api.client.get(f"/api/v1/cases/{case['id']}", headers=admin).json()
+    assert after["deadline"]["due_date"] == "2026-03-16"

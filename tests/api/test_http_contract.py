@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import typing
+from collections.abc import Iterator
 from typing import Annotated
 
 import pytest
 from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from app.agency import service as agency_service
@@ -215,6 +218,28 @@ def test_a_problems_title_is_a_chinese_summary_of_its_status(api, make_case):
     titles = {a.status_code: a.json()["title"] for a in answers}
     assert titles == {401: "需要登录或访问令牌", 404: "未找到", 422: "请求内容有误", 403: "无权进行此项操作"}
     assert all(a.headers["content-type"] == "application/problem+json" for a in answers)
+
+
+def _models(annotation: object) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        for field in annotation.model_fields.values():
+            yield from _models(field.annotation)
+    for argument in typing.get_args(annotation):
+        yield from _models(argument)
+
+
+def test_every_json_body_refuses_a_field_it_does_not_declare():
+    """Every model a JSON body is read into, nested ones too, forbids extra fields (``app.inputs.Input``, or its own
+    ``model_config``): a field it does not know is refused, never dropped (a misspelt policy field was read as "not
+    given" and reset the policy to its defaults). FastAPI's own models of multipart forms are not JSON bodies."""
+    from app.main import API_ROUTERS
+
+    bodies = [route.body_field for router in API_ROUTERS for route in router.routes if route.body_field is not None]
+    models = {model for body in bodies for model in _models(body.field_info.annotation)}
+    json_models = {model for model in models if not model.__name__.startswith("Body_")}
+    assert len(json_models) > 20
+    assert [m.__name__ for m in json_models if m.model_config.get("extra") != "forbid"] == []
 
 
 def test_every_api_route_serves_its_blocking_work_in_one_worker_thread(api, make_case, request):
