@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Callable
+from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import typer
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.agency import repository as agencies
 from app.auth.principal import Principal
 from app.db import make_engine, make_session_factory, transaction
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, InvalidInput
 from app.domain.roles import Role
 from app.settings import Settings
 
@@ -43,6 +44,27 @@ def fail(exc: DomainError) -> NoReturn:
     """End the command on a refused rule: its code and the clerk's message, exit 2."""
     typer.secho(f"错误 [{exc.code}] {exc.detail}", fg="red", err=True)
     raise typer.Exit(2)
+
+
+def read_input(file: Path) -> str:
+    """A file an operator hands a command, as text: UTF-8 (a byte-order mark is dropped), else a refusal that says what
+    to do. Excel and WPS save CSV in the system's GBK by default, which was a traceback."""
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        fail(InvalidInput("file_not_found", f"找不到文件「{file}」。"))
+    except IsADirectoryError:
+        fail(InvalidInput("file_not_found", f"「{file}」是目录，不是文件。"))
+    except PermissionError:
+        fail(InvalidInput("file_unreadable", f"没有读取文件「{file}」的权限。"))
+    except UnicodeDecodeError as exc:
+        fail(
+            InvalidInput(
+                "file_not_utf8",
+                f"文件「{file}」不是 UTF-8 编码（第 {exc.start + 1} 个字节起）：请在 Excel 或 WPS 中另存为"
+                "「CSV UTF-8」，或用文本编辑器另存为 UTF-8 后重试。",
+            )
+        )
 
 
 def run(work: Callable[[Session, Principal, Settings], T], settings: Settings | None = None) -> T:

@@ -153,6 +153,49 @@ def test_calendar_import_from_csv(run, tmp_path):
     assert "calendar_invalid" in refused.output
 
 
+def test_an_operators_mistake_is_told_in_chinese_and_changes_nothing(run, tmp_path, api):
+    """What a probe found as tracebacks (a GBK file as Excel and WPS save it, a missing file, numbers past what the
+    database holds, a NUL that PostgreSQL cannot store) or as silently accepted (control characters kept on SQLite, a
+    token that had expired when it was issued, a year no notice can be for): each a refusal with its code, exit 2."""
+    assert run("agency", "create", "--code", "nrb", "--name", "自然资源局").exit_code == 0
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("date,kind,name\n2031-01-01,holiday,元旦\n".encode("gbk"))
+    nul = tmp_path / "nul.csv"
+    nul.write_text("date,kind,name\n2031-01-01,holiday,元\x00旦\n", encoding="utf-8")
+    escape = tmp_path / "escape.json"
+    escape.write_text(json.dumps({"year": 2032, "source": "国办\u202e", "holidays": ["2032-01-01"]}), "utf-8")
+    far = tmp_path / "far.json"
+    far.write_text(json.dumps({"year": 10**20, "source": "国办", "holidays": []}), "utf-8")
+    ancient = tmp_path / "ancient.csv"
+    ancient.write_text("date,kind,name\n0001-01-01,holiday,x\n", encoding="utf-8")
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes('{"agency": "nrb", "applicant_name": "张三"}\n'.encode("gbk"))
+    for args, code in (
+        (("calendar", "import", str(gbk), "--source", "国办"), "file_not_utf8"),
+        (("calendar", "import", str(tmp_path / "missing.csv")), "file_not_found"),
+        (("calendar", "import", str(nul), "--source", "国办"), "calendar_day_name_invalid"),
+        (("calendar", "import", str(escape)), "calendar_source_invalid"),
+        (("calendar", "import", str(far)), "calendar_year_invalid"),
+        (("calendar", "import", str(ancient), "--source", "国办"), "calendar_year_invalid"),
+        (("cases", "import", str(cases)), "file_not_utf8"),
+        (("calendar", "show", str(10**20)), "calendar_year_not_loaded"),
+        (("report", "annual", "--year", "99999", "--agency", "nrb"), "report_year_unsupported"),
+        (("token", "create", "--agency", "nrb", "--role", "clerk", "--expires-days", "-5"), "token_expiry_invalid"),
+        (
+            ("token", "create", "--agency", "nrb", "--role", "clerk", "--expires-days", str(10**20)),
+            "token_expiry_invalid",
+        ),
+    ):
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output, result.exception)
+        assert code in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+    for year in ("2031", "2032"):
+        assert run("calendar", "show", year).exit_code == 2  # nothing was imported
+    issued = run("token", "create", "--agency", "nrb", "--role", "clerk", "--expires-days", "30")
+    assert issued.exit_code == 0, issued.output
+
+
 def test_calendar_show_names_the_seeded_holidays_in_chinese(run, api):
     shown = run("calendar", "show", "2026")
     assert shown.exit_code == 0, shown.output

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 import typer
 
-from app import clock
-from app.agency import repository as agencies
 from app.auth import service
 from app.commands import run
 from app.domain.roles import Role
@@ -24,9 +21,8 @@ def create(
     expires_days: Annotated[int | None, typer.Option(help="Days until it expires (default: never)")] = None,
 ) -> None:
     """Create a bearer token. The token is the last line of output and is shown only once."""
-    expires = clock.utcnow() + timedelta(days=expires_days) if expires_days else None
     token, plain = run(
-        lambda session, _, __: service.create_token(session, agencies.get_agency(session, agency), role, name, expires)
+        lambda session, operator, _: service.issue_token(session, operator, agency, role, name, expires_days)
     )
     typer.echo(f"令牌 #{token.id}（{name}，{role.value}，机关 {agency}），只显示这一次：", err=True)
     typer.echo(plain)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from app.auth.service import MAX_TOKEN_DAYS
 from app.domain.roles import Role
 from app.inputs import LINE, Input
 
@@ -45,7 +46,9 @@ class TokenCreate(Input):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), LINE] = Field(
         examples=["oa-prod"]
     )
-    expires_days: int | None = Field(None, ge=1, le=3650, description="Days until it expires (default: never)")
+    expires_days: int | None = Field(
+        None, ge=1, le=MAX_TOKEN_DAYS, strict=True, description="Days until it expires (default: never)"
+    )
 
 
 class TokenRead(BaseModel):

@@ -22,7 +22,7 @@ from app.auth import repository
 from app.auth.principal import Principal
 from app.clock import utcnow
 from app.db import after_commit, transaction
-from app.domain.errors import NotFound, WrongState
+from app.domain.errors import InvalidInput, NotFound, WrongState
 from app.domain.roles import READ_DOWN, Permission, Role
 from app.inputs import is_clean_line, name_line
 from app.models import Agency, ApiToken, AppUser, UserSession
@@ -189,6 +189,10 @@ def _managed_token(session: Session, principal: Principal, token_id: int) -> Api
     return token
 
 
+MAX_TOKEN_DAYS = 3650
+"""The longest a token may be issued for (ten years); longer is a typo, and without an end, say so (no expiry)."""
+
+
 def issue_token(
     session: Session, principal: Principal, agency_code: str, role: Role, name: str, expires_days: int | None
 ) -> tuple[ApiToken, str]:
@@ -196,6 +200,10 @@ def issue_token(
     principal.check(
         Permission.TOKEN_MANAGE, agency.id, NotFound("agency_not_found", f"机关代码「{agency_code}」不存在。")
     )
+    if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(
+            "token_expiry_invalid", f"有效天数应为 1 至 {MAX_TOKEN_DAYS} 之间的整数，实为 {expires_days}。"
+        )
     expires = utcnow() + timedelta(days=expires_days) if expires_days else None
     return create_token(session, agency, role, name, expires, principal.actor)
 

@@ -9,7 +9,7 @@ import typer
 from app import clock
 from app.case import importer
 from app.case.service import DateChange
-from app.commands import operator, session_factory
+from app.commands import operator, read_input, session_factory
 from app.settings import Settings
 
 cli = typer.Typer(name="cases", help="Cases.", no_args_is_help=True)
@@ -27,7 +27,7 @@ def echo_changes(changes: list[DateChange]) -> None:
 def import_file(file: Path) -> None:
     """Import cases from JSON Lines, all or nothing. Bad lines are listed with their numbers; exit 1 if any."""
     settings = Settings()
-    lines = file.read_text(encoding="utf-8").splitlines()
+    lines = read_input(file).splitlines()
     session = session_factory(settings)()
     try:
         report = importer.import_lines(session, operator(session), lines, clock.today(settings.tz))

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import MAXYEAR
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import partial
@@ -85,6 +86,8 @@ def format_for_year(year: int) -> ReportFormat:
             "report_year_unsupported",
             f"{year}年度不适用现行年度报告格式：只能生成{FIRST_REPORT_YEAR}年度及以后的年度报告",
         )
+    if year > MAXYEAR:
+        raise InvalidInput("report_year_unsupported", f"{year}年度不是有效的年份（最大 {MAXYEAR}）。")
     return ReportFormat.F2019 if year < _F2021_FIRST_YEAR else ReportFormat.F2021
 
 

@@ -10,7 +10,7 @@ import typer
 
 from app import clock
 from app.case.cli import echo_changes
-from app.commands import cli_actor, fail, run
+from app.commands import cli_actor, fail, read_input, run
 from app.domain.calendar import DAY_KIND_LABELS, DayKind
 from app.domain.errors import DomainError
 from app.holiday import service
@@ -24,7 +24,7 @@ def import_notice(
     source: Annotated[str, typer.Option(help="The notice, for CSV files (JSON carries its own)")] = "",
 ) -> None:
     """Load a year's State Council notice (JSON or CSV; format in README) and recompute open cases."""
-    text = file.read_text(encoding="utf-8")
+    text = read_input(file)
     try:
         notice = service.parse_csv(text, source) if file.suffix.lower() == ".csv" else service.parse_json(text)
     except DomainError as exc:

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from app.case.service import DateChange
+from app.holiday.service import FIRST_NOTICE_YEAR, LAST_NOTICE_YEAR
 from app.inputs import Input, Line
 
 
@@ -38,7 +39,7 @@ class NoticeDay(Input):
 class NoticeIn(Input):
     """A State Council notice for one year; see ``app.holiday.service`` for the file format."""
 
-    year: int = Field(ge=1990, le=2200)
+    year: int = Field(ge=FIRST_NOTICE_YEAR, le=LAST_NOTICE_YEAR)
     source: Line = Field(min_length=1, max_length=300, examples=["国办发明电〔2026〕12号"])
     holidays: list[NoticeDay | date]
     makeup_workdays: list[NoticeDay | date] = []

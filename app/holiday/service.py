@@ -18,7 +18,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from app.clock import utcnow
 from app.domain.calendar import YearArrangement
 from app.domain.errors import InvalidInput, NotFound
 from app.holiday import repository
+from app.inputs import name_line
 from app.models import CalendarDay, CalendarYear
 
 DAY_KINDS = ("holiday", "makeup_workday")
@@ -57,7 +58,28 @@ def _parse_date(value: Any, where: str) -> date:
         raise InvalidInput("calendar_date_invalid", f"{where}：日期「{value}」格式应为 YYYY-MM-DD。") from None
 
 
+FIRST_NOTICE_YEAR, LAST_NOTICE_YEAR = 1990, 2200
+"""The years a notice may be imported for, by any adapter (the API, the web form, the command line): beyond them a
+year is a typo, and one beyond 9999 cannot even be stored."""
+
+
 def _notice(year: int, source: str, rows: list[tuple[date, str, str]]) -> YearNotice:
+    """The notice as every adapter imports it, checked here once: its year, its source and each day's name (one line
+    each: NUL cannot be stored by PostgreSQL, and SQLite kept what the API refused)."""
+    if isinstance(year, bool) or not FIRST_NOTICE_YEAR <= year <= LAST_NOTICE_YEAR:
+        raise InvalidInput(
+            "calendar_year_invalid", f"年份应在 {FIRST_NOTICE_YEAR} 至 {LAST_NOTICE_YEAR} 之间，实为 {year}。"
+        )
+    if source.strip():
+        source = name_line(source, code="calendar_source", label="通知文号（来源）", max_length=300)
+    rows = [
+        (
+            d,
+            kind,
+            name_line(name, code="calendar_day_name", label=f"{d} 的名称", max_length=100) if name.strip() else "",
+        )
+        for d, kind, name in rows
+    ]
     holidays = frozenset(d for d, kind, _ in rows if kind == "holiday")
     makeup = frozenset(d for d, kind, _ in rows if kind == "makeup_workday")
     arrangement = YearArrangement(year=year, holidays=holidays, makeup_workdays=makeup, source=source)
@@ -176,7 +198,7 @@ def seed_from_package(session: Session) -> int:
 
 
 def get_year(session: Session, year: int) -> tuple[CalendarYear, list[CalendarDay]]:
-    row = repository.year_row(session, year)
+    row = repository.year_row(session, year) if MINYEAR <= year <= MAXYEAR else None  # else no database int holds it
     if row is None:
         raise NotFound("calendar_year_not_loaded", f"{year}年的节假日安排尚未导入；该年的期限按周末推算并标记为暂定。")
     return row, repository.days_of(session, year)
