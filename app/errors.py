@@ -154,6 +154,14 @@ def validation_message(error: Mapping[str, Any]) -> str:
         return "应为一个对象（JSON 对象）。"
     if kind in ("list_type", "tuple_type", "set_type"):
         return "应为列表。"
+    if kind == "finite_number":
+        return "应为有限的数字（不能是无穷大或非数字）。"
+    if kind == "url_scheme":
+        return "网址应以 http:// 或 https:// 开头。"
+    if kind == "url_too_long":
+        return f"网址最多 {ctx.get('max_length')} 个字符。"
+    if kind.startswith("url"):
+        return "不是有效的网址（例如 https://oa.example.gov.cn/hooks/gongkai；端口应在 1–65535 之间）。"
     if kind == "json_invalid":  # its location ends in the character's offset, not a field
         at = next((part for part in reversed(error.get("loc", ())) if isinstance(part, int)), None)
         return f"不是有效的 JSON（第 {at + 1} 个字符附近）。" if at is not None else "不是有效的 JSON。"

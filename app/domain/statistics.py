@@ -41,6 +41,7 @@ official rows, every total, and the arithmetic the formats require (勾稽关系
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import MAXYEAR
@@ -586,12 +587,16 @@ MAX_ACTIVE_DIGITS = 12
 Chinese (Python itself refuses to convert an integer of over 4,300 digits, in English)."""
 
 
+_PLAIN_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
 def _parse_active(kind: ValueKind, raw: object) -> ActiveValue:
     """Raises ValueError with the Chinese reason. Accepts what clerks type: 12, "12", "增3", "减2", "199.19561万元"."""
     text = str(raw).strip() if isinstance(raw, (str, int, float, Decimal)) and not isinstance(raw, bool) else ""
     if kind is ValueKind.AMOUNT:
-        try:
-            amount = Decimal(text.removesuffix("万元"))
+        digits = text.removesuffix("万元")
+        try:  # as written in a report: digits and a decimal point, no exponent ("1e5" is a typo, not 100000)
+            amount = Decimal(digits) if _PLAIN_AMOUNT.fullmatch(digits) else Decimal("NaN")
         except InvalidOperation:
             amount = Decimal("NaN")
         if not amount.is_finite() or amount < 0:

@@ -648,7 +648,10 @@ def test_active_disclosure_2021_layout() -> None:
         ),  # int() would refuse, in English
         (F2021, "licensing.decisions", 10**12, "数值过大（最多 12 位），实为1000000000000"),
         (F2019, "penalties.change", "减" + "1" * 13, "数值过大"),
-        (F2021, "fees.amount", "1E+999999", "金额过大（应小于 10 的 12 次方万元），实为'1E+999999'"),
+        (F2021, "fees.amount", "1E+999999", "应为非负金额（万元），实为'1E+999999'"),  # as written, not an exponent
+        (F2021, "fees.amount", "1e5", "应为非负金额（万元），实为'1e5'"),
+        (F2021, "fees.amount", "1E-999999999", "应为非负金额（万元）"),
+        (F2021, "fees.amount", "１２", "应为非负金额（万元）"),  # full-width digits
         (F2021, "fees.amount", "9" * 4000, "金额过大"),
     ],
 )

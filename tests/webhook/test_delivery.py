@@ -202,3 +202,17 @@ def test_admin_endpoints(api, make_case, subscribed, receiver, factory):
     assert receiver.requests == []  # its pending deliveries were given up
     with transaction(factory) as session:
         assert session.scalars(select(OutboxEvent)).all()  # the events themselves are kept
+
+
+def test_a_receiver_address_it_cannot_take_is_refused_with_what_to_write(api):
+    api.agency("a1")
+    admin = api.headers("a1", Role.ADMIN)
+    for url, said in (
+        ("ftp://oa.example.gov.cn/hook", "网址应以 http:// 或 https:// 开头。"),
+        ("https://oa.example.gov.cn:99999/hook", "端口应在 1–65535 之间"),
+        ("https://oa.example.gov.cn/" + "a" * 600, "网址最多 500 个字符。"),
+    ):
+        response = api.client.post("/api/v1/webhooks", json={"agency": "a1", "url": url}, headers=admin)
+        assert response.status_code == 422, response.text
+        assert said in response.text, response.text
+        assert "取值无效" not in response.text
