@@ -166,6 +166,8 @@ def test_an_operators_mistake_is_told_in_chinese_and_changes_nothing(run, tmp_pa
     escape.write_text(json.dumps({"year": 2032, "source": "国办\u202e", "holidays": ["2032-01-01"]}), "utf-8")
     far = tmp_path / "far.json"
     far.write_text(json.dumps({"year": 10**20, "source": "国办", "holidays": []}), "utf-8")
+    huge = tmp_path / "huge.csv"
+    huge.write_text("date,kind,name\n2031-01-01,holiday," + "元" * 200_000 + "\n", encoding="utf-8")
     ancient = tmp_path / "ancient.csv"
     ancient.write_text("date,kind,name\n0001-01-01,holiday,x\n", encoding="utf-8")
     cases = tmp_path / "cases.jsonl"
@@ -176,6 +178,7 @@ def test_an_operators_mistake_is_told_in_chinese_and_changes_nothing(run, tmp_pa
         (("calendar", "import", str(nul), "--source", "国办"), "calendar_day_name_invalid"),
         (("calendar", "import", str(escape)), "calendar_source_invalid"),
         (("calendar", "import", str(far)), "calendar_year_invalid"),
+        (("calendar", "import", str(huge), "--source", "国办"), "calendar_file_invalid"),
         (("calendar", "import", str(ancient), "--source", "国办"), "calendar_year_invalid"),
         (("cases", "import", str(cases)), "file_not_utf8"),
         (("calendar", "show", str(10**20)), "calendar_year_not_loaded"),

@@ -6,9 +6,13 @@ states is the one the clock gave *as of that step*, so a letter made later never
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,6 +62,8 @@ SILENCE: dict[ConsultationParty, str] = {
 }
 """条例 Art. 32 (a third party's silence leaves the decision to the agency) and Art. 34 (a co-producing agency's
 silence is consent)."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -244,8 +250,46 @@ def attach_pdf(
     return True
 
 
+_queued: queue.SimpleQueue[tuple[sessionmaker[Session], int, Settings]] = queue.SimpleQueue()
+_renderers: list[threading.Thread] = []
+_renderers_lock = threading.Lock()
+
+
 def render_pdf_later(factory: sessionmaker[Session], document_id: int, settings: Settings) -> None:
-    """The background rendering after a letter is generated: it waits for a slot as long as one conversion may
-    take, then leaves the letter without PDF (made on demand by ``GET /documents/{id}/content?format=pdf``)."""
-    with suppress(docx.ConverterBusy):
-        attach_pdf(factory, document_id, settings, wait=settings.pdf_timeout_seconds)
+    """Queue the rendering of a letter just generated (call it once the letter is committed: after the response) and
+    return at once. The queue is worked by the process's own renderer threads, as many as its LibreOffice slots
+    (``GONGKAI_PDF_CONVERSIONS``): each takes a letter, waits for a slot as long as one conversion may take, then
+    leaves it without PDF (made on demand by ``GET /documents/{id}/content?format=pdf``). The wait was a background
+    task of the request: it held one of the process's request slots (``app.concurrency``) and a request thread while
+    LibreOffice was busy, so a clerk generating letters in a row made every page wait, then answer 503."""
+    with _renderers_lock:
+        while len(_renderers) < settings.pdf_conversions:
+            renderer = threading.Thread(target=_render_queued, name="gongkai-pdf", daemon=True)
+            renderer.start()
+            _renderers.append(renderer)
+    _queued.put((factory, document_id, settings))
+
+
+def render_reserved(factory: sessionmaker[Session], document_id: int, settings: Settings) -> None:
+    """Render now, in a thread of its own, a letter whose caller took the slot (``docx.reserve_slot``): at most as many
+    of these run as there are slots, and none waits for one."""
+    work = partial(_render_logged, factory, document_id, settings, reserved=True)
+    threading.Thread(target=work, name="gongkai-pdf-now", daemon=True).start()
+
+
+def _render_queued() -> None:
+    while True:
+        factory, document_id, settings = _queued.get()
+        _render_logged(factory, document_id, settings, wait=settings.pdf_timeout_seconds)
+
+
+def _render_logged(
+    factory: sessionmaker[Session], document_id: int, settings: Settings, *, wait: float = 0.0, reserved: bool = False
+) -> None:
+    """:func:`attach_pdf` off the request path: a failure is logged (the PDF is then made on demand), never raised
+    into a thread that must go on."""
+    try:
+        with suppress(docx.ConverterBusy):
+            attach_pdf(factory, document_id, settings, wait=wait, reserved=reserved)
+    except Exception:
+        log.exception("the PDF rendering of document %s failed", document_id)

@@ -335,15 +335,16 @@ def _render_on_demand(
     document: CaseDocument, request: Request, background: BackgroundTasks, settings: Settings
 ) -> Response:
     """The answer for a missing PDF. The conversion runs after the response, once the request's transaction has
-    ended (design mistake 7), in a slot taken now: when none is free the answer says to retry, and no further
-    LibreOffice process is started. (Returned, not raised: a raised error would drop the background task.)"""
+    ended (design mistake 7), in a thread of its own and a slot taken now (``letters.render_reserved``): when none
+    is free the answer says to retry, and no further LibreOffice process is started. (Returned, not raised: a raised
+    error would drop the background task.)"""
     if document.origin != "generated" or not settings.pdf_letters or soffice() is None:
         raise ApiError(404, "pdf_not_available", "该文书没有 PDF 版本（服务器未安装 LibreOffice，或未启用 PDF）。")
     retry = {"Retry-After": str(min(settings.pdf_timeout_seconds, 30))}
     if not reserve_slot(settings.pdf_conversions):
         raise ApiError(503, "pdf_converter_busy", "PDF 转换繁忙（同时转换的文书已达上限），请稍后重试。", headers=retry)
     factory = request.app.state.session_factory
-    background.add_task(letters.attach_pdf, factory, document.id, settings, reserved=True)
+    background.add_task(letters.render_reserved, factory, document.id, settings)
     detail = "正在生成该文书的 PDF 版本，请稍后重试。"
     return problem(request, 503, "pdf_rendering", detail, headers={"Retry-After": "5"})
 

@@ -110,6 +110,15 @@ def parse_json(text: str) -> YearNotice:
 
 
 def parse_csv(text: str, source: str) -> YearNotice:
+    try:
+        return _parse_csv(text, source)
+    except csv.Error as exc:  # a field past the csv module's limit (131,072 characters): was a 500
+        raise InvalidInput(
+            "calendar_file_invalid", f"CSV 无法读取：某一格过长或格式有误（{type(exc).__name__}）。"
+        ) from None
+
+
+def _parse_csv(text: str, source: str) -> YearNotice:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if reader.fieldnames is None or not {"date", "kind"} <= set(reader.fieldnames):
         raise InvalidInput("calendar_file_invalid", "CSV 须有表头 date,kind,name。")
