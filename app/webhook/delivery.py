@@ -16,6 +16,7 @@ are due again when the lease ends, and sent then (at least once).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,10 +36,14 @@ MAX_ATTEMPTS = 16
 BASE_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=6)
 TIMEOUT_SECONDS = 5.0
+"""The whole of one attempt, from connecting to the answer's last byte (:func:`_send`); each read and write is bounded
+by it too. httpx's own time-outs bound each read only: a receiver that answered a byte every 3 s held one attempt for
+11 minutes, past the lease, and another worker sent the event again."""
 BATCH = 100
 LEASE = timedelta(minutes=10)
 """How long a claimed batch is withheld from other workers: longer than sending ``BATCH`` deliveries can take
-(``BATCH × TIMEOUT_SECONDS`` ≈ 8 minutes if every receiver times out)."""
+(``BATCH × TIMEOUT_SECONDS`` ≈ 8 minutes if every receiver times out). A worker records an outcome only while the
+lease is its own (:func:`_record`)."""
 
 
 OUTAGE_MAX_WAIT = 60.0
@@ -84,6 +89,8 @@ class Outgoing:
     """One claimed delivery, everything needed to send it: no database access while sending."""
 
     delivery_id: int
+    lease: datetime
+    """The ``next_attempt_at`` the claim set: the delivery is still this worker's while it holds it."""
     url: str
     secret: str
     event_id: str
@@ -99,6 +106,7 @@ def _claim(session: Session, now: datetime, limit: int) -> list[Outgoing]:
         claimed.append(
             Outgoing(
                 delivery.id,
+                delivery.next_attempt_at,
                 delivery.subscription.url,
                 ring.decrypt(delivery.subscription.secret),
                 str(delivery.event_id),
@@ -117,16 +125,23 @@ def _send(client: httpx.Client, outgoing: Outgoing) -> tuple[int | None, str | N
         EVENT_ID_HEADER: outgoing.event_id,
         EVENT_TYPE_HEADER: outgoing.event_type,
     }
+    deadline = time.monotonic() + TIMEOUT_SECONDS
     try:
-        response = client.post(outgoing.url, content=outgoing.body, headers=headers)
+        with client.stream("POST", outgoing.url, content=outgoing.body, headers=headers) as response:
+            for _ in response.iter_raw():  # the answer is read to its end (not kept), within the attempt's time
+                if time.monotonic() > deadline:
+                    return None, f"TimeoutError: no complete answer within {TIMEOUT_SECONDS:g} s"
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
     return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
 
 
-def _record(session: Session, delivery_id: int, status_code: int | None, error: str | None, now: datetime) -> str:
-    """Record one attempt's outcome; returns the delivery's new status."""
-    delivery = session.get_one(WebhookDelivery, delivery_id)
+def _record(session: Session, outgoing: Outgoing, status_code: int | None, error: str | None, now: datetime) -> str:
+    """Record one attempt's outcome; returns the delivery's new status. Nothing is recorded if the lease has passed
+    to another worker meanwhile (its attempt is the one on record)."""
+    delivery = session.get_one(WebhookDelivery, outgoing.delivery_id)
+    if delivery.status != "pending" or delivery.next_attempt_at != outgoing.lease:
+        return "leased"
     delivery.attempts += 1
     delivery.last_status_code = status_code
     delivery.last_error = error
@@ -152,12 +167,12 @@ def deliver_due(
     for outgoing in claimed:
         status_code, error = _send(client, outgoing)
         with transaction(factory) as session:
-            status = _record(session, outgoing.delivery_id, status_code, error, now)
+            status = _record(session, outgoing, status_code, error, now)
         if status == "delivered":
             stats.delivered += 1
         elif status == "failed":
             stats.failed += 1
-        else:
+        elif status == "pending":
             stats.retrying += 1
     return stats
 

@@ -216,3 +216,66 @@ def test_a_receiver_address_it_cannot_take_is_refused_with_what_to_write(api):
         assert response.status_code == 422, response.text
         assert said in response.text, response.text
         assert "取值无效" not in response.text
+
+
+class _Trickling(BaseHTTPRequestHandler):
+    """A receiver that answers 200 at once, then its body a byte at a time, slower than any read time-out notices."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Length", "40")
+        self.end_headers()
+        for _ in range(40):
+            try:
+                self.wfile.write(b"x")
+                self.wfile.flush()
+            except OSError:
+                return  # the worker hung up: what it must do
+            time.sleep(0.25)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_attempt_ends_at_its_time_limit_however_slowly_the_receiver_answers(api, make_case, factory, monkeypatch):
+    """An attempt is bounded as a whole, not per read: a receiver trickling its answer held one for 11 minutes, past the
+    batch's lease, and a second worker sent the event again (found by a probe)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickling)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        make_case()
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        created = api.client.post(
+            "/api/v1/webhooks", json={"agency": "a1", "url": url}, headers=api.headers("a1", Role.ADMIN)
+        )
+        assert created.status_code == 201, created.text
+        make_case()
+        monkeypatch.setattr(delivery, "TIMEOUT_SECONDS", 1.0)
+        started = time.monotonic()
+        with delivery.http_client(Settings()) as client:
+            stats = delivery.deliver_due(factory, client, utcnow())
+        assert time.monotonic() - started < 5  # the whole answer would take 10 s
+        assert (stats.delivered, stats.retrying) == (0, 1)
+        with transaction(factory) as session:
+            row = session.scalars(select(WebhookDelivery)).one()
+            assert (row.status, row.attempts) == ("pending", 1)
+            assert (row.last_error or "").startswith("TimeoutError")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_outcome_is_recorded_only_by_the_worker_that_holds_the_lease(api, make_case, subscribed, factory):
+    """A worker whose lease passed to another (it was too slow) does not overwrite the other's record."""
+    make_case()
+    now = utcnow()
+    with transaction(factory) as session:
+        [claimed] = delivery._claim(session, now, 10)
+    with transaction(factory) as session:  # the lease ran out and another worker claimed it
+        session.get_one(WebhookDelivery, claimed.delivery_id).next_attempt_at = now + 2 * delivery.LEASE
+    with transaction(factory) as session:
+        assert delivery._record(session, claimed, 200, None, now) == "leased"
+    with transaction(factory) as session:
+        row = session.get_one(WebhookDelivery, claimed.delivery_id)
+        assert (row.status, row.attempts) == ("pending", 0)
