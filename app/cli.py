@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock, context, idempotency, migrate
@@ -24,9 +25,10 @@ from app.auth import service as auth_service
 from app.backup import cli as backup_cli
 from app.case import cli as case_cli
 from app.case import service as case_service
-from app.commands import run, session_factory
-from app.db import transaction
+from app.commands import fail, run, session_factory
+from app.db import transaction, unavailable
 from app.document import cli as letters_cli
+from app.domain.errors import InvalidInput
 from app.domain.roles import Role
 from app.holiday import cli as calendar_cli
 from app.holiday import service as calendar_service
@@ -163,6 +165,15 @@ def serve(
 
     settings = Settings()
     factory = prepare_database(settings) if migrate_first else session_factory(settings)
+    current, head = migrate.current_revision(factory.kw["bind"]), migrate.head_revision()
+    if current != head:  # --no-migrate on a database another release left: every request on a new column would fail
+        fail(
+            InvalidInput(
+                "schema_outdated",
+                f"数据库结构版本为 {current or '（空库）'}，本程序需要 {head}："
+                "请先运行 gongkai db upgrade，或不带 --no-migrate 启动。",
+            )
+        )
     with transaction(factory) as session:
         credentials = first_run(session)
         if credentials:
@@ -215,4 +226,17 @@ def openapi_json(app: FastAPI) -> str:
 
 
 def main() -> None:
-    cli(prog_name="gongkai")
+    """Every command; a database that cannot be used (down, refusing the account, read-only, full, a wrong URL) ends
+    it with one Chinese line and exit 1, not a traceback of several hundred lines."""
+    try:
+        cli(prog_name="gongkai")
+    except DBAPIError as exc:
+        outage = unavailable(exc)
+        if outage is None:
+            raise
+        cause = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        typer.secho(f"错误 [database_{outage.reason}] {outage.detail}（{cause}）", fg="red", err=True)
+        raise SystemExit(1) from None
+    except (ArgumentError, NoSuchModuleError) as exc:
+        typer.secho(f"错误 [database_url_invalid] GONGKAI_DATABASE_URL 无效：{exc}", fg="red", err=True)
+        raise SystemExit(1) from None

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import cli, first_run, openapi_json
+from app import migrate
+from app.cli import cli, first_run, main, openapi_json
 from app.db import transaction
 from app.main import create_app
 
@@ -271,3 +272,33 @@ def test_import_takes_histories_as_older_registers_kept_them(run, tmp_path, api)
     refused = run("cases", "import", str(path))
     assert refused.exit_code == 1
     assert "conclusion_conflict" in refused.output
+
+
+def test_serving_a_database_another_release_left_behind_is_refused(run, tmp_path, monkeypatch):
+    """``--no-migrate`` on a schema one revision behind started, said it was ready and answered 500 on every request
+    with an Idempotency-Key (found by a probe): it is refused before serving, with what to run."""
+    from app.db import make_engine
+    from app.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    engine = make_engine(Settings(database_url=url, environment="test"))
+    migrate.upgrade(engine, "0015")
+    engine.dispose()
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", url)
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: pytest.fail("served a database left behind"))
+    refused = CliRunner().invoke(cli, ["serve", "--no-migrate", "--port", "1"])
+    assert refused.exit_code == 2, refused.output
+    assert "schema_outdated" in refused.output
+    assert "gongkai db upgrade" in refused.output
+
+
+def test_a_database_that_cannot_be_reached_is_one_chinese_line(monkeypatch, capsys):
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    monkeypatch.setattr("sys.argv", ["gongkai", "db", "upgrade"])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 1
+    said = capsys.readouterr().err
+    assert "database_unreachable" in said
+    assert "暂时无法连接数据库" in said
+    assert "Traceback" not in said
