@@ -5,6 +5,7 @@ server is trusted as an administrator of every agency, and is recorded as ``cli:
 from __future__ import annotations
 
 import getpass
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TypeVar
@@ -65,6 +66,18 @@ def read_input(file: Path) -> str:
                 "「CSV UTF-8」，或用文本编辑器另存为 UTF-8 后重试。",
             )
         )
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write a file that appears whole or not at all (written beside it, then renamed over it): a report folder
+    watched by another system never holds a half-written or empty report, whatever stopped the writing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def run(work: Callable[[Session, Principal, Settings], T], settings: Settings | None = None) -> T:

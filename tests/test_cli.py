@@ -302,3 +302,22 @@ def test_a_database_that_cannot_be_reached_is_one_chinese_line(monkeypatch, caps
     assert "database_unreachable" in said
     assert "暂时无法连接数据库" in said
     assert "Traceback" not in said
+
+
+def test_a_report_file_appears_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A report written into a watched folder: a failure part-way (a full disk) left an empty file behind (found by a
+    probe); the file is written beside its name and renamed over it."""
+    from app.commands import write_whole
+
+    target = tmp_path / "reports" / "overdue.csv"
+    write_whole(target, b"a,b\n")
+    assert target.read_bytes() == b"a,b\n"
+
+    def full(self: Path, data: bytes) -> int:
+        self.open("wb").close()  # the file was created, then the disk was full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OSError, match="No space left"):
+        write_whole(tmp_path / "reports" / "again.csv", b"x")
+    assert sorted(p.name for p in target.parent.iterdir()) == ["overdue.csv"]

@@ -285,4 +285,11 @@ def check(settings: Settings, manifest: dict[str, Any]) -> RestoreReport:
             found = restored["audit_chains"].get(chain)
             report.problems.append(f"审计链 {chain}：与清单不符（清单 {expected}，恢复后 {found}）。")
     report.problems.extend(f"审计链 {b.chain} 第 {b.seq} 条：{b.problem}" for b in breaks)
+    if breaks and not report.problems[: -len(breaks)] and all(b.seq == 1 for b in breaks):
+        # Every chain refused from its first record, and the rows and chain heads as the manifest says: the file is
+        # intact, and the records were sealed with another key than this server's.
+        report.problems.append(
+            "备份的行数和链头与清单一致，而每条审计链从第 1 条起都不符：多半是本服务器的密钥与备份时不同，"
+            "请确认 GONGKAI_SECRET_KEY（及 GONGKAI_OLD_SECRET_KEYS）与原服务器一致后重新恢复。"
+        )
     return report

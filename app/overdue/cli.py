@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from app import clock
-from app.commands import cli_actor, fail, session_factory
+from app.commands import cli_actor, fail, session_factory, write_whole
 from app.db import transaction, unavailable
 from app.domain.errors import DomainError
 from app.domain.overdue import DEFAULT_DUE_WITHIN
@@ -65,8 +65,7 @@ def overdue(
                 sys.stdout.flush()
             else:
                 path = render.target(output, result, fmt)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
+                write_whole(path, data)
                 typer.echo(f"已生成 {path}（运行 #{run_id}，{len(result.items)} 项）", err=True)
     except Exception as exc:
         typer.secho(f"错误：报告未能生成或交付（运行 #{run_id}）：{exc}", fg="red", err=True)

@@ -170,3 +170,15 @@ def test_restore_of_a_backup_to_the_other_database_kind_is_refused(make_case, se
     assert refused.exit_code == 1
     assert "不能恢复到" in refused.output
     assert not Path(tmp_path / "other.db").exists()
+
+
+def test_restoring_with_another_servers_key_says_to_check_the_key(data, settings, run, target, tmp_path, monkeypatch):
+    """The backup is intact and the rows are all there, but every chain fails from its first record: the message was
+    that records had been tampered with (found by a probe); it says to check the key."""
+    file = tmp_path / "gongkai.backup"
+    assert run(settings.database_url, "backup", str(file)).exit_code == 0
+    monkeypatch.setenv("GONGKAI_SECRET_KEY", "another-servers-key-" + "x" * 40)
+    monkeypatch.setenv("GONGKAI_SECRET_KEY_ID", "other")
+    restored = run(target, "restore", str(file))
+    assert restored.exit_code == 1, restored.output
+    assert "GONGKAI_SECRET_KEY" in restored.output
