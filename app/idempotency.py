@@ -26,6 +26,8 @@ effect. One ASGI middleware, installed by ``app.main``.
 from __future__ import annotations
 
 import hashlib
+import re
+import secrets
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -117,6 +119,47 @@ def _claim(session: Session, claim: Claim) -> Stored | None:
     if session.execute(inserted).first() is not None:
         return None
     return _find(session, claim)
+
+
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+"""A web form's one-time token (:func:`new_form_token`) as it must come back."""
+
+
+def new_form_token() -> str:
+    """The one-time token a form that creates something carries, so that submitting it twice (a double click, the
+    browser's resubmission) creates it once: :func:`form_submitted` and :func:`form_answered`."""
+    return secrets.token_urlsafe(24)
+
+
+def _form_claim(actor: str, token: str, path: str) -> Claim:
+    caller = _sha256(b"form", actor.encode())  # never a credential's hash, so never an API key's caller
+    return {
+        "caller": caller,
+        "key": token,
+        "method": "POST",
+        "path": path,
+        "request_hash": _sha256(b"form", token.encode()),
+        "created_at": utcnow(),
+    }
+
+
+def form_submitted(session: Session, actor: str, token: str, path: str) -> str | None:
+    """In the unit of work that acts on a form: claim its token for ``actor``. The first submission gets None (then
+    :func:`form_answered` once done); a repeat waits for the first to commit (the key's unique index, as for the API)
+    and gets the page the first went to. A form without a well-formed token (a page from before tokens) is not
+    tracked."""
+    if not FORM_TOKEN.fullmatch(token):
+        return None
+    stored = _claim(session, _form_claim(actor, token, path))
+    return None if stored is None else stored.location or path
+
+
+def form_answered(session: Session, actor: str, token: str, location: str) -> None:
+    """Keep where the first submission of the form went, with its effect (same transaction)."""
+    if FORM_TOKEN.fullmatch(token):
+        claim = _form_claim(actor, token, "")
+        answer = {"answer_grant": None, "answer_status": 303, "answer_body": None, "answer_content_type": None}
+        session.execute(_COMPLETE, {**_key(claim), **answer, "answer_location": location, "answer_etag": None})
 
 
 def purge_expired(session: Session) -> int:

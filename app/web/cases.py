@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from app import idempotency
 from app.agency import repository as agencies
 from app.auth.principal import Principal
 from app.case import assignment, repository, views
@@ -174,12 +175,18 @@ def _registration(
 @router.get("/cases/new")
 def new_case(request: Request, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
     visitor.principal.require_anywhere(Permission.CASE_CREATE)
-    return _registration(request, session, visitor, {"channel": Channel.IN_PERSON.value, "handler": visitor.username})
+    values = {"channel": Channel.IN_PERSON.value, "handler": visitor.username, forms.ONCE: idempotency.new_form_token()}
+    return _registration(request, session, visitor, values)
 
 
 @router.post("/cases")
 def create_case(request: Request, session: SessionDep, visitor: ActingDep, form: FormDep, today: TodayDep) -> Response:
-    """``app.case.service.open_case`` with a ``CaseCreate`` built from the form; refusals re-render the form."""
+    """``app.case.service.open_case`` with a ``CaseCreate`` built from the form; refusals re-render the form (with the
+    same one-time token). The form submitted again (a double click, the browser's resubmission) registers nothing
+    more: it goes to the case the first submission registered."""
+    actor, once = visitor.principal.actor, form.get(forms.ONCE, "")
+    if (first := idempotency.form_submitted(session, actor, once, "/cases")) is not None:
+        return RedirectResponse(first, status_code=303)
     try:
         body = CaseCreate.model_validate(forms.case_create_data(form))
         case = case_service.open_case(session, visitor.principal, body, today=today)
@@ -190,6 +197,7 @@ def create_case(request: Request, session: SessionDep, visitor: ActingDep, form:
         undo(session)
         known = {"agency", "external_ref", "receipt"}
         return _registration(request, session, visitor, form, forms.domain_errors(exc, known), STATUS_BY_KIND[exc.kind])
+    idempotency.form_answered(session, actor, once, f"/cases/{case.id}")
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 

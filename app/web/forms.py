@@ -202,13 +202,17 @@ def body_data(model: type[BaseModel], form: Mapping[str, str]) -> dict[str, Any]
     return {name: value for name in model.model_fields if (value := _blank_to_none(form.get(name))) is not None}
 
 
+ONCE = "once"
+"""The registration form's one-time token (``app.idempotency.new_form_token``): a field of the form, not of the case."""
+
+
 def case_create_data(form: Mapping[str, str]) -> dict[str, Any]:
     """A ``CaseCreate`` body from the registration form, whose field names are the body's dotted paths
     (``applicant.name``). The receipt fact is taken from the chosen channel's fieldset (``receipt@post``)."""
     data: dict[str, Any] = {"applicant": {}, "receipt": {}, "request": {}}
     for key, raw in form.items():
         value = _blank_to_none(raw)
-        if value is None or key == "csrf_token" or key.startswith("receipt@"):
+        if value is None or key in ("csrf_token", ONCE) or key.startswith("receipt@"):
             continue
         head, _, tail = key.partition(".")
         if tail and head in data:

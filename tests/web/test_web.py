@@ -227,6 +227,28 @@ def test_a_refused_registration_leaves_no_number_behind(web):
     assert "申请 2026-0002" in page  # gap-free: the refused attempt's number was given back
 
 
+def test_the_registration_form_submitted_twice_registers_once(web):
+    """A double click or the browser's resubmission posts the same form again: it goes to the case the first
+    registered instead of registering a second (found by a probe; the register has no way to delete a case). The form
+    refused once and corrected still registers, with the same token."""
+    client = browser(web, "zhang")
+    once = re.search(r'name="once" value="([^"]+)"', client.get("/cases/new").text)
+    assert once is not None
+    refused = registration(client, once=once.group(1), **{"applicant.name": "  "})
+    assert refused.status_code == 422
+    assert f'name="once" value="{once.group(1)}"' in refused.text  # the re-shown form keeps its token
+    first = registration(client, once=once.group(1))
+    second = registration(client, once=once.group(1))
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert "申请 2026-0001" in client.get(first.headers["location"]).text
+    other = re.search(r'name="once" value="([^"]+)"', client.get("/cases/new").text)
+    assert other is not None
+    assert other.group(1) != once.group(1)
+    third = registration(client, once=other.group(1))
+    assert "申请 2026-0002" in client.get(third.headers["location"]).text  # a new form is a new application
+
+
 def test_auditors_get_no_registration_form(web):
     client = browser(web, "li")
     assert "登记新申请" not in client.get("/").text
