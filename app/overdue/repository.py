@@ -7,7 +7,7 @@ ORM entities, no lazy loads."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -102,6 +102,12 @@ def run_for(session: Session, as_of: date, scope: str, due_within: int) -> Overd
         .where(OverdueRun.as_of == as_of, OverdueRun.scope == scope, OverdueRun.due_within == due_within)
         .with_for_update()
     ).one_or_none()
+
+
+def delivered_on_or_after(session: Session, as_of: date) -> Sequence[OverdueRun]:
+    """Every delivered run, of any scope and window, of ``as_of`` or a later day."""
+    runs = select(OverdueRun).where(OverdueRun.as_of >= as_of, OverdueRun.status == "delivered")
+    return session.scalars(runs.order_by(OverdueRun.id)).all()
 
 
 def previous_run(session: Session, scope: str, due_within: int, before: date) -> OverdueRun | None:

@@ -200,6 +200,17 @@ def _changes(previous: OverdueRun | None, earlier: list[OverdueItem], items: lis
     )
 
 
+def _to_announce(session: Session, run: OverdueRun, new: list[OverdueItem]) -> list[OverdueItem]:
+    """The new findings subscribers are told of: once a day whatever the scope or window (a run for one agency, or
+    with a longer window, after the nightly one announced everything again), and nothing from a run of a day before
+    one already delivered (a report of the past). A ``--force`` re-run of the same run announces as it did."""
+    others = [r for r in repository.delivered_on_or_after(session, run.as_of) if r.id != run.id]
+    if any(r.as_of > run.as_of for r in others):
+        return []
+    told = {i.key for r in others for i in _items_of(r)}
+    return [i for i in new if i.kind in _EVENT_OF and i.key not in told]
+
+
 def complete_run(session: Session, run_id: int) -> OverdueReport:
     """Produce the report of a claimed run, diff it against the previous run of the scope, write the outbox events
     (``report.generated`` per agency; ``case.overdue``/``case.due_soon`` for new findings), and mark it delivered."""
@@ -210,10 +221,9 @@ def complete_run(session: Session, run_id: int) -> OverdueReport:
     previous = repository.previous_run(session, run.scope, run.due_within, run.as_of)
     changes = _changes(previous, _items_of(previous), items)
     result = report(items, key, run.id, changes)
-    for item in changes.new:
-        if item.kind in _EVENT_OF:
-            payload = {"as_of": run.as_of.isoformat(), "run_id": run.id, **item.model_dump(mode="json")}
-            emit(session, ids[item.agency], _EVENT_OF[item.kind], payload)
+    for item in _to_announce(session, run, changes.new):
+        payload = {"as_of": run.as_of.isoformat(), "run_id": run.id, **item.model_dump(mode="json")}
+        emit(session, ids[item.agency], _EVENT_OF[item.kind], payload)
     for code, agency_id in ids.items():
         mine = [i for i in items if i.agency == code]
         summary = report(mine, RunKey(run.as_of, code, run.due_within), run.id)

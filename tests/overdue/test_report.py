@@ -157,3 +157,17 @@ def test_two_copies_at_once_deliver_once(factory, cases):
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["2026-11-30 的期限报告正在生成（运行 #1），本次不再重复交付。", "claimed #1"]
+
+
+def test_a_finding_is_announced_once_a_day_whatever_the_scope_or_window(api, cases, run, factory):
+    """The nightly run over every agency, then one agency's, then a longer window, the same day: subscribers are told
+    of each finding once (they were told three times: found by a probe); a report of a past day tells nothing."""
+    for args in ((), ("--agency", "a1"), ("--due-within", "5")):
+        done = run("report", "overdue", "--as-of", AS_OF, "--format", "json", *args)
+        assert done.exit_code == 0, done.output
+    past = run("report", "overdue", "--as-of", "2026-11-27", "--format", "json")
+    assert past.exit_code == 0, past.output
+    with transaction(factory) as session:
+        events = [e.type for e in session.scalars(select(OutboxEvent))]
+    assert events.count("case.overdue") == 2  # the old case's two deadlines, once each
+    assert events.count("report.generated") == 4  # each run still delivers its own report
