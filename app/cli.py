@@ -28,7 +28,7 @@ from app.case import service as case_service
 from app.commands import fail, run, session_factory
 from app.db import transaction, unavailable
 from app.document import cli as letters_cli
-from app.domain.errors import InvalidInput
+from app.domain.errors import WrongState
 from app.domain.roles import Role
 from app.holiday import cli as calendar_cli
 from app.holiday import service as calendar_service
@@ -165,15 +165,14 @@ def serve(
 
     settings = Settings()
     factory = prepare_database(settings) if migrate_first else session_factory(settings)
-    current, head = migrate.current_revision(factory.kw["bind"]), migrate.head_revision()
-    if current != head:  # --no-migrate on a database another release left: every request on a new column would fail
-        fail(
-            InvalidInput(
-                "schema_outdated",
+    if not migrate_first:  # a database another release left: every request on a new column would fail
+        current, head = migrate.current_revision(factory.kw["bind"]), migrate.head_revision()
+        if current != head:
+            message = (
                 f"数据库结构版本为 {current or '（空库）'}，本程序需要 {head}："
-                "请先运行 gongkai db upgrade，或不带 --no-migrate 启动。",
+                "请先运行 gongkai db upgrade，或不带 --no-migrate 启动。"
             )
-        )
+            fail(WrongState("schema_outdated", message))
     with transaction(factory) as session:
         credentials = first_run(session)
         if credentials:

@@ -154,12 +154,10 @@ def form_submitted(session: Session, actor: str, token: str, path: str) -> str |
     return None if stored is None else stored.location or path
 
 
-def form_answered(session: Session, actor: str, token: str, location: str) -> None:
+def form_answered(session: Session, actor: str, token: str, path: str, location: str) -> None:
     """Keep where the first submission of the form went, with its effect (same transaction)."""
     if FORM_TOKEN.fullmatch(token):
-        claim = _form_claim(actor, token, "")
-        answer = {"answer_grant": None, "answer_status": 303, "answer_body": None, "answer_content_type": None}
-        session.execute(_COMPLETE, {**_key(claim), **answer, "answer_location": location, "answer_etag": None})
+        _store_answer(session, _form_claim(actor, token, path), 303, location)
 
 
 def purge_expired(session: Session) -> int:
@@ -205,19 +203,43 @@ def _replay(request: Request, row: Stored) -> Response:
     return Response(row.body, status_code=row.status or 200, headers=headers, media_type=row.content_type)
 
 
+def _store_answer(
+    session: Session,
+    claim: Claim,
+    status: int,
+    location: str | None,
+    *,
+    grant: str | None = None,
+    body: bytes | None = None,
+    content_type: str | None = None,
+    etag: str | None = None,
+) -> None:
+    """Keep the answer with its key, in the transaction of the request's effect."""
+    answer = {
+        "answer_grant": grant,
+        "answer_status": status,
+        "answer_body": body,
+        "answer_content_type": content_type,
+        "answer_location": location,
+        "answer_etag": etag,
+    }
+    session.execute(_COMPLETE, {**_key(claim), **answer})
+
+
 def _complete(session: Session, claim: Claim, captured: _Captured, principal: Principal | None) -> None:
     """Store the answer with the key (its body only if it may be kept) and the grant of the principal it was made
     for, and commit it with the POST's effect."""
     kept = "no-store" not in captured.headers.get("cache-control", "")
-    answer = {
-        "answer_grant": principal.grant if principal is not None else None,
-        "answer_status": captured.status,
-        "answer_body": captured.body if kept else None,
-        "answer_content_type": captured.headers.get("content-type") if kept else None,
-        "answer_location": captured.headers.get("location"),
-        "answer_etag": captured.headers.get("etag"),
-    }
-    session.execute(_COMPLETE, {**_key(claim), **answer})
+    _store_answer(
+        session,
+        claim,
+        captured.status,
+        captured.headers.get("location"),
+        grant=principal.grant if principal is not None else None,
+        body=captured.body if kept else None,
+        content_type=captured.headers.get("content-type") if kept else None,
+        etag=captured.headers.get("etag"),
+    )
     session.commit()
 
 

@@ -390,8 +390,9 @@ def trace_reviews(
     return session.execute(stmt).all()
 
 
-def _of_year(model: type[ActiveDisclosure] | type[ReportSnapshot]) -> ColumnElement[bool]:
-    return and_(model.agency_id == bindparam("agency_id"), model.year == bindparam("year"))
+def _of_year(model: type[ActiveDisclosure] | type[ReportSnapshot], years_before: int = 0) -> ColumnElement[bool]:
+    """The agency's row of the year bound as ``year`` (or of ``years_before`` years earlier)."""
+    return and_(model.agency_id == bindparam("agency_id"), model.year == bindparam("year") - years_before)
 
 
 # An agency's year, built once: every creation reads the last.
@@ -429,15 +430,11 @@ def year_inputs(session: Session, agency_id: int, agency_ids: Collection[int], p
     )
 
 
-def _last_year(model: type[ReportSnapshot]) -> ColumnElement[bool]:
-    return and_(model.agency_id == bindparam("agency_id"), model.year == bindparam("year") - 1)
-
-
 _YEAR_INPUTS = select(
     select(ActiveDisclosure.format).where(_of_year(ActiveDisclosure)).scalar_subquery(),
     select(ActiveDisclosure.values).where(_of_year(ActiveDisclosure)).scalar_subquery(),
-    select(ReportSnapshot.format).where(_last_year(ReportSnapshot)).scalar_subquery(),
-    select(ReportSnapshot.content).where(_last_year(ReportSnapshot)).scalar_subquery(),
+    select(ReportSnapshot.format).where(_of_year(ReportSnapshot, 1)).scalar_subquery(),
+    select(ReportSnapshot.content).where(_of_year(ReportSnapshot, 1)).scalar_subquery(),
     select(func.count()).select_from(Case).where(Case.agency_id.in_(SCOPE), _sql(CASE_FAULT)).scalar_subquery(),
     select(func.count()).select_from(CaseReview).where(_sql(REVIEW_FAULT)).scalar_subquery(),
 )

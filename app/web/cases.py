@@ -197,7 +197,7 @@ def create_case(request: Request, session: SessionDep, visitor: ActingDep, form:
         undo(session)
         known = {"agency", "external_ref", "receipt"}
         return _registration(request, session, visitor, form, forms.domain_errors(exc, known), STATUS_BY_KIND[exc.kind])
-    idempotency.form_answered(session, actor, once, f"/cases/{case.id}")
+    idempotency.form_answered(session, actor, once, "/cases", f"/cases/{case.id}")
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
