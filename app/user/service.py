@@ -174,6 +174,14 @@ def remove_membership(session: Session, principal: Principal, user_id: int, agen
     membership = next((m for m in user.memberships if m.agency_id == agency.id), None)
     if membership is None:
         raise NotFound("membership_not_found", f"该用户在机关「{agency_code}」没有角色。")
+    if len(user.memberships) == 1:
+        # An account in no agency is in no administrator's scope: nobody could see it, give it a role again or stop
+        # it through the API or the web client, and its username stays taken. Stopping it is what is meant.
+        raise WrongState(
+            "last_membership",
+            f"这是该用户唯一的机关角色，移除后将没有管理员能再管理该账户。如要停止其使用，请停用账户；"
+            f"如要调往其他机关，请先在那里授予角色，再移除「{agency_code}」的角色。",
+        )
     before = user_state(user)
     user.memberships.remove(membership)
     audit_user(session, user, "user.revoke_role", before, principal.actor)

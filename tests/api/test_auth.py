@@ -291,6 +291,27 @@ def test_users_are_managed_within_the_admins_agencies(api, a1):
     assert signed_in.json()["memberships"][0]["role"] == "supervisor"
 
 
+def test_a_users_last_role_is_not_removed_which_would_leave_the_account_out_of_every_admins_reach(api, a1):
+    """An account in no agency is in no administrator's scope (404 for every later call) and its username stays
+    taken: removing its last role is refused with what to do instead; removing one of two is not."""
+    admin = api.headers("a1", Role.ADMIN)
+    user_id = make_user(api, "li", "a1")
+    last = api.client.delete(f"{URL}/users/{user_id}/memberships/a1", headers=admin)
+    assert last.status_code == 409, last.text
+    assert last.json()["code"] == "last_membership"
+    assert "停用账户" in last.json()["detail"]
+    assert api.client.get(f"{URL}/users", headers=admin).json()[0]["memberships"] == [
+        {"agency": "a1", "agency_name": "a1 机关", "role": "clerk"}
+    ]
+    with transaction(api.factory) as session:
+        li, a2 = user_service.get_user(session, "li"), agencies.get_agency(session, "a2")
+        user_service.grant(session, li, a2, Role.CLERK)
+    moved = api.client.delete(f"{URL}/users/{user_id}/memberships/a1", headers=admin)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["memberships"] == []  # a2's role is not a1's administrator's to see
+    assert api.client.get(f"{URL}/users", headers=admin).json() == []
+
+
 @pytest.mark.parametrize("action", ["password-reset", "unlock", "deactivation"])
 def test_an_admin_of_one_agency_cannot_act_on_an_account_that_is_also_elsewhere(api, a1, action):
     """Resetting the password of a user who also belongs to another agency (or is a system administrator) would let

@@ -73,13 +73,15 @@ class Spec:
 
 
 class World:
-    """Agencies p ⊃ a and b, with helpers that build the object a request acts on (always in agency a)."""
+    """Agencies p ⊃ a and b (and c, no principal's), with helpers that build the object a request acts on (always in
+    agency a)."""
 
     def __init__(self, api) -> None:
         self.api = api
         api.agency("p")
         api.agency("a", parent="p")
         api.agency("b")
+        api.agency("c")
         with transaction(api.factory) as session:
             user_service.create_user(
                 session, "matrix", "矩阵", PASSWORD, [(agencies.get_agency(session, "a"), Role.CLERK)], actor="test"
@@ -104,12 +106,11 @@ class World:
             token, _ = auth_service.create_token(session, agencies.get_agency(session, "a"), Role.CLERK, "obj")
         return token.id
 
-    def user(self) -> int:
+    def user(self, *also: str) -> int:
+        """A clerk of agency a (and of ``also``)."""
         with transaction(self.api.factory) as session:
-            agency = agencies.get_agency(session, "a")
-            user = user_service.create_user(
-                session, f"obj{next(_serial)}", "对象", PASSWORD, [(agency, Role.CLERK)], actor="test"
-            )
+            memberships = [(agencies.get_agency(session, code), Role.CLERK) for code in ("a", *also)]
+            user = user_service.create_user(session, f"obj{next(_serial)}", "对象", PASSWORD, memberships, actor="test")
         return user.id
 
 
@@ -332,7 +333,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
         Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/memberships/a", {"role": "supervisor"})
     ),
     ("DELETE", "/users/{user_id}/memberships/{agency}"): Spec(
-        Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/memberships/a")
+        Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user('c')}/memberships/a")
     ),
     ("POST", "/users/{user_id}/unlock"): Spec(
         Scope.AGENCY, P.USER_MANAGE, lambda world: Call(f"/users/{world.user()}/unlock")
