@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from app.domain.calendar import WorkingCalendar
 from app.domain.clock import DayNote, DeadlinePolicy, Projection, Wait, open_waits, project
-from app.domain.codes import Disposition, ReviewOutcome
+from app.domain.codes import DISPOSITION_SHORT_LABELS, Disposition, ReviewOutcome
 from app.domain.errors import InvalidInput, WrongState
 from app.domain.events import (
     CASE_STATUS_LABELS,
@@ -32,6 +32,7 @@ __all__ = [
     "CONCLUDES_AS",
     "CONCLUDING_EVENTS",
     "EVENT_TYPE_LABELS",
+    "LAPSE_STEPS",
     "CaseEvent",
     "CaseStatus",
     "EventType",
@@ -273,6 +274,21 @@ def _check_rules(
             disposition = _required(new.disposition, "disposition", new.type)
             if disposition is Disposition.NOT_PROCESSED_EXCESSIVE:
                 _check_reasons_requested(history, new.type)
+            elif (step := LAPSE_STEPS.get(disposition)) is not None:
+                # Art. 30 and 109号 第七条 end an application only once the applicant's period has run out; the
+                # lapse's own step checks that (and that the period was ever given), a bare conclusion cannot.
+                raise WrongState(
+                    "disposition_needs_lapse_step",
+                    f"「{DISPOSITION_SHORT_LABELS[disposition]}」须通过「{EVENT_TYPE_LABELS[step]}」步骤办结："
+                    f"该步骤核对是否已告知申请人、期限是否已届满（{_LAPSE_BASIS[step]}）。",
+                )
+            elif disposition is Disposition.UNAVAILABLE_UNCLEAR_AFTER_CORRECTION and not happened(
+                EventType.CORRECTION_RECEIVED
+            ):
+                raise WrongState(
+                    "correction_not_received",
+                    "「补正后申请内容仍不明确」须先登记收到补正；未按期补正的，按「逾期未补正」办结（条例第三十条）。",
+                )
         case EventType.REVIEW_DECIDED:
             filed = sum(e.type is EventType.REVIEW_FILED for e in history)
             decided = sum(e.type is EventType.REVIEW_DECIDED for e in history)
@@ -318,6 +334,11 @@ def _check_extension(
 
 def _is_art35(event: CaseEvent) -> bool:
     return event.type in (EventType.AGENCY_DEADLINE_SET, EventType.REASONS_REQUESTED)
+
+
+_LAPSE_BASIS = {EventType.CORRECTION_LAPSED: "条例第三十条", EventType.FEE_LAPSED: "国办函〔2020〕109号第七条"}
+LAPSE_STEPS = {CONCLUDES_AS[step]: step for step in _LAPSE_BASIS}
+"""The dispositions that say the applicant let a period lapse, each concluded only by its own step."""
 
 
 def _check_reasons_requested(history: Sequence[CaseEvent], event: EventType) -> None:

@@ -40,7 +40,7 @@ from app.domain.codes import (
     disposition_label,
 )
 from app.domain.errors import DomainError
-from app.domain.lifecycle import EVENT_TYPE_LABELS, EventType
+from app.domain.lifecycle import EVENT_TYPE_LABELS, LAPSE_STEPS, EventType
 from app.domain.receipt import deciding_fact
 from app.errors import validation_message
 
@@ -178,9 +178,12 @@ STEP_BY_PATH: dict[str, tuple[EventType, StepKind]] = {kind.path: (event, kind) 
 
 
 def disposition_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The disposition codes grouped under the official group labels of the annual table, in its order."""
+    """The disposition codes a conclusion may give, grouped under the official group labels of the annual table, in
+    its order: not a lapse, which the case page records with its own step (``lifecycle.LAPSE_STEPS``)."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for code, info in DISPOSITIONS.items():
+        if code in LAPSE_STEPS:
+            continue
         group = DISPOSITION_GROUP_LABELS[code.group]
         groups.setdefault(group, []).append((code.value, info.row_label or disposition_label(code)))
     return list(groups.items())

@@ -175,18 +175,41 @@ def test_every_disposition_is_covered():
     assert {row[0] for row in REPLIES} == set(Disposition)
 
 
+CORRECTION = {"on": "2026-03-03", "until": "2026-03-10", "items": "请写明所需文件的名称或文号"}
+CONCLUDED_BY: dict[Disposition, tuple[list[tuple[str, dict[str, str]]], str, str]] = {
+    # Art. 35: refused only after the reasons were asked
+    Disposition.NOT_PROCESSED_EXCESSIVE: ([("reasons-request", {"on": "2026-03-10"})], "conclusion", "2026-03-20"),
+    # Art. 30: still unclear once corrected; no correction by the day set
+    Disposition.UNAVAILABLE_UNCLEAR_AFTER_CORRECTION: (
+        [("correction-request", CORRECTION), ("correction", {"on": "2026-03-09"})],
+        "conclusion",
+        "2026-03-20",
+    ),
+    Disposition.OTHER_CORRECTION_LAPSED: ([("correction-request", CORRECTION)], "correction-lapse", "2026-03-20"),
+    # 109号 第七条: 20 working days from the day after the notice reached the applicant (3 Mar): to 31 Mar
+    Disposition.OTHER_FEE_UNPAID: (
+        [("fee-notice", {"on": "2026-03-03", "amount": 100, "delivered_on": "2026-03-03"})],
+        "fee-lapse",
+        "2026-04-01",
+    ),
+}
+"""The steps before a conclusion that needs them, the concluding step and its date; the rest: a conclusion on
+20 Mar."""
+
+
 @pytest.mark.parametrize(("disposition", "cited", "review_first"), REPLIES, ids=[r[0].value for r in REPLIES])
 def test_reply_for_every_disposition(api, office, disposition, cited, review_first):
-    if disposition is Disposition.NOT_PROCESSED_EXCESSIVE:  # Art. 35: refused only after the reasons were asked
-        step(api, office, "reasons-request", {"on": "2026-03-10"})
-    step(api, office, "conclusion", {"on": "2026-03-20", "disposition": disposition.value})
+    before, path, on = CONCLUDED_BY.get(disposition, ([], "conclusion", "2026-03-20"))
+    for earlier, body in before:
+        step(api, office, earlier, body)
+    step(api, office, path, {"on": on} if path != "conclusion" else {"on": on, "disposition": disposition.value})
     document = letter(api, office, "reply", facts=FACTS)
     text = text_of(api, document)
-    assert document["letter_date"] == "2026-03-20"
+    assert document["letter_date"] == on
     assert document["disposition"] == disposition.value
     assert "张三：" in text
     assert "2026年3月2日" in text  # receipt
-    assert "2026年3月20日" in text  # the reply's date
+    assert f"2026年{int(on[5:7])}月{int(on[8:])}日" in text  # the reply's date
     assert disposition_label(disposition) in text
     assert FACTS["findings"] in text
     for article in cited:

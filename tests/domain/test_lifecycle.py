@@ -37,6 +37,7 @@ REASONS = ev(T.REASONS_REQUESTED, "2025-03-10")
 EXTEND = ev(T.EXTENSION_GRANTED, "2025-03-20", days=10, notice_on=D("2025-03-21"))
 DONE = ev(T.CONCLUDED, "2025-03-20", disposition=Disposition.DISCLOSED)
 FILED = ev(T.REVIEW_FILED, "2025-04-01")
+LAPSE_STEP = "disposition_needs_lapse_step"
 
 ACCEPTED = [
     ([], RECEIVED),
@@ -44,6 +45,10 @@ ACCEPTED = [
     ([RECEIVED], ev(T.CORRECTION_REQUESTED, "2025-03-12", until=D("2025-03-20"))),  # the 7th working day
     ([RECEIVED], ev(T.CORRECTION_REQUESTED, "2025-03-05", until=D("2026-03-06"))),  # a year: the longest allowed
     ([RECEIVED, CORRECT], ev(T.CORRECTION_RECEIVED, "2025-03-25")),  # late, but accepted by the agency
+    (  # Art. 30: the corrected application is still unclear
+        [RECEIVED, CORRECT, ev(T.CORRECTION_RECEIVED, "2025-03-10")],
+        ev(T.CONCLUDED, "2025-03-20", disposition=Disposition.UNAVAILABLE_UNCLEAR_AFTER_CORRECTION),
+    ),
     ([RECEIVED, CORRECT], ev(T.CORRECTION_LAPSED, "2025-03-21")),
     ([RECEIVED, CORRECT], ev(T.WITHDRAWN, "2025-03-10")),
     ([RECEIVED], CONSULT),
@@ -192,6 +197,36 @@ REJECTED: list[tuple[list[CaseEvent], CaseEvent, type[DomainError], str]] = [
         "agency_deadline_not_later",
     ),
     ([RECEIVED, REASONS], ev(T.REASONS_REQUESTED, "2025-03-11"), WrongState, "reasons_already_requested"),
+    # A lapse ends an application only once its period ran out: by its own step, which checks that, never a bare
+    # conclusion (Art. 30; 109号 第七条). Received 03-03, no fee notice at all / a notice whose 20 days run to 04-03 /
+    # a correction asked for by 03-20 / none asked for:
+    ([RECEIVED], ev(T.CONCLUDED, "2025-03-05", disposition=Disposition.OTHER_FEE_UNPAID), WrongState, LAPSE_STEP),
+    ([RECEIVED, FEE], ev(T.CONCLUDED, "2025-03-13", disposition=Disposition.OTHER_FEE_UNPAID), WrongState, LAPSE_STEP),
+    (
+        [RECEIVED, CORRECT],
+        ev(T.CONCLUDED, "2025-03-06", disposition=Disposition.OTHER_CORRECTION_LAPSED),
+        WrongState,
+        LAPSE_STEP,
+    ),
+    (
+        [RECEIVED],
+        ev(T.CONCLUDED, "2025-03-06", disposition=Disposition.OTHER_CORRECTION_LAPSED),
+        WrongState,
+        LAPSE_STEP,
+    ),
+    # Art. 30: "still unclear after the correction" needs a correction received
+    (
+        [RECEIVED],
+        ev(T.CONCLUDED, "2025-03-06", disposition=Disposition.UNAVAILABLE_UNCLEAR_AFTER_CORRECTION),
+        WrongState,
+        "correction_not_received",
+    ),
+    (
+        [RECEIVED, CORRECT],
+        ev(T.CONCLUDED, "2025-03-10", disposition=Disposition.UNAVAILABLE_UNCLEAR_AFTER_CORRECTION),
+        WrongState,
+        "correction_not_received",
+    ),
     # conclusion and after
     ([RECEIVED, DONE], DONE, WrongState, "already_concluded"),
     ([RECEIVED, DONE], ev(T.WITHDRAWN, "2025-03-21"), WrongState, "already_concluded"),

@@ -113,11 +113,30 @@ def test_seed_2020_table_cell_for_cell(api: Api) -> None:
     }
 
 
+CORRECTION_ASKED = {"type": "correction_requested", "date": "2022-03-02", "until": "2022-03-08", "items": "文件名称"}
+FIRST: dict[Disposition, list[dict[str, str]]] = {
+    # Art. 35 refuses only after the reasons were asked for
+    Disposition.NOT_PROCESSED_EXCESSIVE: [{"type": "reasons_requested", "date": "2022-03-02"}],
+    # Art. 30: still unclear once corrected; no correction by the day set (the lapse is its own step)
+    Disposition.UNAVAILABLE_UNCLEAR_AFTER_CORRECTION: [
+        CORRECTION_ASKED,
+        {"type": "correction_received", "date": "2022-03-07"},
+    ],
+    Disposition.OTHER_CORRECTION_LAPSED: [CORRECTION_ASKED, {"type": "correction_lapsed", "date": "2022-03-10"}],
+    # 109号 第七条: a fee notice delivered 1 Mar is due by 29 Mar (20 working days); concluded on 10 Mar all the same
+    # would be refused, so this case lapses on 30 Mar (its conclusion date below)
+    Disposition.OTHER_FEE_UNPAID: [
+        {"type": "fee_notice_sent", "date": "2022-03-01", "amount": "100", "delivered_on": "2022-03-01"},
+        {"type": "fee_lapsed", "date": "2022-03-30"},
+    ],
+}
+
+
 def first(disposition: Disposition) -> dict[str, Any]:
-    """The steps a disposition needs before it: Art. 35 refuses only after the reasons were asked for."""
-    if disposition is Disposition.NOT_PROCESSED_EXCESSIVE:
-        return {"events": [{"type": "reasons_requested", "date": "2022-03-02"}]}
-    return {}
+    """The steps a disposition needs before it, and the day it is concluded (10 Mar unless its steps say)."""
+    events = FIRST.get(disposition, [])
+    concluded = events[-1]["date"] if events and events[-1]["type"].endswith("_lapsed") else "2022-03-10"
+    return {"events": events, "concluded": concluded}
 
 
 def test_2021_format_every_disposition_row_and_tracing(api: Api) -> None:
@@ -126,7 +145,7 @@ def test_2021_format_every_disposition_row_and_tracing(api: Api) -> None:
     load(
         api,
         [
-            case("2022-03-01", applicant=applicants[i % 6], concluded="2022-03-10", disposition=d.value, **first(d))
+            case("2022-03-01", applicant=applicants[i % 6], disposition=d.value, **first(d))
             for i, d in enumerate(Disposition)
         ]
         + [case("2022-12-20"), case("2021-12-28", concluded="2022-01-05", disposition="disclosed")],

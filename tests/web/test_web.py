@@ -295,6 +295,10 @@ def test_a_supervisor_concludes_with_a_grouped_disposition(web, make_case):
     client = browser(web, "wang")
     page = client.get(f"/cases/{case['id']}").text
     assert '<optgroup label="（三）不予公开">' in page
+    # A lapse has its own step, which checks that the period ran out; the conclusion does not offer it
+    assert 'value="other.other"' in page
+    assert 'value="other.fee_unpaid"' not in page
+    assert 'value="other.correction_lapsed"' not in page
     data = {**form_of(client, case["id"]), "on": "2026-11-26", "disposition": "withheld.third_party_rights"}
     response = client.post(f"/cases/{case['id']}/steps/conclusion", data=data, follow_redirects=False)
     assert response.status_code == 303
