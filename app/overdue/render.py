@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 
 from app import spreadsheet
 from app.domain.codes import APPLICANT_TYPE_LABELS
-from app.domain.overdue import FINDING_LABELS, FindingKind
+from app.domain.overdue import DEFAULT_DUE_WITHIN, FINDING_LABELS, FindingKind
 from app.overdue.schemas import OverdueItem, OverdueReport
 
 
@@ -137,9 +137,12 @@ def render(report: OverdueReport, fmt: ReportFormat) -> bytes:
 
 
 def target(output: str, report: OverdueReport, fmt: ReportFormat) -> Path:
-    """A file as given, or in a directory (existing, or given with a trailing slash) a dated file name."""
+    """A file as given, or in a directory (existing, or given with a trailing slash) a file named by what the run
+    covers: its scope, its day and a window other than the default (runs of two windows the same day wrote one name,
+    the later replacing the earlier)."""
     path = Path(output)
     if path.is_dir() or output.endswith(("/", "\\")):
         scope = "all" if report.scope == "*" else report.scope
-        return path / f"overdue-{scope}-{report.as_of.isoformat()}.{EXTENSIONS[fmt]}"
+        window = "" if report.due_within == DEFAULT_DUE_WITHIN else f"-within{report.due_within}"
+        return path / f"overdue-{scope}-{report.as_of.isoformat()}{window}.{EXTENSIONS[fmt]}"
     return path

@@ -109,6 +109,11 @@ def test_nightly_run_delivers_once_then_reports_changes(api, cases, run, tmp_pat
     # --force re-delivers the day's report as it was, announcements included; the next day announces nothing new
     assert events.count("case.overdue") == 4
     assert events.count("report.generated") == 3
+    # Another window the same day is a file of its own, not the first one's replaced
+    wider = run("report", "overdue", "--as-of", AS_OF, "--due-within", "5", "--format", "json", "--output", out)
+    assert wider.exit_code == 0, wider.output
+    assert json.loads((tmp_path / "reports" / f"overdue-all-{AS_OF}-within5.json").read_text())["due_within"] == 5
+    assert json.loads((tmp_path / "reports" / f"overdue-all-{AS_OF}.json").read_text())["run_id"] == 1
 
 
 def test_text_csv_and_xlsx(cases, run, tmp_path):
