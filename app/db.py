@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -249,6 +249,8 @@ _POSTGRESQL_OUTAGES = {
     "57P03": _UNREACHABLE,  # cannot_connect_now (starting up, shutting down, recovering)
     "57014": _TIMEOUT,  # query_canceled: statement_timeout
     "55P03": _BUSY,  # lock_not_available
+    "40P01": _BUSY,  # deadlock_detected: PostgreSQL rolled this transaction back so that the other one goes on
+    "40001": _BUSY,  # serialization_failure
     "53100": _FULL,  # disk_full
     "53": _BUSY,  # insufficient resources: out of memory, too many connections
     "25006": _READ_ONLY,  # read_only_sql_transaction: a standby, or default_transaction_read_only
@@ -293,6 +295,18 @@ def dialect_insert(session: Session) -> Any:
 def insert_or_ignore(session: Session, table: Any, **values: Any) -> None:
     """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect: creates a counter or head row if it is missing."""
     session.execute(dialect_insert(session)(table).values(**values).on_conflict_do_nothing())
+
+
+@contextmanager
+def unique(session: Session, taken: Exception) -> Iterator[None]:
+    """Write a row whose key was just checked to be free, in a savepoint: if another transaction took the key in the
+    meantime (two requests at once; PostgreSQL makes the second wait at the index, then refuses it), the caller's
+    refusal ``taken`` is raised, as the check would have, not a bare conflict of the database."""
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError:
+        raise taken from None
 
 
 AFTER_COMMIT = "gongkai_after_commit"

@@ -11,6 +11,7 @@ from app.auth.principal import Principal
 from app.case import service as cases
 from app.case.service import DateChange
 from app.clock import utcnow
+from app.db import unique
 from app.domain.clock import DeadlinePolicy
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.roles import Permission
@@ -34,12 +35,16 @@ def create_agency(
     if not CODE_PATTERN.match(code):
         raise InvalidInput("agency_code_invalid", f"机关代码「{code}」无效：只能使用字母、数字、._-，最长32位。")
     name = name_line(name, code="agency_name", label="机关名称", max_length=200)
+    exists = InvalidInput("agency_exists", f"机关代码「{code}」已存在。")
     if repository.by_code(session, code) is not None:
-        raise InvalidInput("agency_exists", f"机关代码「{code}」已存在。")
+        raise exists
     parent = repository.get_agency(session, parent_code) if parent_code else None
     DeadlinePolicy(reply_days, extension_limit)  # validates it (条例 Art. 33)
     agency = Agency(code=code, created_at=utcnow())
-    with audit.changing(session, agency, agency=agency, actor=actor, action="agency.create", entity="agency"):
+    with (
+        unique(session, exists),
+        audit.changing(session, agency, agency=agency, actor=actor, action="agency.create", entity="agency"),
+    ):
         agency.name = name
         agency.parent_id = parent.id if parent else None
         agency.reply_days, agency.extension_limit = reply_days, extension_limit
@@ -50,13 +55,20 @@ def change_policy(
     session: Session, agency: Agency, policy: DeadlinePolicy, actor: str, today: date
 ) -> list[DateChange]:
     """Adopt a new deadline policy. Deadlines derive from it, so every open case of the agency is recomputed in the
-    same transaction and the cases whose dates move are returned (and noted in their timelines)."""
+    same transaction and the cases whose dates move are returned (and noted in their timelines).
+
+    Locks in the order every writer takes them, on PostgreSQL where they are taken row by row: the agency (after any
+    registration in progress, which share-locks it: ``case.service.open_case``, and before any that follows, which
+    then reads the new policy), then the open cases, then the audit chain's head. Recording the change before
+    recomputing took the head before the cases, the opposite of a step's order, and both deadlocked (500)."""
+    repository.lock(session, agency)
     with audit.changing(session, agency, agency=agency, actor=actor, action="agency.policy", entity="agency"):
         agency.reply_days = policy.reply_days
         agency.extension_limit = policy.extension_limit
-    return cases.recompute_open_cases(
-        session, load_calendar(session), actor, today, cause="policy", agency_id=agency.id
-    )
+        changes = cases.recompute_open_cases(
+            session, load_calendar(session), actor, today, cause="policy", agency_id=agency.id
+        )
+    return changes
 
 
 def managed_agency(session: Session, principal: Principal, code: str) -> Agency:

@@ -181,8 +181,11 @@ def authenticate_token(session: Session, plain: str) -> Principal | None:
 
 
 def _managed_token(session: Session, principal: Principal, token_id: int) -> ApiToken:
+    """The token, its row locked until the transaction ends: two rotations at once would otherwise both find it not
+    yet rotated and issue two successors (PostgreSQL), and a rotation and a revocation took the row and the audit
+    chain's head in opposite orders and deadlocked."""
     missing = NotFound("token_not_found", f"令牌 #{token_id} 不存在或不在您的权限范围内。")
-    token = session.get(ApiToken, token_id)
+    token = session.get(ApiToken, token_id, with_for_update=True)
     if token is None:
         raise missing
     principal.check(Permission.TOKEN_MANAGE, token.agency_id, missing)

@@ -118,7 +118,9 @@ def open_case(
 ) -> DisclosureCase:
     """Register an application (条例 Art. 29–31): number it, fix its legal receipt date, start its clock. The receipt
     facts must be plausible on ``today`` (``app.domain.receipt.check_receipt``)."""
-    agency = get_agency(session, body.agency)
+    # Share-locked: a policy change waits for this registration to end and recomputes its case, or this one waits for
+    # the change and counts with the new policy (``agency.service.change_policy``).
+    agency = get_agency(session, body.agency, shared=True)
     principal.check(
         Permission.CASE_CREATE, agency.id, NotFound("agency_not_found", f"机关代码「{body.agency}」不存在。")
     )

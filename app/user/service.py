@@ -15,6 +15,7 @@ from app.auth import repository as auth_repository
 from app.auth.principal import Principal
 from app.auth.service import audit_user, clear_throttle, hash_password, password_matches, user_state
 from app.clock import utcnow
+from app.db import unique
 from app.domain.errors import Forbidden, InvalidInput, NotFound, WrongState
 from app.domain.passwords import password_problems
 from app.domain.roles import Permission, Role, allows
@@ -54,8 +55,9 @@ def create_user(
         raise InvalidInput("username_invalid", "用户名只能使用字母、数字和 ._@-，最长64位。")
     display_name = name_line(display_name, code="display_name", label="姓名（显示名）", max_length=100)
     check_password(password, username)
+    taken = WrongState("username_taken", f"用户名「{username}」已被使用。")
     if auth_repository.user_by_username(session, username) is not None:
-        raise WrongState("username_taken", f"用户名「{username}」已被使用。")
+        raise taken
     user = AppUser(
         username=username,
         display_name=display_name,
@@ -63,7 +65,9 @@ def create_user(
         is_active=True,
         created_at=utcnow(),
     )
-    session.add(user)
+    with unique(session, taken):
+        session.add(user)
+        session.flush()
     for agency, role in memberships:
         grant(session, user, agency, role)
     audit_user(session, user, "user.create", None, actor)

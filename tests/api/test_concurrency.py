@@ -16,18 +16,21 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import errors
+from app.agency import repository as agency_repository
+from app.agency import service as agency_service
 from app.clock import utcnow
 from app.concurrency import RequestSlots
 from app.db import transaction
 from app.deps import get_today
+from app.domain.clock import DeadlinePolicy
 from app.domain.roles import Role
 from app.main import create_app
-from app.models import ApiToken, CaseCounter, WebhookDelivery
+from app.models import ApiToken, AppUser, CaseCounter, WebhookDelivery
 from app.settings import Settings
 from app.webhook import delivery
 from tests.conftest import Api, Clock
@@ -288,3 +291,111 @@ def test_a_read_does_not_wait_for_a_writer_to_record_its_tokens_use(settings: Se
         assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
         with transaction(factory) as session:
             assert session.scalars(select(ApiToken.last_used_at)).one() is not None
+
+
+def _in_thread(work) -> tuple[threading.Thread, list[object]]:
+    result: list[object] = []
+    thread = threading.Thread(target=lambda: result.append(work()))
+    thread.start()
+    return thread, result
+
+
+def _until_another_waits_on_a_lock(session: Session) -> None:
+    """On PostgreSQL, until another session of this database waits for a lock (at most 10 s); on SQLite, whose
+    writers queue in the process before they read anything, a moment."""
+    if session.get_bind().dialect.name != "postgresql":
+        time.sleep(0.3)
+        return
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        session.execute(text("SELECT pg_stat_clear_snapshot()"))  # else read once per transaction
+        if session.connection().scalar(waiting):
+            return
+        time.sleep(0.02)
+
+
+def test_a_registration_during_a_policy_change_counts_with_the_new_policy(api: Api) -> None:
+    """A policy change recomputes the open cases it finds; a case registered while it ran, with the old policy
+    read before the change committed, was not among them and kept the old deadline (PostgreSQL; found by a probe).
+    The registration share-locks the agency, so it waits for the change and reads the new policy."""
+    api.agency("a1")
+    headers = api.headers("a1")
+    body = {**CASE, "receipt": {"submitted_on": "2026-11-02"}}  # 15 working days: 2026-11-23; 10: 2026-11-16
+    with transaction(api.factory) as session:
+        agency = agency_repository.get_agency(session, "a1")
+        agency_service.change_policy(session, agency, DeadlinePolicy(reply_days=10), "test", api.clock.today)
+        thread, result = _in_thread(lambda: api.client.post("/api/v1/cases", json=body, headers=headers))
+        _until_another_waits_on_a_lock(session)  # on PostgreSQL (the agency's row; before the fix, the audit head)
+    thread.join()
+    created = result[0]
+    assert isinstance(created, httpx.Response)
+    assert created.status_code == 201, created.text
+    assert created.json()["deadline"]["due_date"] == "2026-11-16"
+
+
+def test_a_policy_change_and_steps_at_once_neither_deadlocks(api: Api) -> None:
+    """A policy change took the audit chain's head, then the open cases; a step takes its case, then the head: at
+    once on PostgreSQL they deadlocked and both were answered 500. Now the change takes the cases first."""
+    api.agency("a1")
+    headers = api.headers("a1", Role.ADMIN)
+    ids = [api.client.post("/api/v1/cases", json=CASE, headers=headers).json()["id"] for _ in range(6)]
+
+    def extend(case_id: int) -> httpx.Response:
+        step = {"on": "2026-11-20", "days": 5, "approver": "王主任", "notice_on": "2026-11-20"}
+        return api.client.post(f"/api/v1/cases/{case_id}/extension", json=step, headers=headers)
+
+    def change(days: int) -> httpx.Response:
+        return api.client.put("/api/v1/agencies/a1/policy", json={"reply_days": days}, headers=headers)
+
+    for attempt in range(3):
+        threads = [_in_thread(lambda c=c: extend(c)) for c in ids[attempt * 2 : attempt * 2 + 2]]
+        threads.append(_in_thread(lambda d=12 + attempt: change(d)))
+        for thread, _ in threads:
+            thread.join()
+        for _, result in threads:
+            response = result[0]
+            assert isinstance(response, httpx.Response)
+            assert response.status_code == 200, response.text
+
+
+def test_a_token_is_rotated_once_however_many_ask_at_once(api: Api) -> None:
+    """Two rotations at once both found the token not yet rotated and issued two successors (PostgreSQL)."""
+    api.agency("a1")
+    admin = api.headers("a1", Role.ADMIN)
+    token = api.client.post("/api/v1/tokens", json={"agency": "a1", "role": "clerk", "name": "oa"}, headers=admin)
+    assert token.status_code == 201, token.text
+    token_id = token.json()["id"]
+    with transaction(api.factory) as session:  # holds the token's row (SQLite: the writer) while both ask
+        session.execute(select(ApiToken).where(ApiToken.id == token_id).with_for_update()).all()
+        threads = [
+            _in_thread(lambda: api.client.post(f"/api/v1/tokens/{token_id}/rotation", headers=admin)) for _ in range(2)
+        ]
+        threads[0][0].join(0.5)
+    for thread, _ in threads:
+        thread.join()
+    statuses = sorted(result[0].status_code for _, result in threads)  # type: ignore[attr-defined]
+    assert statuses == [201, 409], [result[0].text for _, result in threads]  # type: ignore[attr-defined]
+
+
+def test_two_users_of_one_name_at_once_are_one_created_and_one_taken(api: Api) -> None:
+    """The second of two simultaneous creations of one username got a generic 409 ``conflict`` from the unique
+    index (PostgreSQL), not the ``username_taken`` the check gives."""
+    api.agency("a1")
+    admin = api.headers("a1", Role.ADMIN)
+    body = {
+        "username": "zhou",
+        "display_name": "周九",
+        "password": "Kx7-lantern-204",
+        "memberships": [{"agency": "a1", "role": "clerk"}],
+    }
+    with transaction(api.factory) as session:  # the first creation waits here until both have checked the name
+        session.execute(select(AppUser).with_for_update()).all()
+        threads = [_in_thread(lambda: api.client.post("/api/v1/users", json=body, headers=admin)) for _ in range(2)]
+        threads[0][0].join(0.5)
+    for thread, _ in threads:
+        thread.join()
+    answers = sorted((result[0].status_code, result[0].json().get("code")) for _, result in threads)  # type: ignore[attr-defined]
+    assert answers == [(201, None), (409, "username_taken")], answers
