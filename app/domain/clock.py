@@ -67,6 +67,20 @@ def lapse_after_receipt(delivered_on: date, days: int, calendar: WorkingCalendar
     return calendar.add_working_days(delivered_on, days)
 
 
+def set_period_end(day: date, calendar: WorkingCalendar) -> date:
+    """The last day of a period that ends on a date the agency set and wrote in its letter: the applicant's
+    reply-by day for a correction (Art. 30: "合理的补正期限") and the later deadline of Art. 35. That day, or, when
+    it is not a working day, the first working day after it.
+
+    The reading: the 条例 does not say; the general rule of periods does (民法典 第二百零三条: a period whose last day
+    is a statutory rest day ends on the day after it; 民事诉讼法 第八十五条 and the provinces' 行政程序规定 alike), and
+    the courts count weekends as rest days. So a correction asked for by 1 October (National Day) may still arrive on
+    9 October, the first working day after the holiday, and only then has the applicant let it lapse; the agency that
+    set its own later deadline on a Saturday answers in time on the Monday. Periods this module counts in working
+    days always end on one already."""
+    return calendar.next_working_day(day)
+
+
 @dataclass(frozen=True)
 class DeadlinePolicy:
     """One agency's commitments, within the law: the reply period it promises and its extension limit. How a fee
@@ -252,7 +266,7 @@ def _step(state: _Timeline, item: tuple[int, CaseEvent], calendar: WorkingCalend
     match event.type:
         case EventType.CORRECTION_REQUESTED if event.until is not None:
             late = state.notice_due is not None and event.on > state.notice_due
-            wait = Wait(_key(event, index), DayNote.CORRECTION, event.on, event.until)
+            wait = Wait(_key(event, index), DayNote.CORRECTION, event.on, set_period_end(event.until, calendar))
             return replace(state, waits=(*state.waits, wait), correction_notice_late=late)
         case EventType.CORRECTION_RECEIVED:
             # Art. 30: a fresh period from the day the correction arrives. Pauses and the extension belonged to the
@@ -280,7 +294,8 @@ def _step(state: _Timeline, item: tuple[int, CaseEvent], calendar: WorkingCalend
             return replace(state, extension_days=state.extension_days + (event.days or 0))
         case EventType.AGENCY_DEADLINE_SET | EventType.REASONS_REQUESTED if event.until is not None:
             # (A REASONS_REQUESTED with a date is a record from before the two Art. 35 steps were kept apart.)
-            return replace(state, agency_deadline=event.until, agency_deadline_in_period=True)
+            until = set_period_end(event.until, calendar)
+            return replace(state, agency_deadline=until, agency_deadline_in_period=True)
         case _ if event.type in CONCLUDING_EVENTS:
             # A conclusion ends an open consultation or fee wait on its day but leaves a correction wait open, so a
             # case closed for want of a correction keeps no due date.

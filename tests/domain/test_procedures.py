@@ -95,8 +95,41 @@ def test_art35_refusals(cal: WorkingCalendar, history: list[CaseEvent], new: Cas
 
 
 def test_art35_a_deadline_a_year_after_the_statutory_one_is_still_accepted(cal: WorkingCalendar) -> None:
-    events = [ASKED, ev(T.AGENCY_DEADLINE_SET, "2025-10-09", until="2026-10-24")]
-    assert dates(A35, events, cal) == (D("2026-10-24"), D("2026-10-24"))
+    events = [ASKED, ev(T.AGENCY_DEADLINE_SET, "2025-10-09", until="2026-10-23")]
+    assert dates(A35, events, cal) == (D("2026-10-23"), D("2026-10-23"))
+
+
+# A period that ends on a date the agency set ends, when that date is a rest day, on the first working day after it
+# (民法典 第二百零三条; clock.set_period_end).
+@pytest.mark.parametrize(
+    ("until", "ends"),
+    [
+        ("2026-10-24", "2026-10-26"),  # a Saturday: the Monday
+        ("2026-02-16", "2026-02-24"),  # inside the Spring Festival: the first working day after it
+        ("2026-02-28", "2026-02-28"),  # a 调休 Saturday is a working day: that day
+    ],
+)
+def test_art35_a_deadline_set_on_a_rest_day_ends_on_the_next_working_day(
+    cal: WorkingCalendar, until: str, ends: str
+) -> None:
+    events = [ASKED, ev(T.AGENCY_DEADLINE_SET, "2025-10-09", until=until)]
+    assert dates(A35, events, cal) == (D(ends), D(ends))
+
+
+# Art. 30: a correction asked for by 1 October 2025 (National Day) may still come on 9 October, the first working
+# day after the holiday; the applicant has let it lapse only from 10 October.
+HOLIDAY_CORRECTION = ev(T.CORRECTION_REQUESTED, "2025-09-26", until="2025-10-01")
+
+
+def test_a_correction_period_ending_in_a_holiday_runs_to_the_first_working_day_after_it(cal: WorkingCalendar) -> None:
+    replay(A35, [HOLIDAY_CORRECTION], cal)
+    projection = project(D(A35), [HOLIDAY_CORRECTION], POLICY, cal)
+    assert projection.pending_until == D("2025-10-09")
+    for on in ("2025-10-02", "2025-10-09"):
+        error = refused(A35, [HOLIDAY_CORRECTION], ev(T.CORRECTION_LAPSED, on), cal)
+        assert error.code == "correction_period_not_over"
+        assert "2025-10-09" in error.detail
+    replay(A35, [HOLIDAY_CORRECTION, ev(T.CORRECTION_LAPSED, "2025-10-10")], cal)
 
 
 def test_art35_refusal_concludes_as_excessive(cal: WorkingCalendar) -> None:
