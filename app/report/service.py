@@ -245,6 +245,11 @@ def publish(
     agency = agency_for(session, principal, agency_code, Permission.REPORT_PUBLISH)
     if year >= today.year:
         raise WrongState("report_year_not_ended", f"{year}年度尚未结束，不能发布年度报告。")
+    # Every change that can alter a cell share-locks the agency before it reads whether the year is published
+    # (``guard_published``; a registration in ``open_case``): the tables are built once those in progress have
+    # committed, and those that follow see the snapshot and are guarded. Without it, a case registered or concluded
+    # while the tables were being built was neither counted nor refused (PostgreSQL; found by a probe).
+    agencies.lock(session, agency)
     if repository.published(session, agency.id, year):
         raise WrongState("report_already_published", f"「{agency_code}」{year}年度报告已经发布。")
     annual = build_annual(session, Scope(agency, frozenset({agency.id})), year)
@@ -297,6 +302,7 @@ def guard_published(
     unless an administrator gives a reason, which is then listed against the snapshot."""
     if year is None:
         return
+    agencies.share(session, case.agency_id)  # a publication in progress ends first (``publish``)
     snapshot = repository.snapshot(session, case.agency_id, year)
     if snapshot is None:
         return

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import errors
 from app.agency import repository as agency_repository
 from app.agency import service as agency_service
+from app.auth.principal import Principal
 from app.clock import utcnow
 from app.concurrency import RequestSlots
 from app.db import transaction
@@ -31,6 +32,7 @@ from app.domain.clock import DeadlinePolicy
 from app.domain.roles import Role
 from app.main import create_app
 from app.models import ApiToken, AppUser, CaseCounter, WebhookDelivery
+from app.report import service as report_service
 from app.settings import Settings
 from app.webhook import delivery
 from tests.conftest import Api, Clock
@@ -399,3 +401,27 @@ def test_two_users_of_one_name_at_once_are_one_created_and_one_taken(api: Api) -
         thread.join()
     answers = sorted((result[0].status_code, result[0].json().get("code")) for _, result in threads)  # type: ignore[attr-defined]
     assert answers == [(201, None), (409, "username_taken")], answers
+
+
+def test_a_conclusion_made_while_the_year_is_published_is_guarded_not_lost(api: Api) -> None:
+    """Publishing built the tables and wrote the snapshot with no lock: a case concluded in the year while that ran
+    was neither in the snapshot nor refused (PostgreSQL; found by a probe). Now the step waits for the publication
+    and is then guarded (409 ``report_published`` for a supervisor)."""
+    api.agency("a1")
+    headers = api.headers("a1")
+    body = {**CASE, "receipt": {"submitted_on": "2025-12-01"}}
+    case = api.client.post("/api/v1/cases", json=body, headers=headers).json()
+    conclusion = {"on": "2025-12-10", "disposition": "disclosed"}
+    with transaction(api.factory) as session:
+        agency = agency_repository.get_agency(session, "a1")
+        admin = Principal(actor="admin", memberships={agency.id: Role.ADMIN}, descendants={})
+        report_service.publish(session, admin, 2025, "a1", api.clock.today)
+        thread, result = _in_thread(
+            lambda: api.client.post(f"/api/v1/cases/{case['id']}/conclusion", json=conclusion, headers=headers)
+        )
+        _until_another_waits_on_a_lock(session)
+    thread.join()
+    concluded = result[0]
+    assert isinstance(concluded, httpx.Response)
+    assert concluded.status_code == 409, concluded.text
+    assert concluded.json()["code"] == "report_published"
