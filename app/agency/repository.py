@@ -19,15 +19,6 @@ def by_code(session: Session, code: str, *, shared: bool = False) -> Agency | No
     return session.scalars(_BY_CODE_SHARED if shared else _BY_CODE, {"code": code}).one_or_none()
 
 
-_SHARE = select(Agency.id).where(Agency.id == bindparam("agency_id")).with_for_update(read=True)
-
-
-def share(session: Session, agency_id: int) -> None:
-    """Share-lock the agency's row until the transaction ends (as ``by_code(shared=True)``), for a writer that has
-    the agency only by its id."""
-    session.execute(_SHARE, {"agency_id": agency_id})
-
-
 def lock(session: Session, agency: Agency) -> None:
     """Lock the agency's row until the transaction ends, once every transaction that share-locked it has ended: what
     changes the agency's policy or publishes its year waits for the registrations and steps in progress, and those

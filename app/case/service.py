@@ -243,7 +243,12 @@ def _changing(
 ) -> Iterator[DisclosureCase]:
     """The frame of every change to a case: find it in scope, locked, at the version the caller saw; let the block
     change it; then write the audit record (before and after) in the same transaction. A block that raises leaves
-    no record, and the request's transaction rolls the change back."""
+    no record, and the request's transaction rolls the change back.
+
+    The agency is share-locked first, so that a publication of its year or a change of its policy in progress ends
+    before the change reads either, and one that follows waits for it: the lock order of every writer is agency,
+    case, audit chain head (a step that took its agency after its case deadlocked with a policy change)."""
+    repository.share_agency(session, case_id, principal.scope)
     case = get_case(session, principal, case_id, permission)
     check_version(case, expected_version)
     before = audit.snapshot(case)

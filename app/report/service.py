@@ -245,10 +245,10 @@ def publish(
     agency = agency_for(session, principal, agency_code, Permission.REPORT_PUBLISH)
     if year >= today.year:
         raise WrongState("report_year_not_ended", f"{year}年度尚未结束，不能发布年度报告。")
-    # Every change that can alter a cell share-locks the agency before it reads whether the year is published
-    # (``guard_published``; a registration in ``open_case``): the tables are built once those in progress have
-    # committed, and those that follow see the snapshot and are guarded. Without it, a case registered or concluded
-    # while the tables were being built was neither counted nor refused (PostgreSQL; found by a probe).
+    # Every change to the agency's cases share-locks the agency before it reads whether the year is published (a
+    # step: ``case.service._changing``; a registration: ``open_case``): the tables are built once those in progress
+    # have committed, and those that follow see the snapshot and are guarded. Without it, a case registered or
+    # concluded while the tables were being built was neither counted nor refused (PostgreSQL; found by a probe).
     agencies.lock(session, agency)
     if repository.published(session, agency.id, year):
         raise WrongState("report_already_published", f"「{agency_code}」{year}年度报告已经发布。")
@@ -299,10 +299,10 @@ def guard_published(
 ) -> None:
     """The one gate for changes to a case that would alter a cell of ``year``'s report (see
     ``report_integrity.year_altered``): nothing to do if that year is not published; refused (409 ``report_published``)
-    unless an administrator gives a reason, which is then listed against the snapshot."""
+    unless an administrator gives a reason, which is then listed against the snapshot. The caller holds the
+    agency's share lock, taken before the case's row (``case.service``), so a publication in progress has ended."""
     if year is None:
         return
-    agencies.share(session, case.agency_id)  # a publication in progress ends first (``publish``)
     snapshot = repository.snapshot(session, case.agency_id, year)
     if snapshot is None:
         return

@@ -343,17 +343,23 @@ def test_a_policy_change_and_steps_at_once_neither_deadlocks(api: Api) -> None:
     once on PostgreSQL they deadlocked and both were answered 500. Now the change takes the cases first."""
     api.agency("a1")
     headers = api.headers("a1", Role.ADMIN)
-    ids = [api.client.post("/api/v1/cases", json=CASE, headers=headers).json()["id"] for _ in range(6)]
+    ids = [api.client.post("/api/v1/cases", json=CASE, headers=headers).json()["id"] for _ in range(9)]
 
     def extend(case_id: int) -> httpx.Response:
         step = {"on": "2026-11-20", "days": 5, "approver": "王主任", "notice_on": "2026-11-20"}
         return api.client.post(f"/api/v1/cases/{case_id}/extension", json=step, headers=headers)
 
+    def conclude(case_id: int) -> httpx.Response:  # alters a year's cells: guarded against publication
+        step = {"on": "2026-11-20", "disposition": "disclosed"}
+        return api.client.post(f"/api/v1/cases/{case_id}/conclusion", json=step, headers=headers)
+
     def change(days: int) -> httpx.Response:
         return api.client.put("/api/v1/agencies/a1/policy", json={"reply_days": days}, headers=headers)
 
     for attempt in range(3):
-        threads = [_in_thread(lambda c=c: extend(c)) for c in ids[attempt * 2 : attempt * 2 + 2]]
+        extended, concluded = ids[attempt * 3 : attempt * 3 + 2], ids[attempt * 3 + 2]
+        threads = [_in_thread(lambda c=c: extend(c)) for c in extended]
+        threads.append(_in_thread(lambda c=concluded: conclude(c)))
         threads.append(_in_thread(lambda d=12 + attempt: change(d)))
         for thread, _ in threads:
             thread.join()
