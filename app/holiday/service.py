@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.agency import repository as agencies
 from app.audit import service as audit
 from app.case import service as cases
 from app.clock import utcnow
@@ -143,6 +144,10 @@ def import_year(session: Session, notice: YearNotice, actor: str, today: date) -
     the same transaction; the cases whose dates moved are returned and their timelines record the change."""
     arrangement = notice.arrangement
     repository.lock_versions(session)
+    # Registrations share-lock their agency before they read the calendar: those in progress end first (and are
+    # recomputed below), those that follow wait and compute with this year's arrangement (PostgreSQL; a case
+    # registered during an import kept the old dates, found by a probe).
+    agencies.lock_all(session)
     version = repository.current_version(session) + 1
     row = repository.year_row(session, arrangement.year)
     replaced = row is not None

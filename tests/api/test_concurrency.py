@@ -4,11 +4,13 @@ delivery holds no transaction while it waits on a receiver. Real databases, real
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import anyio
@@ -30,11 +32,13 @@ from app.db import transaction
 from app.deps import get_today
 from app.domain.clock import DeadlinePolicy
 from app.domain.roles import Role
+from app.holiday import service as calendar_service
 from app.main import create_app
 from app.models import ApiToken, AppUser, CaseCounter, WebhookDelivery
 from app.report import service as report_service
 from app.settings import Settings
 from app.webhook import delivery
+from tests.api.test_calendar import NOTICE_2027
 from tests.conftest import Api, Clock
 
 CASE = {
@@ -431,3 +435,23 @@ def test_a_conclusion_made_while_the_year_is_published_is_guarded_not_lost(api: 
     assert isinstance(concluded, httpx.Response)
     assert concluded.status_code == 409, concluded.text
     assert concluded.json()["code"] == "report_published"
+
+
+def test_a_registration_during_a_calendar_import_counts_with_the_new_calendar(api: Api) -> None:
+    """A calendar import recomputes the open cases it finds; one registered meanwhile with the calendar read before
+    the import committed kept the old dates (PostgreSQL; found by a probe). The import locks every agency, which a
+    registration share-locks before it reads the calendar."""
+    api.clock.today = date(2026, 12, 20)
+    api.agency("a1")
+    headers = api.headers("a1")
+    body = {**CASE, "receipt": {"submitted_on": "2026-12-18"}}  # +15 is in 2027: 01-08 unknown, 01-11 with 2027's
+    with transaction(api.factory) as session:
+        notice = calendar_service.parse_json(json.dumps(NOTICE_2027))
+        calendar_service.import_year(session, notice, "test", api.clock.today)
+        thread, result = _in_thread(lambda: api.client.post("/api/v1/cases", json=body, headers=headers))
+        _until_another_waits_on_a_lock(session)
+    thread.join()
+    created = result[0]
+    assert isinstance(created, httpx.Response)
+    assert created.status_code == 201, created.text
+    assert (created.json()["deadline"]["due_date"], created.json()["deadline"]["provisional"]) == ("2027-01-11", False)
