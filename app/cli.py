@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import clock, context, idempotency, migrate
+from app import cli_text, clock, context, idempotency, migrate
 from app.agency import cli as agency_cli
 from app.agency import repository as agencies
 from app.agency import service as agency_service
@@ -222,6 +222,9 @@ def openapi_export(output: Path = Path("openapi/openapi.json")) -> None:
 
 def openapi_json(app: FastAPI) -> str:
     return json.dumps(app.openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+cli_text.localize(cli)  # after every command above: Typer builds the Click commands from these registrations
 
 
 def main() -> None:
