@@ -1,5 +1,5 @@
-"""The ``gongkai`` command line speaks Chinese to the operator: Typer's own words around the help texts, and every
-usage error (exit 2, on stderr)."""
+"""The ``gongkai`` command line speaks Chinese to the operator: every help text of the command tree (a command added
+later in English fails here), Typer's own words around them, and every usage error (exit 2, on stderr)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from app import cli_text
 from app.cli import cli, main
 
+HAN = re.compile(r"[\u4e00-\u9fff]")
 TYPER_ENGLISH = ("Usage", "Options", "Commands", "Arguments", "Show this message", "[default", "[required]", "env var")
 CLICK_ENGLISH = ("Usage", "Error", "Try ", "No such", "Invalid value", "Missing", "Possible options", "Did you mean")
 
@@ -42,6 +43,24 @@ def tree() -> Iterator[Node]:
 
 def invoke(*args: str):
     return CliRunner().invoke(cli, list(args), prog_name="gongkai", env={"COLUMNS": "200"})
+
+
+def test_every_help_text_of_the_command_tree_is_chinese():
+    """Each group's and command's help, each option's and argument's, and the built-in --help option's."""
+    english = []
+    nodes = list(tree())
+    for node in nodes:
+        where = " ".join(["gongkai", *node.path])
+        if not isinstance(node.command, (cli_text.Command, cli_text.Group)):
+            english.append(f"{where}: built without app.cli_text (Typer's own words would be English)")
+        if not HAN.search(node.command.help or ""):
+            english.append(f"{where}: {node.command.help!r}")
+        for param in node.command.get_params(node.ctx):
+            text = getattr(param, "help", None)
+            if not HAN.search(text or ""):
+                english.append(f"{where} {param.opts[0] if param.opts else param.name}: {text!r}")
+    assert not english, "help not in Chinese:\n" + "\n".join(english)
+    assert len(nodes) > 40  # the walk reached every command
 
 
 def test_every_help_page_says_typers_words_in_chinese(monkeypatch, capsys):
