@@ -10,20 +10,24 @@ its type, the close matches), never by matching its English; the few Click repor
 subcommand missing or unknown, arguments left over) are raised here as exceptions that carry them. A kind not mapped
 is told with a generic Chinese sentence and Click's own words.
 
-Typer's words are module constants of ``typer.rich_utils``: they hold for the whole process, which is the command
-line's own."""
+Typer's words are module constants of ``typer.rich_utils``, and rich's line breaking is adjusted for Chinese text
+(:func:`_wrap_between_chinese_characters`): both hold for the whole process, which is the command line's own."""
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from typing import Any, get_args
 
+import rich._wrap
 import typer
 from pydantic import ValidationError
+from rich.cells import cell_len
+from rich.text import Text
 from typer import rich_utils
 from typer._click import Context as ClickContext
 from typer._click import exceptions as errors
@@ -51,6 +55,27 @@ def _say_layout_in_chinese() -> None:
     usage = rf"(?P<usage>{USAGE})"
     if usage not in rich_utils.OptionHighlighter.highlights:  # "Usage: " was shown in its own colour
         rich_utils.OptionHighlighter.highlights = [*rich_utils.OptionHighlighter.highlights, usage]
+
+
+_HAN = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"  # CJK characters and punctuation, full-width forms
+_OPENING, _CLOSING = "（「『【〈《“‘", "，。、；：？！）」』】〉》”’"
+WORD = re.compile(rf"\s*[{_OPENING}]*(?:[{_HAN}]|[^\s{_HAN}]+)[{_CLOSING}]*\s*")
+
+
+def _rstrip_end(self: Text, size: int) -> None:
+    excess = cell_len(self.plain) - size
+    if excess > 0 and (space := re.search(r"\s+$", self.plain)):
+        self.right_crop(min(len(space.group()), excess))
+
+
+def _wrap_between_chinese_characters() -> None:
+    """Rich wraps text only at spaces: a Chinese sentence was one long word, put on a line of its own and, in the
+    narrow help column of an option, cut short with "…". Each Chinese character becomes a word of its own (its
+    punctuation kept with it, so that no line starts with "，"); a run of Latin letters stays whole. A line then often
+    fills its width exactly, and rich's ``Text.rstrip_end`` counted characters, not cells, so that the space after its
+    last word was left and the line cut with "…": it counts cells here (the same for Latin text)."""
+    rich._wrap.re_word = WORD
+    Text.rstrip_end = _rstrip_end  # type: ignore[method-assign]
 
 
 class Formatter(HelpFormatter):
@@ -180,6 +205,7 @@ def localize(app: typer.Typer) -> None:
     in Chinese. Call it once every command is registered: Typer builds the Click commands from the registrations each
     time the program runs."""
     _say_layout_in_chinese()
+    _wrap_between_chinese_characters()
     app.info.cls = Group
     for command in app.registered_commands:
         if command.cls not in (None, TyperCommand, Command):

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 import typer.main
+from rich.console import Console
+from rich.text import Text
 from typer._click import Context
 from typer._click import exceptions as errors
 from typer._click.core import Command
@@ -82,6 +84,23 @@ def test_every_help_page_says_typers_words_in_chinese(monkeypatch, capsys):
     assert "[环境变量：GONGKAI_FORWARDED_ALLOW_IPS]" in serve
     assert "─ 参数 ─" in invoke("backup", "--help").stdout
     assert "─ 命令 ─" in invoke("--help").stdout
+
+
+def test_a_chinese_help_text_is_never_cut_short():
+    """Rich broke lines only at spaces: a Chinese sentence, one long word, was cut with "…" in an option's narrow
+    help column. Every help text, wrapped as an option's column wraps it (ellipsis), keeps every character."""
+    console = Console(width=200)
+    texts = {
+        text
+        for node in tree()
+        for text in [node.command.help, *(getattr(p, "help", None) for p in node.command.get_params(node.ctx))]
+        if text
+    }
+    for width in range(28, 61):
+        for text in texts:
+            lines = [str(line) for line in Text(text).wrap(console, width, overflow="ellipsis")]
+            assert "".join(lines).replace(" ", "") == text.replace(" ", ""), (width, lines)
+            assert not any(line.rstrip().startswith(("，", "。", "、", "）")) for line in lines[1:]), lines
 
 
 USAGE_ERRORS = [
