@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import clock, context, idempotency, migrate
+from app import cli_text, clock, context, idempotency, migrate
 from app.agency import cli as agency_cli
 from app.agency import repository as agencies
 from app.agency import service as agency_service
@@ -41,10 +41,10 @@ from app.user import service as user_service
 from app.webhook import cli as webhook_cli
 
 cli = typer.Typer(help="gongkai (公开): 政府信息公开申请办理台账", no_args_is_help=True, add_completion=False)
-db_cli = typer.Typer(name="db", help="Database schema.", no_args_is_help=True)
-openapi_cli = typer.Typer(name="openapi", help="The OpenAPI document.", no_args_is_help=True)
-idempotency_cli = typer.Typer(name="idempotency", help="Idempotency keys of POST requests.", no_args_is_help=True)
-report_cli.cli.command("overdue")(overdue_cli.overdue)
+db_cli = typer.Typer(name="db", help="数据库结构。", no_args_is_help=True)
+openapi_cli = typer.Typer(name="openapi", help="OpenAPI 文档。", no_args_is_help=True)
+idempotency_cli = typer.Typer(name="idempotency", help="POST 请求的幂等键（Idempotency-Key）。", no_args_is_help=True)
+report_cli.cli.command("overdue", help=overdue_cli.HELP)(overdue_cli.overdue)
 for group in (
     db_cli,
     agency_cli.cli,
@@ -105,9 +105,11 @@ def prepare_database(settings: Settings) -> sessionmaker[Session]:
     return factory
 
 
-@db_cli.command("upgrade")
+@db_cli.command(
+    "upgrade",
+    help="执行全部迁移，把数据库升级到最新结构：日历为空时载入内置的节假日安排，升级后重算在办申请的期限。",
+)
 def db_upgrade() -> None:
-    """Apply every migration and seed the calendar if it is empty."""
     prepare_database(Settings())
     typer.echo("数据库已是最新结构。")
 
@@ -140,24 +142,31 @@ def keep_first_run(credentials: str, path: Path) -> Path:
     return path.resolve()
 
 
-@cli.command()
+@cli.command(
+    help="启动 HTTP 服务。首次启动时创建机关、管理员账户和管理员令牌，账户和令牌写入一个仅所有者可读的新文件"
+    "（显示其路径）。只相信 --forwarded-allow-ips 所列地址发来的 X-Forwarded-For。"
+)
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema first")] = True,
+    host: Annotated[str, typer.Option(help="监听的地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="监听的端口")] = 8000,
+    migrate_first: Annotated[
+        bool,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="启动前先升级数据库结构；--no-migrate 时结构不是最新则拒绝启动",
+        ),
+    ] = True,
     forwarded_allow_ips: Annotated[
         str | None,
         typer.Option(
             envvar="GONGKAI_FORWARDED_ALLOW_IPS",
-            help="Behind a reverse proxy: its addresses, whose X-Forwarded-For is trusted (default: none)",
+            help="位于反向代理之后时，填写代理的地址：只相信这些地址发来的 X-Forwarded-For（默认：都不相信）",
         ),
     ] = None,
     credentials_file: Annotated[
-        Path, typer.Option(help="Where the first run writes the administrator's credentials (mode 0600)")
+        Path, typer.Option(help="首次启动时写入管理员账户和令牌的文件（权限 0600）")
     ] = FIRST_RUN_FILE,
 ) -> None:
-    """Start the HTTP service. On first run, creates an agency, an administrator and a token, written once to a file
-    only the owner can read (its path is printed). X-Forwarded-For is trusted only from --forwarded-allow-ips."""
     import uvicorn
 
     from app.main import create_app
@@ -203,16 +212,15 @@ def serve(
         uvicorn.run(create_app(settings), host=host, port=port, **options)
 
 
-@idempotency_cli.command("purge")
+@idempotency_cli.command("purge", help="删除超过 24 小时的幂等键（过期的键再次使用时也会被替换）。")
 def idempotency_purge() -> None:
-    """Delete idempotency keys older than 24 hours (expired keys are also replaced when reused)."""
     removed = run(lambda session, _, __: idempotency.purge_expired(session))
     typer.echo(f"已删除 {removed} 个过期的幂等键。")
 
 
-@openapi_cli.command("export")
-def openapi_export(output: Path = Path("openapi/openapi.json")) -> None:
-    """Write the OpenAPI document (committed; a test fails when it is stale)."""
+@openapi_cli.command("export", help="写出 OpenAPI 文档（JSON）。")
+def openapi_export(output: Annotated[Path, typer.Option(help="写入的文件")] = Path("openapi/openapi.json")) -> None:
+    """The document is committed; a test fails when it is stale."""
     from app.main import create_app
 
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -222,6 +230,9 @@ def openapi_export(output: Path = Path("openapi/openapi.json")) -> None:
 
 def openapi_json(app: FastAPI) -> str:
     return json.dumps(app.openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+cli_text.localize(cli)  # after every command above: Typer builds the Click commands from these registrations
 
 
 def main() -> None:

@@ -12,17 +12,16 @@ import typer
 from app.audit import service
 from app.commands import run
 
-cli = typer.Typer(name="audit", help="The audit trail.", no_args_is_help=True)
+cli = typer.Typer(name="audit", help="审计记录（审计链）。", no_args_is_help=True)
 
 
-@cli.command("verify")
+@cli.command("verify", help="重新计算每条审计链的 MAC，报告每条链第一处断裂的记录。有链断裂时退出码为 1。")
 def verify(
-    chain: Annotated[str | None, typer.Option(help="One chain (agency code or global)")] = None,
-    anchor: Annotated[Path | None, typer.Option(help="Heads written by 'audit anchor': detects cuts and rewrites")] = (
-        None
-    ),
+    chain: Annotated[str | None, typer.Option(help="只核验这一条链（机关代码或 global）")] = None,
+    anchor: Annotated[
+        Path | None, typer.Option(help="audit anchor 写出的链头锚点文件：据此还能发现被截短或改写的链")
+    ] = None,
 ) -> None:
-    """Recompute every chain's MACs; report the first broken link of each. Exit 1 if any chain is broken."""
     anchors = read_anchors(anchor) if anchor else None
     names, breaks = run(lambda session, _, __: service.verify(session, chain, anchors))
     for broken in breaks:
@@ -32,12 +31,14 @@ def verify(
     typer.echo(f"审计链完整：{len(names)} 条链已核验。")
 
 
-@cli.command("anchor")
+@cli.command(
+    "anchor",
+    help="输出每条审计链的链头（用密钥签名），每行一个 JSON 对象；指定 --output 时追加到该文件。请保存在数据库之外，"
+    "之后用 audit verify --anchor FILE 即可发现被截短或改写的链。",
+)
 def anchor(
-    output: Annotated[Path | None, typer.Option(help="Append to this file (keep it off the database server)")] = None,
+    output: Annotated[Path | None, typer.Option(help="追加写入此文件（请勿放在数据库服务器上）")] = None,
 ) -> None:
-    """Print (or append to OUTPUT) the head of every audit chain, signed with the secret key: one JSON object per
-    line. Keep them outside the database; 'audit verify --anchor FILE' then detects a chain cut back or rewritten."""
     heads = run(lambda session, _, __: service.anchors(session))
     lines = "".join(json.dumps(head, ensure_ascii=False, sort_keys=True) + "\n" for head in heads)
     if output is None:

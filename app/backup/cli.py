@@ -23,13 +23,14 @@ def _counts(counts: dict[str, int]) -> str:
     return "，".join(f"{label} {counts.get(table, 0)} 条" for table, label in names.items())
 
 
-@cli.command()
+@cli.command(
+    help="服务运行时即可为数据库做一份一致的备份（SQLite：在线备份 API；PostgreSQL：pg_dump 自定义格式），"
+    "并写出清单：各表行数、审计链链头、结构版本和 SHA-256。"
+)
 def backup(
-    file: Annotated[Path, typer.Argument(help="The backup file; FILE.manifest.json is written beside it")],
-    force: Annotated[bool, typer.Option(help="Overwrite FILE if it exists")] = False,
+    file: Annotated[Path, typer.Argument(help="备份文件；清单 FILE.manifest.json 写在它旁边")],
+    force: Annotated[bool, typer.Option(help="FILE 已存在时覆盖")] = False,
 ) -> None:
-    """Take a consistent copy of the database while the server runs (SQLite: online backup API; PostgreSQL:
-    pg_dump custom format), with a manifest of counts, audit chain heads, schema revision and SHA-256."""
     try:
         manifest = service.backup(Settings(), file, force=force)
     except service.BackupFailed as exc:
@@ -42,14 +43,14 @@ def backup(
     typer.echo(f"清单：{service.manifest_path(file)}（SHA-256 {manifest['sha256']}）")
 
 
-@cli.command()
+@cli.command(
+    help="把备份恢复到当前配置的数据库（请先停止服务），升级到当前结构，再按清单核对：各表行数、审计链链头，"
+    "然后是每条链的哈希。有任何不符时退出码为 1。"
+)
 def restore(
-    file: Annotated[Path, typer.Argument(help="A file written by gongkai backup, with its manifest beside it")],
-    force: Annotated[bool, typer.Option(help="Replace everything in a target database that is not empty")] = False,
+    file: Annotated[Path, typer.Argument(help="gongkai backup 写出的备份文件，其清单须在它旁边")],
+    force: Annotated[bool, typer.Option(help="目标数据库不为空时，替换其中的全部内容")] = False,
 ) -> None:
-    """Restore a backup into the configured database (stop the server first), migrate it to the current schema and
-    check it against the manifest: rows of every table, audit chain heads, then every chain's hashes. Exit 1 on any
-    difference."""
     try:
         report = service.restore(Settings(), file, force=force)
     except service.BackupFailed as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -12,7 +13,7 @@ from app.case.service import DateChange
 from app.commands import operator, read_input, session_factory
 from app.settings import Settings
 
-cli = typer.Typer(name="cases", help="Cases.", no_args_is_help=True)
+cli = typer.Typer(name="cases", help="政府信息公开申请。", no_args_is_help=True)
 
 
 def echo_changes(changes: list[DateChange]) -> None:
@@ -23,9 +24,12 @@ def echo_changes(changes: list[DateChange]) -> None:
     typer.echo(f"期限变化的在办申请：{len(changes)} 件。")
 
 
-@cli.command("import")
-def import_file(file: Path) -> None:
-    """Import cases from JSON Lines, all or nothing. Bad lines are listed with their numbers; exit 1 if any."""
+@cli.command(
+    "import",
+    help="从 JSON Lines 文件导入申请（如旧台账中的申请），要么全部导入，要么一件也不导入。"
+    "有误的行连同行号一一列出，此时退出码为 1。",
+)
+def import_file(file: Annotated[Path, typer.Argument(help="JSON Lines 文件（UTF-8，每行一件申请）")]) -> None:
     settings = Settings()
     lines = read_input(file).splitlines()
     session = session_factory(settings)()

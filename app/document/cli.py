@@ -19,9 +19,7 @@ from app.domain.errors import DomainError, InvalidInput
 from app.domain.letters import Fact, LetterKind
 from app.settings import Settings
 
-cli = typer.Typer(
-    name="letters", help="Letters (文书), their templates and the case file (案卷).", no_args_is_help=True
-)
+cli = typer.Typer(name="letters", help="文书、文书模板和案卷。", no_args_is_help=True)
 
 
 def _facts(items: list[str]) -> dict[Fact, str]:
@@ -40,18 +38,18 @@ def _facts(items: list[str]) -> dict[Fact, str]:
     return facts
 
 
-@cli.command("generate")
+@cli.command("generate", help="根据申请自身的记录生成文书（编号、归入案卷、记入审计），并写出文件。")
 def generate(
-    case: Annotated[int, typer.Option(help="The case's id (as in /api/v1/cases/{id})")],
-    kind: Annotated[LetterKind, typer.Option(help="The letter kind")],
-    output: Annotated[Path, typer.Option(help="The .docx to write (and .pdf beside it with --pdf)")],
-    fact: Annotated[list[str] | None, typer.Option(help="A fact of a reply, name=text (repeatable)")] = None,
+    case: Annotated[int, typer.Option(help="申请的 id（即 /api/v1/cases/{id} 中的 id）")],
+    kind: Annotated[LetterKind, typer.Option(help="文书种类")],
+    output: Annotated[Path, typer.Option(help="写入的 .docx 文件（带 --pdf 时另在旁边写出 .pdf）")],
+    fact: Annotated[list[str] | None, typer.Option(help="答复文书中的一项事实，格式为 名称=内容（可多次使用）")] = None,
     reasons_until: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="reasons_notice: the day to state reasons by")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="reasons_notice 用：申请人说明理由的截止日期（YYYY-MM-DD）"),
     ] = None,
-    pdf: Annotated[bool, typer.Option(help="Also render the PDF with LibreOffice")] = False,
+    pdf: Annotated[bool, typer.Option(help="同时用 LibreOffice 生成 PDF")] = False,
 ) -> None:
-    """Generate a case's letter from its own facts (numbered, kept in the case file, audited) and write it."""
 
     def made(session: Session, principal: Principal, settings: Settings) -> tuple[int, str | None, bytes]:
         request = letters.LetterRequest(kind, _facts(fact or []), reasons_until.date() if reasons_until else None)
@@ -80,12 +78,11 @@ def _write_pdf(document_id: int, target: Path) -> None:
     typer.echo(f"PDF 已写入 {target}", err=True)
 
 
-@cli.command("archive")
+@cli.command("archive", help="把整个案卷连同目录和办理时间线打包成一个 ZIP 文件（条例第四十五条：归档）。")
 def archive(
-    case: Annotated[int, typer.Option(help="The case's id")],
-    output: Annotated[Path, typer.Option(help="The .zip to write")],
+    case: Annotated[int, typer.Option(help="申请的 id")],
+    output: Annotated[Path, typer.Option(help="写入的 .zip 文件")],
 ) -> None:
-    """The whole case file as one ZIP with its index and timeline (条例 Art. 45: 归档)."""
     result = run(lambda session, principal, settings: files.archive(session, principal, case, settings.tz))
     with output.open("wb") as out:
         for chunk in result.chunks():
@@ -93,12 +90,11 @@ def archive(
     typer.echo(f"案卷已写入 {output}（{result.size} 字节）", err=True)
 
 
-@cli.command("template-check")
+@cli.command("template-check", help="按上传时的标准检查模板（变量都能识别、能用样例数据生成文书），不保存任何内容。")
 def template_check(
-    kind: Annotated[str, typer.Option(help="The template kind (a letter kind, or annual_report)")],
-    file: Annotated[Path, typer.Argument(help="The .docx template")],
+    kind: Annotated[str, typer.Option(help="模板种类（某一文书种类，或 annual_report）")],
+    file: Annotated[Path, typer.Argument(help=".docx 模板文件")],
 ) -> None:
-    """Validate a template as an upload would be (every variable known, renders on a sample); nothing is stored."""
     try:
         spec = template_kind(kind)
         templates.validate(spec, _read(file))
@@ -107,38 +103,36 @@ def template_check(
     typer.echo(f"模板可用于「{spec.label}」。")
 
 
-@cli.command("template-upload")
+@cli.command("template-upload", help="检查模板，通过后启用为本机关该种类的模板（记入审计）；未通过则原模板不变。")
 def template_upload(
-    agency: Annotated[str, typer.Option(help="Agency code")],
-    kind: Annotated[str, typer.Option(help="The template kind")],
-    file: Annotated[Path, typer.Argument(help="The .docx template")],
+    agency: Annotated[str, typer.Option(help="机关代码")],
+    kind: Annotated[str, typer.Option(help="模板种类（某一文书种类，或 annual_report）")],
+    file: Annotated[Path, typer.Argument(help=".docx 模板文件")],
 ) -> None:
-    """Validate a template and make it the agency's for ``kind`` (audited); refused, the old one stays."""
     saved = run(
         lambda session, principal, _: templates.upload(session, principal, agency, kind, file.name, _read(file))
     )
     typer.echo(f"已启用 {agency} 的「{saved.kind.label}」模板（SHA-256 {saved.sha256[:12]}…）。")
 
 
-@cli.command("template-download")
+@cli.command("template-download", help="下载该种类正在使用的模板（本机关的，或默认模板），供修改后重新上传。")
 def template_download(
-    agency: Annotated[str, typer.Option(help="Agency code")],
-    kind: Annotated[str, typer.Option(help="The template kind")],
-    output: Annotated[Path, typer.Option(help="The .docx to write")],
+    agency: Annotated[str, typer.Option(help="机关代码")],
+    kind: Annotated[str, typer.Option(help="模板种类（某一文书种类，或 annual_report）")],
+    output: Annotated[Path, typer.Option(help="写入的 .docx 文件")],
 ) -> None:
-    """The template in use for ``kind`` (the agency's own, or the default), to edit and upload again."""
     t = run(lambda session, principal, _: templates.download(session, principal, agency, kind))
     output.write_bytes(t.content)
     typer.echo(f"已写入 {output}（{'本机关模板' if t.custom else '默认模板'}）。", err=True)
 
 
-@cli.command("unreceived")
+@cli.command("unreceived", help="列出发出后已过本机关规定的工作日数（默认 10 个）、仍未登记签收的文书。")
 def unreceived(
     as_of: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: today in the agencies' time zone")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="截至哪一天（YYYY-MM-DD；默认：机关所在时区的今天）"),
     ] = None,
 ) -> None:
-    """Letters whose receipt is not recorded after the agency's number of working days (default 10)."""
 
     def listed(session: Session, principal: Principal, settings: Settings) -> list[str]:
         day = as_of.date() if as_of else clock.today(settings.tz)

@@ -18,21 +18,28 @@ from app.domain.overdue import DEFAULT_DUE_WITHIN
 from app.overdue import render, service
 from app.settings import Settings
 
+HELP = (
+    "每晚的期限报告（已超期、即将到期等事项），同一天、同一范围（机关和 --due-within）只交付一次：写入 --output"
+    "（或标准输出），并推送给订阅 report.generated 的 webhook。再次运行时提示已交付，退出码为 0"
+    "（见 docs/operations.md）。"
+)
+
 
 def overdue(
     as_of: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: today in the agencies' time zone")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="报告哪一天（YYYY-MM-DD；默认：机关所在时区的今天）"),
     ] = None,
-    agency: Annotated[str | None, typer.Option(help="One agency code (default: every agency)")] = None,
-    due_within: Annotated[int, typer.Option(min=0, max=20, help="Working days counted as due soon")] = (
+    agency: Annotated[str | None, typer.Option(help="只报告这一个机关（机关代码；默认：所有机关）")] = None,
+    due_within: Annotated[int, typer.Option(min=0, max=20, help="剩余多少个工作日以内算即将到期")] = (
         DEFAULT_DUE_WITHIN
     ),
-    fmt: Annotated[render.ReportFormat, typer.Option("--format")] = render.ReportFormat.TEXT,
-    output: Annotated[str | None, typer.Option(help="A file, or a directory for a dated file name")] = None,
-    force: Annotated[bool, typer.Option(help="Deliver again although this day's run was delivered")] = False,
+    fmt: Annotated[
+        render.ReportFormat, typer.Option("--format", help="报告的格式（xlsx 须指定 --output）")
+    ] = render.ReportFormat.TEXT,
+    output: Annotated[str | None, typer.Option(help="写入的文件；或一个目录，在其中写入以日期命名的文件")] = None,
+    force: Annotated[bool, typer.Option(help="当天已交付也再交付一次")] = False,
 ) -> None:
-    """The nightly overdue report, delivered once per day and scope: to OUTPUT (or stdout) and to the
-    ``report.generated`` webhooks. A second run prints "already delivered" and exits 0 (see docs/operations.md)."""
     settings = Settings()
     if fmt is render.ReportFormat.XLSX and output is None:
         typer.secho("错误：xlsx 格式须用 --output 指定文件或目录。", fg="red", err=True)

@@ -25,21 +25,23 @@ from app.report.files import ReportFile, render, render_document
 from app.report.schemas import DocumentOutput, Output
 from app.settings import Settings
 
-cli = typer.Typer(name="report", help="Reports.", no_args_is_help=True)
+cli = typer.Typer(name="report", help="年度报表、年度报告和期限报告。", no_args_is_help=True)
 
 
-@cli.command("annual")
+@cli.command("annual", help="根据办理记录统计年度报表（JSON 约定格式、CSV、XLSX 或 HTML）。")
 def annual(
-    year: Annotated[int, typer.Option(help="Report year")],
-    agency: Annotated[str | None, typer.Option(help="Agency code (default: every agency)")] = None,
-    fmt: Annotated[Output, typer.Option("--format", help="File type")] = Output.JSON,
-    output: Annotated[Path | None, typer.Option(help="File; for several agencies one file each, code in its name")] = (
-        None
-    ),
-    table_format: Annotated[statistics.ReportFormat | None, typer.Option(help="Must be the year's format")] = None,
-    consolidated: Annotated[bool, typer.Option(help="Include every sub-agency (汇总)")] = False,
+    year: Annotated[int, typer.Option(help="报告年度")],
+    agency: Annotated[str | None, typer.Option(help="机关代码（默认：所有机关）")] = None,
+    fmt: Annotated[Output, typer.Option("--format", help="文件格式")] = Output.JSON,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="写入的文件（默认：标准输出；xlsx 必填）；多个机关时各写一个文件，文件名中加机关代码"),
+    ] = None,
+    table_format: Annotated[
+        statistics.ReportFormat | None, typer.Option(help="报表格式（2019 或 2021 年版），须为该年度适用的格式")
+    ] = None,
+    consolidated: Annotated[bool, typer.Option(help="包括所有下级机关（汇总）")] = False,
 ) -> None:
-    """The year-end statistics tables counted from the case records (JSON contract, CSV, XLSX or HTML)."""
     if fmt is Output.XLSX and output is None:
         typer.secho("错误：xlsx 格式须用 --output 指定文件。", fg="red", err=True)
         raise typer.Exit(2)
@@ -62,10 +64,12 @@ def annual(
         typer.echo(f"已写入 {target}", err=True)
 
 
-@cli.command("check")
-def check(file: Path) -> None:
-    """Check a statistics table in the JSON contract (typed by hand or copied from a published report) against every
-    rule of its format. Prints each violated rule with its cells; exit 1 if any, 0 if all hold."""
+@cli.command(
+    "check",
+    help="按格式规定的全部规则检查一份 JSON 约定格式的统计表（手工录入，或摘自已发布的报告）。"
+    "逐条列出不符合的规则及涉及的单元格；有不符合时退出码为 1，全部符合为 0。",
+)
+def check(file: Annotated[Path, typer.Argument(help="JSON 约定格式的统计表文件（UTF-8）")]) -> None:
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -84,12 +88,11 @@ def check(file: Path) -> None:
     typer.echo("全部规则均符合。")
 
 
-@cli.command("publish")
+@cli.command("publish", help="发布机关的年度报告：冻结其统计表，此后修改须由管理员说明理由。")
 def publish(
-    year: Annotated[int, typer.Option(help="Report year (must have ended)")],
-    agency: Annotated[str, typer.Option(help="Agency code")],
+    year: Annotated[int, typer.Option(help="报告年度（须已结束）")],
+    agency: Annotated[str, typer.Option(help="机关代码")],
 ) -> None:
-    """Publish an agency's annual report: freeze its tables; later changes to them need an administrator's reason."""
     snapshot = run(
         lambda session, operator, settings: document_service.publish(
             session, operator, year, agency, clock.today(settings.tz)
@@ -98,21 +101,23 @@ def publish(
     typer.echo(f"已发布「{agency}」{snapshot.year}年度报告（{snapshot.format}年格式），快照 #{snapshot.id}。")
 
 
-@cli.command("document")
+@cli.command(
+    "document",
+    help="生成某一年度完整的政府信息公开工作年度报告：正文和数字取自办理记录，另有本机关撰写的段落和统计表；"
+    "同时列出发布前检查的结果，每项不通过都注明所在段落。",
+)
 def document(
-    year: Annotated[int, typer.Option(help="Report year")],
-    agency: Annotated[str, typer.Option(help="Agency code")],
-    fmt: Annotated[DocumentOutput, typer.Option("--format", help="docx (Word/WPS), html (website) or json")] = (
+    year: Annotated[int, typer.Option(help="报告年度")],
+    agency: Annotated[str, typer.Option(help="机关代码")],
+    fmt: Annotated[DocumentOutput, typer.Option("--format", help="docx（Word/WPS）、html（网站）或 json")] = (
         DocumentOutput.DOCX
     ),
-    output: Annotated[Path | None, typer.Option(help="File to write (required for docx)")] = None,
-    consolidated: Annotated[bool, typer.Option(help="Over every sub-agency, their tables as an annex (汇总)")] = False,
+    output: Annotated[Path | None, typer.Option(help="写入的文件（默认：标准输出；docx 必填）")] = None,
+    consolidated: Annotated[bool, typer.Option(help="汇总所有下级机关，其统计表作为附件")] = False,
     template: Annotated[
-        Path | None, typer.Option(help="A .docx template to use instead of the agency's stored one (or the default)")
+        Path | None, typer.Option(help="使用这个 .docx 模板，而不用本机关已上传的模板（或默认模板）")
     ] = None,
 ) -> None:
-    """The whole 政府信息公开工作年度报告 of a year: prose and figures from the records, the agency's passages, the
-    tables; the checks before publication are printed, each failure with its paragraph."""
     if fmt is DocumentOutput.DOCX and output is None:
         typer.secho("错误：docx 格式须用 --output 指定文件。", fg="red", err=True)
         raise typer.Exit(2)
@@ -146,13 +151,15 @@ def document(
         typer.echo(f"已写入 {output}", err=True)
 
 
-@cli.command("prose-check")
+@cli.command(
+    "prose-check",
+    help="核对已发布报告的正文与其统计表：正文中指向某一单元格、数值却不一致的数字，连同其上方的标题和所在的行"
+    "一并列出。有不一致时退出码为 1，否则为 0。",
+)
 def prose_check(
-    text: Annotated[Path, typer.Argument(help="The report's text (UTF-8), e.g. copied from its web page")],
-    tables: Annotated[Path, typer.Option(help="Its tables in the JSON contract (as `report annual` writes them)")],
+    text: Annotated[Path, typer.Argument(help="报告正文（UTF-8 文本），如从报告网页复制")],
+    tables: Annotated[Path, typer.Option(help="该报告的统计表，JSON 约定格式（即 report annual 写出的格式）")],
 ) -> None:
-    """Check a published report's prose against its tables: each number that names a cell and disagrees is printed
-    with the heading above it and its line. Exit 1 if any, 0 if none."""
     try:
         content = text.read_text(encoding="utf-8")
         report = json.loads(tables.read_text(encoding="utf-8"))

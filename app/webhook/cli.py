@@ -15,16 +15,16 @@ from app.db import unavailable
 from app.settings import Settings
 from app.webhook import delivery, service
 
-cli = typer.Typer(name="webhooks", help="Outbound webhooks.", no_args_is_help=True)
-secrets_cli = typer.Typer(name="secrets", help="Secrets kept encrypted in the database.", no_args_is_help=True)
+cli = typer.Typer(name="webhooks", help="向外部系统推送的 webhook。", no_args_is_help=True)
+secrets_cli = typer.Typer(name="secrets", help="在数据库中加密保存的密钥。", no_args_is_help=True)
 
 
-@cli.command("deliver")
+@cli.command("deliver", help="发送到期的 webhook 推送，失败的按逐渐加长的间隔重试；不带 --once 时持续运行。")
 def deliver(
-    once: Annotated[bool, typer.Option(help="Send what is due now, then exit")] = False,
-    interval: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 5.0,
+    once: Annotated[bool, typer.Option(help="只发送当前到期的推送，然后退出")] = False,
+    interval: Annotated[float, typer.Option(help="空闲时两次查询之间的秒数")] = 5.0,
 ) -> None:
-    """Send due webhook deliveries, retrying failures with backoff (see app/webhook/delivery.py)."""
+    """The retries and their backoff: ``app.webhook.delivery``."""
     settings = Settings()
     factory = session_factory(settings)
     outages = 0
@@ -54,10 +54,12 @@ def deliver(
                 time.sleep(interval)
 
 
-@secrets_cli.command("reencrypt")
+@secrets_cli.command(
+    "reencrypt",
+    help="用当前的 GONGKAI_SECRET_KEY 重新加密全部 webhook 签名密钥（用于更换密钥之后，运行时旧密钥须仍在"
+    " GONGKAI_OLD_SECRET_KEYS 中），结构版本 0009 之前以明文保存的也一并加密。",
+)
 def reencrypt() -> None:
-    """Encrypt every webhook signing secret under the current GONGKAI_SECRET_KEY (after a key rotation; the old key
-    must still be in GONGKAI_OLD_SECRET_KEYS while this runs), and those stored in clear before 0009."""
     settings = Settings()
     changed = run(lambda session, _, __: service.reencrypt_secrets(session), settings)
     typer.echo(f"已用密钥「{settings.keyring.current}」重新加密 {changed} 个签名密钥。")
