@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from fastapi import FastAPI
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,10 +27,11 @@ from app.backup import cli as backup_cli
 from app.case import cli as case_cli
 from app.case import service as case_service
 from app.commands import fail, run, session_factory
-from app.db import transaction, unavailable
+from app.db import make_engine, transaction, unavailable
 from app.document import cli as letters_cli
 from app.domain.errors import WrongState
 from app.domain.roles import Role
+from app.errors import validation_message
 from app.holiday import cli as calendar_cli
 from app.holiday import service as calendar_service
 from app.holiday.repository import load_calendar
@@ -174,14 +176,9 @@ def serve(
 
     settings = Settings()
     factory = prepare_database(settings) if migrate_first else session_factory(settings)
-    if not migrate_first:  # a database another release left: every request on a new column would fail
-        current, head = migrate.current_revision(factory.kw["bind"]), migrate.head_revision()
-        if current != head:
-            message = (
-                f"数据库结构版本为 {current or '（空库）'}，本程序需要 {head}："
-                "请先运行 gongkai db upgrade，或不带 --no-migrate 启动。"
-            )
-            fail(WrongState("schema_outdated", message))
+    if not migrate_first and (outdated := migrate.outdated(factory.kw["bind"])):
+        # a database another release left: every request on a new column would fail
+        fail(WrongState("schema_outdated", f"{outdated}，或不带 --no-migrate 启动。"))
     with transaction(factory) as session:
         credentials = first_run(session)
         if credentials:
@@ -235,15 +232,38 @@ def openapi_json(app: FastAPI) -> str:
 cli_text.localize(cli)  # after every command above: Typer builds the Click commands from these registrations
 
 
+def _schema_outdated() -> str | None:
+    """After a command failed on a database error that is not an outage: whether the schema is why (a database never
+    migrated: "no such table"), said plainly instead of the traceback."""
+    engine = make_engine(Settings())
+    try:
+        return migrate.outdated(engine)
+    except DBAPIError:
+        return None
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     """Every command; a database that cannot be used (down, refusing the account, read-only, full, a wrong URL) ends
     it with one Chinese line and exit 1, not a traceback of several hundred lines."""
     try:
         cli(prog_name="gongkai")
+    except ValidationError as exc:  # the settings (GONGKAI_*): each wrong one, with what it should be
+        if exc.title != Settings.__name__:
+            raise
+        for error in exc.errors():
+            name = f"GONGKAI_{str(error['loc'][0]).upper()}：" if error["loc"] else ""
+            typer.secho(f"错误 [settings_invalid] 配置有误：{name}{validation_message(error)}", fg="red", err=True)
+        raise SystemExit(2) from None
     except DBAPIError as exc:
         outage = unavailable(exc)
         if outage is None:
-            raise
+            outdated = _schema_outdated()
+            if outdated is None:
+                raise
+            typer.secho(f"错误 [schema_outdated] {outdated}。", fg="red", err=True)
+            raise SystemExit(1) from None
         cause = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
         typer.secho(f"错误 [database_{outage.reason}] {outage.detail}（{cause}）", fg="red", err=True)
         raise SystemExit(1) from None

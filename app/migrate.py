@@ -70,6 +70,15 @@ def head_revision() -> str:
     return head
 
 
+def outdated(engine: Engine) -> str | None:
+    """What to tell the operator when the database's schema is not this code's (a database never migrated, or one
+    another release left), else None."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return None
+    return f"数据库结构版本为 {current or '（空库，尚未建表）'}，本程序需要 {head}：请先运行 gongkai db upgrade"
+
+
 def upgrade(engine: Engine, target: str = "head") -> bool:
     """Migrate to ``target``; True when some revision was applied (the rules behind the stored deadlines may have
     changed with it: ``gongkai db upgrade`` then recomputes the open cases)."""

@@ -304,6 +304,44 @@ def test_a_database_that_cannot_be_reached_is_one_chinese_line(monkeypatch, caps
     assert "Traceback" not in said
 
 
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"GONGKAI_DB_POOL_SIZE": "abc"}, "GONGKAI_DB_POOL_SIZE：应为整数。"),
+        ({"GONGKAI_ENVIRONMENT": "production"}, "须将 GONGKAI_SECRET_KEY 设为至少 32 个随机字符"),
+        # SQLite has one writer: two processes waited on each other's file lock past busy_timeout (a probe)
+        ({"GONGKAI_WORKERS": "2"}, "SQLite 只能由一个进程写入：GONGKAI_WORKERS 应为 1（实为 2）"),
+    ],
+)
+def test_wrong_settings_are_said_in_chinese_with_their_variable(monkeypatch, capsys, tmp_path, env, said):
+    """A wrong GONGKAI_* value printed pydantic's English validation error (and a traceback) to the operator."""
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path / 'g.db'}")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.argv", ["gongkai", "db", "upgrade"])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert "settings_invalid" in err
+    assert said in err
+    assert "Traceback" not in err
+    assert "validation error" not in err
+
+
+def test_a_command_on_a_database_never_migrated_says_to_upgrade(monkeypatch, capsys, tmp_path):
+    """A command on an empty database ended in a traceback and "no such table: agency" (found by a review)."""
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setattr("sys.argv", ["gongkai", "report", "annual", "--year", "2025"])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 1
+    err = capsys.readouterr().err
+    assert "schema_outdated" in err
+    assert "请先运行 gongkai db upgrade" in err
+    assert "Traceback" not in err
+
+
 def test_a_report_file_appears_whole_or_not_at_all(tmp_path, monkeypatch):
     """A report written into a watched folder: a failure part-way (a full disk) left an empty file behind (found by a
     probe); the file is written beside its name and renamed over it."""
