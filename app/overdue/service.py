@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -211,9 +212,18 @@ def _to_announce(session: Session, run: OverdueRun, new: list[OverdueItem]) -> l
     return [i for i in new if i.kind in _EVENT_OF and i.key not in told]
 
 
+_ONE_RUN_AT_A_TIME = select(func.pg_advisory_xact_lock(0x6F76, 0))  # "ov": the key of completing overdue runs
+
+
 def complete_run(session: Session, run_id: int) -> OverdueReport:
     """Produce the report of a claimed run, diff it against the previous run of the scope, write the outbox events
-    (``report.generated`` per agency; ``case.overdue``/``case.due_soon`` for new findings), and mark it delivered."""
+    (``report.generated`` per agency; ``case.overdue``/``case.due_soon`` for new findings), and mark it delivered.
+
+    Runs complete one at a time (PostgreSQL: a transaction-level advisory lock; SQLite has one writer), so that what
+    one announces, the next sees delivered: two runs of other scopes or windows at once announced the same findings
+    twice (found by a probe)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_ONE_RUN_AT_A_TIME).all()
     run = session.get_one(OverdueRun, run_id)
     key = RunKey(run.as_of, run.scope, run.due_within)
     ids = scope_ids(session, run.scope)

@@ -176,3 +176,29 @@ def test_a_finding_is_announced_once_a_day_whatever_the_scope_or_window(api, cas
         events = [e.type for e in session.scalars(select(OutboxEvent))]
     assert events.count("case.overdue") == 2  # the old case's two deadlines, once each
     assert events.count("report.generated") == 4  # each run still delivers its own report
+
+
+def test_two_runs_of_other_scopes_at_once_announce_each_finding_once(api, cases, factory):
+    """The nightly run and one agency's, completing at once on PostgreSQL, each did not see the other delivered and
+    both announced the agency's findings (found by a probe). Runs now complete one at a time."""
+    from tests.api.test_concurrency import _in_thread, _until_another_waits_on_a_lock
+
+    with transaction(factory) as session:
+        every = service.claim_run(session, service.RunKey(date(2026, 11, 30), service.ALL_AGENCIES, 3), "test").id
+    with transaction(factory) as session:
+        one = service.claim_run(session, service.RunKey(date(2026, 11, 30), "a1", 3), "test").id
+    with transaction(factory) as session:
+        service.complete_run(session, every)
+
+        def other() -> None:
+            with transaction(factory) as second:
+                service.complete_run(second, one)
+
+        thread, _ = _in_thread(other)
+        _until_another_waits_on_a_lock(session)
+    thread.join()
+    with transaction(factory) as session:
+        events = session.scalars(select(OutboxEvent).where(OutboxEvent.type == "case.overdue")).all()
+        told = [(e.payload["case_number"], e.payload["kind"]) for e in events]
+    assert told
+    assert len(told) == len(set(told)), told
