@@ -217,6 +217,8 @@ class Outage:
 _UNREACHABLE = Outage("unreachable", "暂时无法连接数据库，请稍后重试；已保存的数据不受影响。", 5)
 _TIMEOUT = Outage("timeout", "数据库响应超时（系统繁忙），本次操作未完成，请稍后重试。", 5)
 _BUSY = Outage("busy", "数据库繁忙，本次操作未完成，请稍后重试。", 5)
+_CONFLICT = Outage("deadlock", _BUSY.detail, 1)
+"""Told as busy, and logged apart: a deadlock is a defect of the lock order (docs/operations.md) to look into."""
 _FULL = Outage(
     "disk_full",
     "数据库所在磁盘已满，本次操作未保存（已保存的数据不受影响）。请通知管理员清理磁盘空间后重试。",
@@ -249,8 +251,8 @@ _POSTGRESQL_OUTAGES = {
     "57P03": _UNREACHABLE,  # cannot_connect_now (starting up, shutting down, recovering)
     "57014": _TIMEOUT,  # query_canceled: statement_timeout
     "55P03": _BUSY,  # lock_not_available
-    "40P01": _BUSY,  # deadlock_detected: PostgreSQL rolled this transaction back so that the other one goes on
-    "40001": _BUSY,  # serialization_failure
+    "40P01": _CONFLICT,  # deadlock_detected: PostgreSQL rolled this transaction back so that the other one goes on
+    "40001": _CONFLICT,  # serialization_failure
     "53100": _FULL,  # disk_full
     "53": _BUSY,  # insufficient resources: out of memory, too many connections
     "25006": _READ_ONLY,  # read_only_sql_transaction: a standby, or default_transaction_read_only

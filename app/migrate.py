@@ -63,6 +63,11 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def known_revisions() -> set[str]:
+    """Every revision this code's migrations know."""
+    return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+
+
 def head_revision() -> str:
     """The revision this code's schema is at: the last migration."""
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
@@ -76,7 +81,11 @@ def outdated(engine: Engine) -> str | None:
     current, head = current_revision(engine), head_revision()
     if current == head:
         return None
-    return f"数据库结构版本为 {current or '（空库，尚未建表）'}，本程序需要 {head}：请先运行 gongkai db upgrade"
+    if current is None:
+        return f"数据库尚未建表（本程序需要结构版本 {head}）：请先运行 gongkai db upgrade"
+    if current not in known_revisions():
+        return f"数据库结构版本为 {current}，比本程序（{head}）新：请换用与之相同或更新版本的 gongkai"
+    return f"数据库结构版本为 {current}，本程序需要 {head}：请先运行 gongkai db upgrade"
 
 
 def upgrade(engine: Engine, target: str = "head") -> bool:

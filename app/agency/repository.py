@@ -10,32 +10,14 @@ from app.domain.errors import NotFound
 from app.models import Agency
 
 _BY_CODE = select(Agency).where(Agency.code == bindparam("code"))  # built once: on every creation's path
-_BY_CODE_SHARED = _BY_CODE.with_for_update(read=True)
 
 
-def by_code(session: Session, code: str, *, shared: bool = False) -> Agency | None:
-    """``shared``: the row share-locked until the transaction ends (PostgreSQL; SQLite's writers queue anyway), so
-    that a change of the agency's policy (``lock``) waits for this transaction, and this one for such a change."""
-    return session.scalars(_BY_CODE_SHARED if shared else _BY_CODE, {"code": code}).one_or_none()
+def by_code(session: Session, code: str) -> Agency | None:
+    return session.scalars(_BY_CODE, {"code": code}).one_or_none()
 
 
-def lock(session: Session, agency: Agency) -> None:
-    """Lock the agency's row until the transaction ends, once every transaction that share-locked it has ended: what
-    changes the agency's policy or publishes its year waits for the registrations and steps in progress, and those
-    that follow wait for it (PostgreSQL; SQLite's writers queue anyway).
-    ``FOR NO KEY UPDATE``: the rows that refer to the agency (a step's audit record, its outbox event) check their
-    foreign key with a key-share lock, which this one lets through; ``FOR UPDATE`` made them wait, and deadlock."""
-    session.execute(select(Agency.id).where(Agency.id == agency.id).with_for_update(key_share=True))
-
-
-def lock_all(session: Session) -> None:
-    """``lock`` every agency, in the order of their ids: for a change that moves every agency's deadlines (a calendar
-    import)."""
-    session.execute(select(Agency.id).order_by(Agency.id).with_for_update(key_share=True)).all()
-
-
-def get_agency(session: Session, code: str, *, shared: bool = False) -> Agency:
-    agency = by_code(session, code, shared=shared)
+def get_agency(session: Session, code: str) -> Agency:
+    agency = by_code(session, code)
     if agency is None:
         raise NotFound("agency_not_found", f"机关代码「{code}」不存在。")
     return agency

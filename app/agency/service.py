@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from app.agency import repository
+from app.agency import locks, repository
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.case import service as cases
@@ -41,13 +41,12 @@ def create_agency(
     parent = repository.get_agency(session, parent_code) if parent_code else None
     DeadlinePolicy(reply_days, extension_limit)  # validates it (条例 Art. 33)
     agency = Agency(code=code, created_at=utcnow())
-    with (
-        unique(session, exists),
-        audit.changing(session, agency, agency=agency, actor=actor, action="agency.create", entity="agency"),
-    ):
+    with audit.changing(session, agency, agency=agency, actor=actor, action="agency.create", entity="agency"):
         agency.name = name
         agency.parent_id = parent.id if parent else None
         agency.reply_days, agency.extension_limit = reply_days, extension_limit
+        with unique(session, exists):
+            session.flush()
     return agency
 
 
@@ -57,11 +56,11 @@ def change_policy(
     """Adopt a new deadline policy. Deadlines derive from it, so every open case of the agency is recomputed in the
     same transaction and the cases whose dates move are returned (and noted in their timelines).
 
-    Locks in the order every writer takes them, on PostgreSQL where they are taken row by row: the agency (after any
-    registration in progress, which share-locks it: ``case.service.open_case``, and before any that follows, which
-    then reads the new policy), then the open cases, then the audit chain's head. Recording the change before
-    recomputing took the head before the cases, the opposite of a step's order, and both deadlocked (500)."""
-    repository.lock(session, agency)
+    Locks in the order every writer takes them (``app.agency.locks``): the agency (after the registrations and steps
+    in progress; those that follow then read the new policy), then the open cases, then the audit chain's head.
+    Recording the change before recomputing took the head before the cases, the opposite of a step's order, and both
+    deadlocked (500)."""
+    locks.lock(session, agency)
     with audit.changing(session, agency, agency=agency, actor=actor, action="agency.policy", entity="agency"):
         agency.reply_days = policy.reply_days
         agency.extension_limit = policy.extension_limit

@@ -185,7 +185,7 @@ def _managed_token(session: Session, principal: Principal, token_id: int) -> Api
     yet rotated and issue two successors (PostgreSQL), and a rotation and a revocation took the row and the audit
     chain's head in opposite orders and deadlocked."""
     missing = NotFound("token_not_found", f"令牌 #{token_id} 不存在或不在您的权限范围内。")
-    token = session.get(ApiToken, token_id, with_for_update=True)
+    token = session.get(ApiToken, token_id, with_for_update=True, populate_existing=True)
     if token is None:
         raise missing
     principal.check(Permission.TOKEN_MANAGE, token.agency_id, missing)

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
+from app.agency import locks as agency_locks
 from app.auth.principal import Principal
 from app.case import service
 from app.case.schemas import STEPS, Applicant, CaseCreate, ReceiptFactsIn, RequestIn, ReviewFiling
@@ -135,6 +136,9 @@ def import_lines(session: Session, principal: Principal, lines: list[str], today
     when ``errors`` is empty."""
     errors: list[LineError] = []
     imported = 0
+    # Every agency the lines may register in, in the order of their ids, before the first line: taken line by line
+    # (in the file's order) they deadlocked with a calendar import, which takes every agency in id order.
+    agency_locks.share(session, principal.scope)
     for number, text in enumerate(lines, 1):
         if not text.strip():
             continue

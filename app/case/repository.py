@@ -30,7 +30,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, make_transient_to_det
 from app.db import insert_or_ignore
 from app.domain.codes import ApplicantType
 from app.domain.lifecycle import CLOCK_RUNNING, CaseStatus
-from app.models import Agency, CaseCounter, CaseEvent, DisclosureCase
+from app.models import CaseCounter, CaseEvent, DisclosureCase
 
 
 @dataclass(frozen=True)
@@ -214,12 +214,6 @@ _GET = (
     .options(selectinload(DisclosureCase.events), selectinload(DisclosureCase.reviews))
 )
 _GET_FOR_UPDATE = _GET.with_for_update(of=DisclosureCase)
-_SHARE_AGENCY = (
-    select(Agency.id)
-    .join(DisclosureCase, DisclosureCase.agency_id == Agency.id)
-    .where(DisclosureCase.id == bindparam("case_id"), DisclosureCase.agency_id.in_(bindparam("scope", expanding=True)))
-    .with_for_update(read=True, of=Agency)
-)
 _BY_EXTERNAL_REF = select(DisclosureCase).where(
     DisclosureCase.agency_id == bindparam("agency_id"), DisclosureCase.external_ref == bindparam("external_ref")
 )
@@ -230,12 +224,6 @@ def get(
 ) -> DisclosureCase | None:
     stmt = _GET_FOR_UPDATE if for_update else _GET
     return session.scalars(stmt, {"case_id": case_id, "scope": sorted(agency_ids)}).one_or_none()
-
-
-def share_agency(session: Session, case_id: int, agency_ids: Collection[int]) -> None:
-    """Share-lock the agency of a case in scope (PostgreSQL), before the case's own row: the order of every writer
-    is agency, case, audit chain head (``agency.repository.lock``)."""
-    session.execute(_SHARE_AGENCY, {"case_id": case_id, "scope": sorted(agency_ids)})
 
 
 def by_external_ref(session: Session, agency_id: int, external_ref: str) -> DisclosureCase | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.agency import locks as agency_locks
 from app.agency.repository import get_agency, policy_of
 from app.audit import service as audit
 from app.auth.principal import Principal
@@ -118,9 +119,10 @@ def open_case(
 ) -> DisclosureCase:
     """Register an application (条例 Art. 29–31): number it, fix its legal receipt date, start its clock. The receipt
     facts must be plausible on ``today`` (``app.domain.receipt.check_receipt``)."""
-    # Share-locked: a policy change waits for this registration to end and recomputes its case, or this one waits for
-    # the change and counts with the new policy (``agency.service.change_policy``).
-    agency = get_agency(session, body.agency, shared=True)
+    # A policy change, a publication or a calendar import in progress ends first, and one that follows waits for this
+    # registration: it counts with the policy and calendar in force and is guarded (``app.agency.locks``).
+    agency_locks.share_by_code(session, body.agency)
+    agency = get_agency(session, body.agency)
     principal.check(
         Permission.CASE_CREATE, agency.id, NotFound("agency_not_found", f"机关代码「{body.agency}」不存在。")
     )
@@ -194,6 +196,8 @@ def get_case(
     read but not act on is a 403."""
     writing = permission not in READ_PERMISSIONS
     missing = NotFound("case_not_found", f"申请 {case_id} 不存在或不在您的权限范围内。")
+    if writing:  # the agency before the case: the lock order of every writer (``app.agency.locks``)
+        agency_locks.share_of_case(session, case_id, principal.scope)
     case = repository.get(session, case_id, principal.scope, for_update=writing)
     if case is None:
         raise missing
@@ -243,12 +247,7 @@ def _changing(
 ) -> Iterator[DisclosureCase]:
     """The frame of every change to a case: find it in scope, locked, at the version the caller saw; let the block
     change it; then write the audit record (before and after) in the same transaction. A block that raises leaves
-    no record, and the request's transaction rolls the change back.
-
-    The agency is share-locked first, so that a publication of its year or a change of its policy in progress ends
-    before the change reads either, and one that follows waits for it: the lock order of every writer is agency,
-    case, audit chain head (a step that took its agency after its case deadlocked with a policy change)."""
-    repository.share_agency(session, case_id, principal.scope)
+    no record, and the request's transaction rolls the change back."""
     case = get_case(session, principal, case_id, permission)
     check_version(case, expected_version)
     before = audit.snapshot(case)

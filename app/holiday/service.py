@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.agency import repository as agencies
+from app.agency import locks as agency_locks
 from app.audit import service as audit
 from app.case import service as cases
 from app.clock import utcnow
@@ -147,7 +147,7 @@ def import_year(session: Session, notice: YearNotice, actor: str, today: date) -
     # Registrations share-lock their agency before they read the calendar: those in progress end first (and are
     # recomputed below), those that follow wait and compute with this year's arrangement (PostgreSQL; a case
     # registered during an import kept the old dates, found by a probe).
-    agencies.lock_all(session)
+    agency_locks.lock_all(session)
     version = repository.current_version(session) + 1
     row = repository.year_row(session, arrangement.year)
     replaced = row is not None

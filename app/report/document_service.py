@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.agency import locks as agency_locks
 from app.agency import repository as agencies
 from app.audit import service as audit
 from app.auth.principal import Principal
@@ -278,6 +279,7 @@ def put_texts(
         clean = doc.validate_texts(fmt, texts)
     except ValueError as error:
         raise InvalidInput("report_text_invalid", f"年度报告正文：{error}。") from None
+    agency_locks.share(session, [agency.id])  # a publication in progress ends first, or waits for this edit
     if repository.published(session, agency.id, year):
         raise WrongState("report_published", f"{year}年度报告已发布，正文不能再修改。")
     row = repository.document_texts(session, agency.id, year) or AnnualReportText(agency_id=agency.id, year=year)
@@ -298,6 +300,7 @@ def publish(session: Session, principal: Principal, year: int, agency_code: str,
     ``report_checks_failed``); the snapshot then freezes the tables and what the document was built from, so that the
     published document is rebuilt identically however the records change afterwards."""
     agency = tables.agency_for(session, principal, agency_code, Permission.REPORT_PUBLISH)
+    agency_locks.lock(session, agency)  # the document's figures and checks from the same records as its tables
     scope = Scope(agency, frozenset({agency.id}))
     if year < today.year and not repository.published(session, agency.id, year):
         built = build(session, scope, year, today)

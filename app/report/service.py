@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.agency import locks as agency_locks
 from app.agency import repository as agencies
 from app.audit import service as audit
 from app.auth.principal import Principal
@@ -211,6 +212,7 @@ def put_active_disclosure(
     agency = agency_for(session, principal, agency_code, Permission.REPORT_PUBLISH)
     fmt = format_for_year(year)
     table = validate_active_disclosure(fmt, values)
+    agency_locks.share(session, [agency.id])  # a publication in progress ends first, or waits for this edit
     published = repository.snapshot(session, agency.id, year)
     if published is not None:
         raise WrongState("report_published", f"{year}年度报告已发布，主动公开政府信息情况不能再修改。")
@@ -245,11 +247,10 @@ def publish(
     agency = agency_for(session, principal, agency_code, Permission.REPORT_PUBLISH)
     if year >= today.year:
         raise WrongState("report_year_not_ended", f"{year}年度尚未结束，不能发布年度报告。")
-    # Every change to the agency's cases share-locks the agency before it reads whether the year is published (a
-    # step: ``case.service._changing``; a registration: ``open_case``): the tables are built once those in progress
-    # have committed, and those that follow see the snapshot and are guarded. Without it, a case registered or
-    # concluded while the tables were being built was neither counted nor refused (PostgreSQL; found by a probe).
-    agencies.lock(session, agency)
+    # The tables are built once the registrations, steps and edits in progress have committed; those that follow see
+    # the snapshot and are guarded (``app.agency.locks``). Without it, a case registered or concluded while the
+    # tables were being built was neither counted nor refused (PostgreSQL; found by a probe).
+    agency_locks.lock(session, agency)
     if repository.published(session, agency.id, year):
         raise WrongState("report_already_published", f"「{agency_code}」{year}年度报告已经发布。")
     annual = build_annual(session, Scope(agency, frozenset({agency.id})), year)
@@ -300,7 +301,8 @@ def guard_published(
     """The one gate for changes to a case that would alter a cell of ``year``'s report (see
     ``report_integrity.year_altered``): nothing to do if that year is not published; refused (409 ``report_published``)
     unless an administrator gives a reason, which is then listed against the snapshot. The caller holds the
-    agency's share lock, taken before the case's row (``case.service``), so a publication in progress has ended."""
+    agency's share lock, taken before the case's row (``case.service.get_case``), so a publication in progress has
+    ended."""
     if year is None:
         return
     snapshot = repository.snapshot(session, case.agency_id, year)

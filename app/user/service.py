@@ -105,8 +105,10 @@ def _managed_agency(session: Session, principal: Principal, code: str) -> Agency
 
 
 def _managed_user(session: Session, principal: Principal, user_id: int) -> AppUser:
-    """A user with a role in one of the principal's agencies (404 otherwise) that it may manage (403 otherwise)."""
-    user = session.get(AppUser, user_id)
+    """A user with a role in one of the principal's agencies (404 otherwise) that it may manage (403 otherwise), its
+    row locked and read afresh: two administrators removing the user's last two roles at once each saw the other's
+    still there (PostgreSQL), and the account was left in no agency."""
+    user = session.get(AppUser, user_id, with_for_update=True, populate_existing=True)
     agency_ids = {m.agency_id for m in user.memberships} if user else set()
     if user is None or not agency_ids & principal.scope:
         raise NotFound("user_not_found", f"用户 {user_id} 不存在或不在您的权限范围内。")

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,12 +34,14 @@ from app.domain.clock import DeadlinePolicy
 from app.domain.roles import Role
 from app.holiday import service as calendar_service
 from app.main import create_app
-from app.models import ApiToken, AppUser, CaseCounter, WebhookDelivery
+from app.models import Agency, ApiToken, AppUser, CaseCounter, Membership, WebhookDelivery
 from app.report import service as report_service
 from app.settings import Settings
+from app.user import service as user_service
 from app.webhook import delivery
 from tests.api.test_calendar import NOTICE_2027
 from tests.conftest import Api, Clock
+from tests.document.steps import PROFILE, fee_case, post
 
 CASE = {
     "agency": "a1",
@@ -455,3 +457,105 @@ def test_a_registration_during_a_calendar_import_counts_with_the_new_calendar(ap
     assert isinstance(created, httpx.Response)
     assert created.status_code == 201, created.text
     assert (created.json()["deadline"]["due_date"], created.json()["deadline"]["provisional"]) == ("2027-01-11", False)
+
+
+def test_every_writer_takes_its_agency_before_its_case_and_the_audit_head(api: Api, make_case) -> None:
+    """The lock order of every writer on PostgreSQL is the agency (an advisory lock), the case's row, the audit
+    chain's head: recording a fee notice's receipt took its agency after its case and deadlocked with a policy change
+    (found by a review). Each writer below, through the API, in the order of its statements."""
+    if api.client.app.state.engine.dialect.name != "postgresql":  # type: ignore[attr-defined]
+        pytest.skip("SQLite has one writer at a time: no locks to order")
+    case = fee_case(api, make_case)
+    admin = api.headers("a1", Role.ADMIN)
+    assert api.client.put("/api/v1/agencies/a1/letter-profile", json=PROFILE, headers=admin).status_code == 200
+    letter = post(api, f"/api/v1/cases/{case['id']}/letters", {"kind": "fee_notice"}, 201)
+    sent = post(
+        api,
+        f"/api/v1/documents/{letter['id']}/deliveries",
+        {"method": "post", "carrier": "ems", "sent_on": "2026-02-02"},
+        201,
+    )
+    other = make_case(received="2026-11-20")
+    statements: list[str] = []
+    engine = api.client.app.state.engine  # type: ignore[attr-defined]
+
+    def seen(_conn, _cursor, statement: str, *_args) -> None:
+        statements.append(statement)
+
+    writers = {
+        "receipt": lambda: post(api, f"/api/v1/deliveries/{sent['id']}/receipt", {"received_on": "2026-02-05"}),
+        "letter": lambda: post(api, f"/api/v1/cases/{case['id']}/letters", {"kind": "fee_notice"}, 201),
+        "assignment": lambda: post(api, f"/api/v1/cases/{case['id']}/assignment", {"username": None}),
+        "step": lambda: post(
+            api, f"/api/v1/cases/{other['id']}/conclusion", {"on": "2026-11-27", "disposition": "disclosed"}
+        ),
+        "registration": lambda: post(api, "/api/v1/cases", {**CASE, "receipt": {"submitted_on": "2026-02-02"}}, 201),
+    }
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for name, write in writers.items():
+            statements.clear()
+            write()
+            order = [
+                "agency"
+                if "pg_advisory_xact_lock" in s
+                else "case"
+                if "FOR UPDATE" in s and "disclosure_case" in s
+                else "head"
+                if s.startswith("UPDATE audit_chain_head")
+                else None
+                for s in statements
+            ]
+            # the first time each is taken (taking a lock again that the transaction holds waits for nothing)
+            taken = list(dict.fromkeys(kind for kind in order if kind is not None))
+            assert taken[0] == "agency", (name, taken)
+            assert taken == sorted(taken, key=["agency", "case", "head"].index), (name, taken)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_two_policy_changes_at_once_the_later_is_stored_whole(api: Api) -> None:
+    """The second of two policy changes computed its UPDATE against the agency as loaded before the first committed:
+    ``extension_limit`` back to null looked unchanged and was not written (found by a review)."""
+    api.agency("a1")
+    admin = api.headers("a1", Role.ADMIN)
+    with transaction(api.factory) as session:
+        agency = agency_repository.get_agency(session, "a1")
+        agency_service.change_policy(session, agency, DeadlinePolicy(10, 20), "test", api.clock.today)
+        body = {"reply_days": 12, "extension_limit": None}
+        thread, result = _in_thread(lambda: api.client.put("/api/v1/agencies/a1/policy", json=body, headers=admin))
+        _until_another_waits_on_a_lock(session)
+    thread.join()
+    changed = result[0]
+    assert isinstance(changed, httpx.Response)
+    assert changed.status_code == 200, changed.text
+    with transaction(api.factory) as session:
+        stored = session.execute(select(Agency.reply_days, Agency.extension_limit).where(Agency.code == "a1")).one()
+    assert tuple(stored) == (12, None)
+
+
+def test_two_admins_removing_a_users_last_two_roles_at_once_leave_one(api: Api) -> None:
+    """Each administrator saw the other's role still there and removed their own: the account was left in no agency
+    (found by a review). The user's row is locked while its roles are counted."""
+    api.agency("a1")
+    api.agency("a2")
+    with transaction(api.factory) as session:
+        both = [(agency_repository.get_agency(session, code), Role.CLERK) for code in ("a1", "a2")]
+        user_id = user_service.create_user(session, "li", "李四", "Kx7-lantern-204", both, actor="test").id
+    heads = [api.headers(code, Role.ADMIN) for code in ("a1", "a2")]
+    with transaction(api.factory) as session:  # the user's row (SQLite: the writer) held while both ask
+        session.execute(select(AppUser).where(AppUser.id == user_id).with_for_update()).all()
+        threads = [
+            _in_thread(
+                lambda code=code, h=h: api.client.delete(f"/api/v1/users/{user_id}/memberships/{code}", headers=h)
+            )
+            for code, h in zip(("a1", "a2"), heads, strict=True)
+        ]
+        _until_another_waits_on_a_lock(session)
+    for thread, _ in threads:
+        thread.join()
+    answers = sorted((result[0].status_code, result[0].json().get("code")) for _, result in threads)  # type: ignore[attr-defined]
+    assert answers[0][0] == 200
+    assert answers[1] == (409, "last_membership"), answers
+    with transaction(api.factory) as session:
+        assert session.scalar(select(func.count()).select_from(Membership).where(Membership.user_id == user_id)) == 1
