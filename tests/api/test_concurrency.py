@@ -8,7 +8,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -325,6 +325,27 @@ def _until_another_waits_on_a_lock(session: Session) -> None:
         time.sleep(0.02)
 
 
+def _while_held(api: Api, hold: Callable[[Session], object], request: Callable[[], httpx.Response]) -> httpx.Response:
+    """``request`` sent while a transaction that did ``hold`` is open, once it waits on that transaction's locks (on
+    PostgreSQL); its answer, after the transaction committed."""
+    with transaction(api.factory) as session:
+        hold(session)
+        thread, result = _in_thread(request)
+        _until_another_waits_on_a_lock(session)
+    thread.join()
+    response = result[0]
+    assert isinstance(response, httpx.Response)
+    return response
+
+
+def _policy(api: Api, policy: DeadlinePolicy) -> Callable[[Session], object]:
+    def change(session: Session) -> object:
+        agency = agency_repository.get_agency(session, "a1")
+        return agency_service.change_policy(session, agency, policy, "test", api.clock.today)
+
+    return change
+
+
 def test_a_registration_during_a_policy_change_counts_with_the_new_policy(api: Api) -> None:
     """A policy change recomputes the open cases it finds; a case registered while it ran, with the old policy
     read before the change committed, was not among them and kept the old deadline (PostgreSQL; found by a probe).
@@ -332,14 +353,8 @@ def test_a_registration_during_a_policy_change_counts_with_the_new_policy(api: A
     api.agency("a1")
     headers = api.headers("a1")
     body = {**CASE, "receipt": {"submitted_on": "2026-11-02"}}  # 15 working days: 2026-11-23; 10: 2026-11-16
-    with transaction(api.factory) as session:
-        agency = agency_repository.get_agency(session, "a1")
-        agency_service.change_policy(session, agency, DeadlinePolicy(reply_days=10), "test", api.clock.today)
-        thread, result = _in_thread(lambda: api.client.post("/api/v1/cases", json=body, headers=headers))
-        _until_another_waits_on_a_lock(session)  # on PostgreSQL (the agency's row; before the fix, the audit head)
-    thread.join()
-    created = result[0]
-    assert isinstance(created, httpx.Response)
+    register = lambda: api.client.post("/api/v1/cases", json=body, headers=headers)  # noqa: E731
+    created = _while_held(api, _policy(api, DeadlinePolicy(reply_days=10)), register)
     assert created.status_code == 201, created.text
     assert created.json()["deadline"]["due_date"] == "2026-11-16"
 
@@ -424,17 +439,14 @@ def test_a_conclusion_made_while_the_year_is_published_is_guarded_not_lost(api: 
     body = {**CASE, "receipt": {"submitted_on": "2025-12-01"}}
     case = api.client.post("/api/v1/cases", json=body, headers=headers).json()
     conclusion = {"on": "2025-12-10", "disposition": "disclosed"}
-    with transaction(api.factory) as session:
+
+    def publish(session: Session) -> object:
         agency = agency_repository.get_agency(session, "a1")
         admin = Principal(actor="admin", memberships={agency.id: Role.ADMIN}, descendants={})
-        report_service.publish(session, admin, 2025, "a1", api.clock.today)
-        thread, result = _in_thread(
-            lambda: api.client.post(f"/api/v1/cases/{case['id']}/conclusion", json=conclusion, headers=headers)
-        )
-        _until_another_waits_on_a_lock(session)
-    thread.join()
-    concluded = result[0]
-    assert isinstance(concluded, httpx.Response)
+        return report_service.publish(session, admin, 2025, "a1", api.clock.today)
+
+    conclude = lambda: api.client.post(f"/api/v1/cases/{case['id']}/conclusion", json=conclusion, headers=headers)  # noqa: E731
+    concluded = _while_held(api, publish, conclude)
     assert concluded.status_code == 409, concluded.text
     assert concluded.json()["code"] == "report_published"
 
@@ -447,14 +459,12 @@ def test_a_registration_during_a_calendar_import_counts_with_the_new_calendar(ap
     api.agency("a1")
     headers = api.headers("a1")
     body = {**CASE, "receipt": {"submitted_on": "2026-12-18"}}  # +15 is in 2027: 01-08 unknown, 01-11 with 2027's
-    with transaction(api.factory) as session:
-        notice = calendar_service.parse_json(json.dumps(NOTICE_2027))
-        calendar_service.import_year(session, notice, "test", api.clock.today)
-        thread, result = _in_thread(lambda: api.client.post("/api/v1/cases", json=body, headers=headers))
-        _until_another_waits_on_a_lock(session)
-    thread.join()
-    created = result[0]
-    assert isinstance(created, httpx.Response)
+    notice = calendar_service.parse_json(json.dumps(NOTICE_2027))
+    created = _while_held(
+        api,
+        lambda session: calendar_service.import_year(session, notice, "test", api.clock.today),
+        lambda: api.client.post("/api/v1/cases", json=body, headers=headers),
+    )
     assert created.status_code == 201, created.text
     assert (created.json()["deadline"]["due_date"], created.json()["deadline"]["provisional"]) == ("2027-01-11", False)
 
@@ -519,15 +529,9 @@ def test_two_policy_changes_at_once_the_later_is_stored_whole(api: Api) -> None:
     ``extension_limit`` back to null looked unchanged and was not written (found by a review)."""
     api.agency("a1")
     admin = api.headers("a1", Role.ADMIN)
-    with transaction(api.factory) as session:
-        agency = agency_repository.get_agency(session, "a1")
-        agency_service.change_policy(session, agency, DeadlinePolicy(10, 20), "test", api.clock.today)
-        body = {"reply_days": 12, "extension_limit": None}
-        thread, result = _in_thread(lambda: api.client.put("/api/v1/agencies/a1/policy", json=body, headers=admin))
-        _until_another_waits_on_a_lock(session)
-    thread.join()
-    changed = result[0]
-    assert isinstance(changed, httpx.Response)
+    body = {"reply_days": 12, "extension_limit": None}
+    change = lambda: api.client.put("/api/v1/agencies/a1/policy", json=body, headers=admin)  # noqa: E731
+    changed = _while_held(api, _policy(api, DeadlinePolicy(10, 20)), change)
     assert changed.status_code == 200, changed.text
     with transaction(api.factory) as session:
         stored = session.execute(select(Agency.reply_days, Agency.extension_limit).where(Agency.code == "a1")).one()
