@@ -22,6 +22,7 @@ from app.auth.principal import Principal
 from app.case import importer
 from app.db import make_session_factory, transaction
 from app.domain.codes import Disposition
+from app.domain.lifecycle import LAPSE_STEPS
 from app.domain.roles import Role
 from bench.annual_report import AGENCIES, APPLICANTS, DISPOSITION_WEIGHTS, GIVEN_NAMES, SURNAMES
 from bench.common import database, engine_for
@@ -43,8 +44,10 @@ bare_case = Table(
 
 def lines(n: int, rng: random.Random) -> list[dict[str, object]]:
     types, type_weights = zip(*APPLICANTS, strict=True)
-    # an excessive-request refusal needs a reasons request first (条例 Art. 35): not part of a plain history line
-    plain = {d: w for d, w in DISPOSITION_WEIGHTS.items() if d is not Disposition.NOT_PROCESSED_EXCESSIVE}
+    # Not part of a plain history line: an excessive-request refusal needs a reasons request first (条例 Art. 35), a
+    # lapse its own step (Art. 30; 109号), "still unclear after the correction" a correction received
+    needs_steps = {Disposition.NOT_PROCESSED_EXCESSIVE, Disposition.UNAVAILABLE_UNCLEAR_AFTER_CORRECTION, *LAPSE_STEPS}
+    plain = {d: w for d, w in DISPOSITION_WEIGHTS.items() if d not in needs_steps}
     dispositions, weights = zip(*plain.items(), strict=True)
     out = []
     for i in range(n):
