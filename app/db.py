@@ -289,6 +289,12 @@ def reading(session: Session) -> Connection:
     return session.connection()
 
 
+def several_writers(session: Session) -> bool:
+    """Whether other processes write beside this one (PostgreSQL), so that a rule must take a lock; SQLite has one
+    writer at a time (``BEGIN IMMEDIATE``)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def dialect_insert(session: Session) -> Any:
     """The ``insert`` of the session's dialect, which has ``on_conflict_do_nothing``/``on_conflict_do_update``."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

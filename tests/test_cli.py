@@ -292,13 +292,20 @@ def test_serving_a_database_another_release_left_behind_is_refused(run, tmp_path
     assert "gongkai db upgrade" in refused.output
 
 
-def test_a_database_that_cannot_be_reached_is_one_chinese_line(monkeypatch, capsys):
-    monkeypatch.setenv("GONGKAI_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
-    monkeypatch.setattr("sys.argv", ["gongkai", "db", "upgrade"])
+def _main(monkeypatch, capsys, *argv: str, **env: str) -> tuple[int, str]:
+    """``gongkai`` as the shell runs it (``app.cli.main``) with ``env``: its exit code and what it wrote to stderr."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.argv", ["gongkai", *argv])
     with pytest.raises(SystemExit) as ended:
         main()
-    assert ended.value.code == 1
-    said = capsys.readouterr().err
+    return ended.value.code, capsys.readouterr().err
+
+
+def test_a_database_that_cannot_be_reached_is_one_chinese_line(monkeypatch, capsys):
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    code, said = _main(monkeypatch, capsys, "db", "upgrade", GONGKAI_DATABASE_URL=url)
+    assert code == 1
     assert "database_unreachable" in said
     assert "暂时无法连接数据库" in said
     assert "Traceback" not in said
@@ -315,14 +322,9 @@ def test_a_database_that_cannot_be_reached_is_one_chinese_line(monkeypatch, caps
 )
 def test_wrong_settings_are_said_in_chinese_with_their_variable(monkeypatch, capsys, tmp_path, env, said):
     """A wrong GONGKAI_* value printed pydantic's English validation error (and a traceback) to the operator."""
-    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path / 'g.db'}")
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr("sys.argv", ["gongkai", "db", "upgrade"])
-    with pytest.raises(SystemExit) as ended:
-        main()
-    assert ended.value.code == 2
-    err = capsys.readouterr().err
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    code, err = _main(monkeypatch, capsys, "db", "upgrade", GONGKAI_DATABASE_URL=url, **env)
+    assert code == 2
     assert "settings_invalid" in err
     assert said in err
     assert "Traceback" not in err
@@ -331,12 +333,9 @@ def test_wrong_settings_are_said_in_chinese_with_their_variable(monkeypatch, cap
 
 def test_a_command_on_a_database_never_migrated_says_to_upgrade(monkeypatch, capsys, tmp_path):
     """A command on an empty database ended in a traceback and "no such table: agency" (found by a review)."""
-    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    monkeypatch.setattr("sys.argv", ["gongkai", "report", "annual", "--year", "2025"])
-    with pytest.raises(SystemExit) as ended:
-        main()
-    assert ended.value.code == 1
-    err = capsys.readouterr().err
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    code, err = _main(monkeypatch, capsys, "report", "annual", "--year", "2025", GONGKAI_DATABASE_URL=url)
+    assert code == 1
     assert "schema_outdated" in err
     assert "请先运行 gongkai db upgrade" in err
     assert "Traceback" not in err

@@ -20,6 +20,7 @@ from collections.abc import Collection, Iterable
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from app.db import several_writers
 from app.models import Agency, DisclosureCase
 
 AGENCY_LOCKS = 0x676B
@@ -35,26 +36,22 @@ _SHARE = select(func.pg_advisory_xact_lock_shared(AGENCY_LOCKS, bindparam("agenc
 _LOCK = select(func.pg_advisory_xact_lock(AGENCY_LOCKS, bindparam("agency_id")))
 
 
-def _concurrent(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def share_by_code(session: Session, code: str) -> None:
     """Before a registration reads its agency (``case.service.open_case``; nothing if the code is unknown)."""
-    if _concurrent(session):
+    if several_writers(session):
         session.execute(_SHARE_BY_CODE, {"code": code}).all()
 
 
 def share_of_case(session: Session, case_id: int, scope: Collection[int]) -> None:
     """Before a change locks a case in ``scope`` (nothing for a case outside it, which the change then refuses)."""
-    if _concurrent(session):
+    if several_writers(session):
         session.execute(_SHARE_OF_CASE, {"case_id": case_id, "scope": sorted(scope)}).all()
 
 
 def share(session: Session, agency_ids: Iterable[int]) -> None:
     """The agencies' shares, in the order of their ids: for a writer that will touch several (an import), or one it
     has by id (an edit of a year's report that publication must not miss)."""
-    if _concurrent(session):
+    if several_writers(session):
         for agency_id in sorted(set(agency_ids)):
             session.execute(_SHARE, {"agency_id": agency_id}).all()
 
@@ -62,7 +59,7 @@ def share(session: Session, agency_ids: Iterable[int]) -> None:
 def lock(session: Session, agency: Agency) -> None:
     """The agency exclusively (once every registration and step in progress has ended), then its row read afresh:
     ``agency`` may have been loaded before another policy change committed."""
-    if _concurrent(session):
+    if several_writers(session):
         session.execute(_LOCK, {"agency_id": agency.id}).all()
     session.execute(select(Agency).where(Agency.id == agency.id).execution_options(populate_existing=True)).all()
 
@@ -70,6 +67,6 @@ def lock(session: Session, agency: Agency) -> None:
 def lock_all(session: Session) -> None:
     """Every agency exclusively, in the order of their ids: for a change that moves every agency's deadlines (a
     calendar import)."""
-    if _concurrent(session):
+    if several_writers(session):
         for agency_id in session.scalars(select(Agency.id).order_by(Agency.id)).all():
             session.execute(_LOCK, {"agency_id": agency_id}).all()

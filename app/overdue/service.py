@@ -22,6 +22,7 @@ from app.agency import repository as agencies
 from app.agency.repository import get_agency
 from app.case.views import stored_projection
 from app.clock import utcnow
+from app.db import several_writers
 from app.document.delivery import Unreceived, awaiting_receipt
 from app.domain.calendar import WorkingCalendar
 from app.domain.codes import ApplicantType
@@ -222,7 +223,7 @@ def complete_run(session: Session, run_id: int) -> OverdueReport:
     Runs complete one at a time (PostgreSQL: a transaction-level advisory lock; SQLite has one writer), so that what
     one announces, the next sees delivered: two runs of other scopes or windows at once announced the same findings
     twice (found by a probe)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if several_writers(session):
         session.execute(_ONE_RUN_AT_A_TIME).all()
     run = session.get_one(OverdueRun, run_id)
     key = RunKey(run.as_of, run.scope, run.due_within)
