@@ -100,6 +100,13 @@ class Databases:
             self.drop(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
 
 
+@pytest.fixture(autouse=True)
+def _no_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Letters are rendered to PDF only in the tests that ask for it (``pdf_letters=True``): a rendering queued by any
+    other test would take the process's LibreOffice slot from under them (and costs seconds a letter)."""
+    monkeypatch.setenv("GONGKAI_PDF_LETTERS", "false")
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     dbs = Databases(tmp_path_factory.mktemp("db"))

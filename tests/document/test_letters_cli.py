@@ -18,7 +18,6 @@ from tests.document.steps import PROFILE, docx_of
 def run(settings, monkeypatch):
     monkeypatch.setenv("GONGKAI_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("GONGKAI_ENVIRONMENT", "test")
-    monkeypatch.setenv("GONGKAI_PDF_LETTERS", "false")
     runner = CliRunner()
     return lambda *args: runner.invoke(cli, list(args))
 
