@@ -117,7 +117,14 @@ class Deadline(BaseModel):
         "delivery is recorded"
     )
     overdue: bool
-    statutory_overdue: bool = Field(description="Past the statutory deadline: a breach of the regulation")
+    statutory_overdue: bool = Field(
+        description="Past the statutory deadline: a breach of the regulation (until the case is concluded)"
+    )
+    statutory_breached_on: date | None = Field(
+        None,
+        description="A statutory deadline that had passed when a late correction notice was sent (条例 Art. 30, 33): "
+        "the restart does not undo the breach",
+    )
     provisional: bool = Field(description="Some date falls in a year whose holiday arrangement is not yet imported")
     calendar_version: int
     as_of: date

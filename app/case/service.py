@@ -35,7 +35,7 @@ from app.webhook.events import EventType as WebhookEvent
 from app.webhook.events import case_payload
 from app.webhook.outbox import emit
 
-PROJECTED_DATES = ("due_date", "statutory_due_date", "correction_notice_due", "pending_until")
+PROJECTED_DATES = ("due_date", "statutory_due_date", "correction_notice_due", "pending_until", "statutory_breached_on")
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ def _apply_projection(case: DisclosureCase, projection: Projection) -> None:
     case.calendar_version = projection.calendar_version
     case.correction_notice_late = projection.correction_notice_late
     case.undelivered_since = projection.undelivered_since
+    case.statutory_breached_on = projection.statutory_breached_on
 
 
 def projection_of(case: DisclosureCase, calendar: WorkingCalendar) -> Projection:

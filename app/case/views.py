@@ -50,6 +50,7 @@ class ProjectionColumns(Protocol):
     calendar_version: int
     correction_notice_late: bool
     undelivered_since: date | None
+    statutory_breached_on: date | None
 
 
 def stored_projection(case: ProjectionColumns) -> Projection:
@@ -67,6 +68,7 @@ def stored_projection(case: ProjectionColumns) -> Projection:
         calendar_version=case.calendar_version,
         correction_notice_late=case.correction_notice_late,
         undelivered_since=case.undelivered_since,
+        statutory_breached_on=case.statutory_breached_on,
     )
 
 
@@ -84,6 +86,7 @@ def deadline(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> De
         pending_until=p.pending_until,
         overdue=p.overdue(today),
         statutory_overdue=p.statutory_overdue(today),
+        statutory_breached_on=p.statutory_breached_on,
         provisional=p.provisional,
         calendar_version=p.calendar_version,
         as_of=today,

@@ -187,6 +187,7 @@ class Projection:
     calendar_version: int
     correction_notice_late: bool = False  # Art. 30: the notice went out after the 7 days, a procedural defect
     undelivered_since: date | None = None  # the earliest open letter whose receipt is not recorded yet
+    statutory_breached_on: date | None = None  # a statutory deadline passed before a correction notice (see _step)
 
     def working_days_left(self, calendar: WorkingCalendar, as_of: date) -> int | None:
         """Working days in (as_of, due] (0 on the due day); negative when overdue: -(working days in (due, as_of])."""
@@ -199,7 +200,11 @@ class Projection:
         return self._past(self.due_date, as_of)
 
     def statutory_overdue(self, as_of: date) -> bool:
-        """Past the statutory deadline: a breach of the 条例 that must stand out."""
+        """Past the statutory deadline: a breach of the 条例 that must stand out, until the case is concluded. A
+        deadline that passed before a late correction notice restarted the clock stays passed
+        (``statutory_breached_on``), also while the correction is awaited."""
+        if self.statutory_breached_on is not None and self.status is not CaseStatus.CONCLUDED:
+            return True
         return self._past(self.statutory_due_date, as_of)
 
     def _past(self, due: date | None, as_of: date) -> bool:
@@ -213,12 +218,14 @@ class _Timeline:
     deemed_receipt: date
     start: date
     notice_due: date | None  # Art. 30's 7-day limit, None before 2019-05-15
+    statutory_days: int  # Art. 33 ¶2 (Art. 24 of 2007)
     pauses: tuple[_Pause, ...] = ()  # closed pauses since `start`
     waits: tuple[Wait, ...] = ()  # open waits, in the order they were opened
     extension_days: int = 0  # of the current period only: an extension belongs to its period (Art. 33 ¶2)
     agency_deadline: date | None = None  # Art. 35; a date, which no pause moves
     agency_deadline_in_period: bool = False  # set in the current period (it replaces both deadlines)
     correction_notice_late: bool = False
+    statutory_breached_on: date | None = None
     disposition: Disposition | None = None
     concluded_on: date | None = None
 
@@ -265,9 +272,17 @@ def _step(state: _Timeline, item: tuple[int, CaseEvent], calendar: WorkingCalend
     index, event = item
     match event.type:
         case EventType.CORRECTION_REQUESTED if event.until is not None:
+            # Art. 30 restarts the clock once the correction arrives, but a notice sent after the statutory deadline
+            # cannot undo its breach (Art. 33): the deadline that passed is kept and the case stays in breach until
+            # it is concluded. (The lifecycle admits the notice only with no letter out; a stored timeline with one
+            # whose receipt is unrecorded counts its pause through the notice day.)
             late = state.notice_due is not None and event.on > state.notice_due
+            due = _period_end(state, state.statutory_days, calendar, state.uncounted(until=event.on))
+            breached = due if due < event.on else None
             wait = Wait(_key(event, index), DayNote.CORRECTION, event.on, set_period_end(event.until, calendar))
-            return replace(state, waits=(*state.waits, wait), correction_notice_late=late)
+            return replace(
+                state, waits=(*state.waits, wait), correction_notice_late=late, statutory_breached_on=breached
+            )
         case EventType.CORRECTION_RECEIVED:
             # Art. 30: a fresh period from the day the correction arrives. Pauses and the extension belonged to the
             # old period; an Art. 35 deadline is a date the applicant was told and stays, but can no longer shorten.
@@ -309,7 +324,12 @@ def _step(state: _Timeline, item: tuple[int, CaseEvent], calendar: WorkingCalend
 
 def _replay(received: date, events: Sequence[CaseEvent], calendar: WorkingCalendar) -> _Timeline:
     deemed = calendar.next_working_day(received)  # Art. 31 as the courts count it
-    initial = _Timeline(deemed_receipt=deemed, start=deemed, notice_due=correction_notice_due(received, calendar))
+    initial = _Timeline(
+        deemed_receipt=deemed,
+        start=deemed,
+        notice_due=correction_notice_due(received, calendar),
+        statutory_days=statutory_reply_days(received),
+    )
     return reduce(lambda state, item: _step(state, item, calendar), enumerate(events), initial)
 
 
@@ -342,21 +362,27 @@ def _count_forward(calendar: WorkingCalendar, start: date, days: int, pauses: It
     return calendar.add_working_days(cursor, remaining)
 
 
-def _due_dates(
-    state: _Timeline, received: date, policy: DeadlinePolicy, calendar: WorkingCalendar
-) -> tuple[date | None, date | None]:
+def _period_end(state: _Timeline, days: int, calendar: WorkingCalendar, uncounted: Iterable[_Pause]) -> date:
+    """The last day of the current period of ``days`` working days (the agency's or the statute's), its extension
+    and the ``uncounted`` days added."""
+    if state.agency_deadline_in_period and state.agency_deadline is not None:
+        return state.agency_deadline  # Art. 35 replaces both
+    end = _count_forward(calendar, state.start, days + state.extension_days, uncounted)
+    if state.agency_deadline is not None:  # set before a restart: it may lengthen the fresh period, never shorten it
+        return max(end, state.agency_deadline)
+    return end
+
+
+def _due_dates(state: _Timeline, policy: DeadlinePolicy, calendar: WorkingCalendar) -> tuple[date | None, date | None]:
     """(agency, statutory). None while awaiting a correction (Art. 30 restarts the clock when it arrives) or while
     a letter's delivery is not recorded (its lapse, and so the pause's end, is unknown)."""
     if state.awaiting_correction or state.undelivered:
         return None, None
-    if state.agency_deadline_in_period and state.agency_deadline is not None:
-        return state.agency_deadline, state.agency_deadline  # Art. 35 replaces both
     uncounted = state.uncounted()
-    agency = _count_forward(calendar, state.start, policy.reply_days + state.extension_days, uncounted)
-    statutory = _count_forward(calendar, state.start, statutory_reply_days(received) + state.extension_days, uncounted)
-    if state.agency_deadline is not None:  # set before a restart: it may lengthen the fresh period, never shorten it
-        return max(agency, state.agency_deadline), max(statutory, state.agency_deadline)
-    return agency, statutory
+    return (
+        _period_end(state, policy.reply_days, calendar, uncounted),
+        _period_end(state, state.statutory_days, calendar, uncounted),
+    )
 
 
 def open_waits(
@@ -373,7 +399,7 @@ def project(
 ) -> Projection:
     """The case's status and deadlines after `events` (in recorded order), for the legal receipt date `received`."""
     state = _replay(received, events, calendar)
-    due, statutory_due = _due_dates(state, received, policy, calendar)
+    due, statutory_due = _due_dates(state, policy, calendar)
     concluded = state.concluded_on is not None
     waits = () if concluded else state.waits
     status = CaseStatus.CONCLUDED if concluded else CaseStatus.OPEN
@@ -400,6 +426,7 @@ def project(
         calendar_version=calendar.version,
         correction_notice_late=state.correction_notice_late,
         undelivered_since=min((w.first for w in waits if not w.delivered), default=None),
+        statutory_breached_on=state.statutory_breached_on,
     )
 
 
@@ -431,6 +458,7 @@ class Explanation:
     due_date: date | None  # the agency's deadline
     statutory_due_date: date | None
     agency_deadline: date | None  # set under Art. 35
+    statutory_breached_on: date | None  # a statutory deadline passed before a late correction notice
     provisional: bool  # some day of the count lies in a year whose arrangement is not imported
     truncated: bool  # the steps stop at EXPLANATION_HORIZON_DAYS after receipt, before the day they would end on
     steps: tuple[ExplanationStep, ...]
@@ -450,12 +478,12 @@ def explain(
     while a letter's delivery is unrecorded, to the last known day (the pause's end is not known yet). At most
     ``EXPLANATION_HORIZON_DAYS`` days (then ``truncated``)."""
     state = _replay(received, events, calendar)
-    due, statutory_due = _due_dates(state, received, policy, calendar)
+    due, statutory_due = _due_dates(state, policy, calendar)
     known = [d for d in (due, statutory_due) if d is not None]
     waits_end = [w.lapse or w.first for w in state.waits]
     last = max(known) if known else max([state.start, *waits_end])
     end = min(last, received + timedelta(days=EXPLANATION_HORIZON_DAYS))
-    statutory_days = statutory_reply_days(received)
+    statutory_days = state.statutory_days
     uncounted = state.uncounted(until=end)
     steps: list[ExplanationStep] = []
     count = 0
@@ -489,6 +517,7 @@ def explain(
         due_date=due,
         statutory_due_date=statutory_due,
         agency_deadline=state.agency_deadline,
+        statutory_breached_on=state.statutory_breached_on,
         provisional=any(step.provisional for step in steps),
         truncated=end < last,
         steps=tuple(steps),

@@ -92,8 +92,9 @@ def classify(
     def add(kind: FindingKind, day: date) -> None:
         findings.append(Finding(kind, day, calendar.working_days_between(as_of, day)))
 
-    if case.statutory_overdue(as_of) and case.statutory_due_date is not None:
-        add(FindingKind.STATUTORY_OVERDUE, case.statutory_due_date)
+    statutory = case.statutory_breached_on or case.statutory_due_date  # the first statutory deadline passed
+    if statutory is not None and case.statutory_overdue(as_of):
+        add(FindingKind.STATUTORY_OVERDUE, statutory)
     if case.due_date is not None and case.status is not CaseStatus.AWAITING_CORRECTION:
         if case.overdue(as_of):
             add(FindingKind.OVERDUE, case.due_date)

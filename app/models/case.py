@@ -60,6 +60,7 @@ class DisclosureCase(Base):
             "statutory_due_date",
             "received_date",
             "disposition",
+            "statutory_breached_on",
         ),
         Index("ix_disclosure_case_agency_status_due", "agency_id", "status", "due_date"),
         # the overdue report's candidate predicates (app.overdue.repository)
@@ -117,6 +118,7 @@ class DisclosureCase(Base):
     calendar_version: Mapped[int] = mapped_column(default=0)
     correction_notice_late: Mapped[bool] = mapped_column(default=False)  # Art. 30 procedural defect
     undelivered_since: Mapped[date | None]  # the earliest open letter whose delivery is not recorded
+    statutory_breached_on: Mapped[date | None]  # a statutory deadline passed before a late correction notice
 
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}

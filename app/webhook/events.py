@@ -35,6 +35,7 @@ def case_payload(case: DisclosureCase) -> dict[str, Any]:
         "received_date": case.received_date.isoformat(),
         "due_date": case.due_date.isoformat() if case.due_date else None,
         "statutory_due_date": case.statutory_due_date.isoformat() if case.statutory_due_date else None,
+        "statutory_breached_on": case.statutory_breached_on.isoformat() if case.statutory_breached_on else None,
         "pending_until": case.pending_until.isoformat() if case.pending_until else None,
         "disposition": case.disposition,
         "concluded_on": case.concluded_on.isoformat() if case.concluded_on else None,

@@ -12,6 +12,7 @@ from app.auth.principal import Principal
 from app.case import importer, service
 from app.db import transaction
 from app.domain.roles import Role
+from app.report import repository as report_repository
 
 URL = "/api/v1/cases"
 
@@ -151,6 +152,29 @@ def test_late_correction_notice_is_recorded_and_flagged(api, make_case):
     report = api.client.get("/api/v1/reports/overdue", headers=api.headers("a1"))
     assert report.status_code == 200, report.text
     assert "correction_notice_late" in report.text
+
+
+def test_a_correction_notice_after_the_statutory_deadline_leaves_the_breach_in_every_view(api, make_case):
+    """Received 2025-09-22, statutory deadline 10-24; the notice of 10-27 came after it. The correction of 11-03
+    starts a fresh period (11-24 / 12-01), yet the case stays in breach: its deadline, the overdue report, and the
+    year's timeliness once it is concluded inside the fresh period."""
+    case = make_case(received="2025-09-22")
+    case = step(api, case, "correction-request", {"on": "2025-10-27", "until": "2025-11-10", "items": "请写明年份"})
+    assert case["deadline"]["statutory_breached_on"] == "2025-10-24"
+    api.clock.today = date(2025, 10, 28)
+    report = api.client.get("/api/v1/reports/overdue", headers=api.headers("a1")).json()
+    found = [(item["kind"], item["due_date"]) for item in report["items"] if item["case_id"] == case["id"]]
+    assert ("statutory_overdue", "2025-10-24") in found
+    api.clock.today = date(2025, 11, 4)
+    case = step(api, case, "correction", {"on": "2025-11-03"})
+    assert deadline(case) == ("2025-11-24", "2025-12-01")
+    shown = api.client.get(f"{URL}/{case['id']}", headers=api.headers("a1")).json()["deadline"]
+    assert (shown["statutory_breached_on"], shown["statutory_overdue"], shown["overdue"]) == ("2025-10-24", True, False)
+    api.clock.today = date(2025, 11, 20)
+    step(api, case, "conclusion", {"on": "2025-11-20", "disposition": "disclosed"})
+    with transaction(api.factory) as session:
+        late = report_repository.timeliness(session, [get_agency(session, "a1").id], report_repository.Period(2025))
+    assert (late.concluded, late.overdue, late.statutory_overdue) == (1, 1, 1)
 
 
 def test_receipts_in_the_future_or_before_the_2007_regulation_are_refused(api, make_case):

@@ -369,3 +369,27 @@ def test_explanation_counts_to_the_projected_due_date(
     assert (statutory_day.on, statutory_day.counted) == (projection.statutory_due_date, True)
     assert statutory_day.count == statutory_reply_days(received)
     assert explanation.steps[-1].on == max(agency_day.on, statutory_day.on)
+
+
+@given(received=received_days, asked=st.integers(1, 60), answered=st.integers(0, 30), later=st.integers(0, 60))
+def test_a_breach_once_passed_stands_until_the_conclusion(
+    cal: WorkingCalendar, received: date, asked: int, answered: int, later: int
+) -> None:
+    """Art. 30's restart after a correction never turns a passed statutory deadline back into a running one: a
+    case past it on the day the notice goes out is in breach on every later day until it is concluded."""
+    plain = project(received, [], POLICY, cal)
+    assert plain.statutory_due_date is not None
+    notice = received + timedelta(days=asked)
+    corrected = notice + timedelta(days=answered)
+    events = [
+        CaseEvent(T.CORRECTION_REQUESTED, notice, until=corrected + timedelta(days=1)),
+        CaseEvent(T.CORRECTION_RECEIVED, corrected),
+    ]
+    breached = plain.statutory_due_date < notice
+    for upto in (1, 2):
+        projection = project(received, events[:upto], POLICY, cal)
+        assert projection.statutory_breached_on == (plain.statutory_due_date if breached else None)
+        if breached:
+            assert projection.statutory_overdue(notice + timedelta(days=later))
+    ended = project(received, [*events, CaseEvent(T.WITHDRAWN, corrected)], POLICY, cal)
+    assert not ended.statutory_overdue(corrected + timedelta(days=later))

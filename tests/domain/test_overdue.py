@@ -26,6 +26,7 @@ def projection(
     pending: date | None = None,
     late: bool = False,
     undelivered: date | None = None,
+    breached: date | None = None,
 ) -> Projection:
     return Projection(
         status=status,
@@ -41,6 +42,7 @@ def projection(
         calendar_version=0,
         correction_notice_late=late,
         undelivered_since=undelivered,
+        statutory_breached_on=breached,
     )
 
 
@@ -67,6 +69,24 @@ CASES = [
         projection(CaseStatus.AWAITING_CORRECTION, due=None, statutory=None, pending=D(2026, 12, 1)),
         True,
         [(K.CORRECTION_LAPSED, D(2026, 12, 1), -1)],
+    ),
+    (
+        "awaiting a correction asked for after the statutory deadline: the breach stands",
+        projection(CaseStatus.AWAITING_CORRECTION, due=None, statutory=None, pending=LATER, breached=D(2026, 11, 20)),
+        True,
+        [(K.STATUTORY_OVERDUE, D(2026, 11, 20), -8)],
+    ),
+    (
+        "the fresh period after that correction runs: still the breach, not the fresh deadline",
+        projection(due=LATER, statutory=LATER, breached=D(2026, 11, 20)),
+        True,
+        [(K.STATUTORY_OVERDUE, D(2026, 11, 20), -8)],
+    ),
+    (
+        "concluded after that breach: nothing",
+        projection(CaseStatus.CONCLUDED, breached=D(2026, 11, 20)),
+        True,
+        [],
     ),
     (
         "correction reply-by day is today",

@@ -344,12 +344,109 @@ def test_a_late_correction_notice_is_recorded_with_the_defect(cal: WorkingCalend
 
 
 def test_no_seven_day_rule_before_2019_05_15(cal: WorkingCalendar) -> None:
-    """The 2007 条例 had no limit for the correction notice."""
+    """The 2007 条例 had no limit for the correction notice; its 15-day reply period still ran: received Friday
+    2019-05-10, the 15th working day is 05-31, so a notice of 06-28 came after the reply deadline had passed."""
     events = [ev(T.CORRECTION_REQUESTED, "2019-06-28", until="2019-07-31")]
     replay("2019-05-10", events, cal)
     projection = project(D("2019-05-10"), events, POLICY, cal)
     assert (projection.correction_notice_due, projection.correction_notice_late) == (None, False)
+    assert projection.statutory_breached_on == D("2019-05-31")
     assert project(D("2019-05-15"), [], POLICY, cal).correction_notice_due == D("2019-05-24")
+
+
+# A correction notice after the statutory deadline: the restart does not undo the breach (Art. 30, 33).
+# Received Monday 2025-09-22 (A35): statutory +20 = Friday 10-24. Asked on Monday 10-27, the correction arrives on
+# Monday 11-03: the fresh period's +15 is 11-24 and its +20 is 12-01 (no holiday in November 2025).
+LATE_NOTICE = ev(T.CORRECTION_REQUESTED, "2025-10-27", until="2025-11-10")
+CORRECTED = ev(T.CORRECTION_RECEIVED, "2025-11-03")
+
+
+@pytest.mark.parametrize(
+    ("events", "as_of", "status", "due", "breached", "statutory_overdue"),
+    [
+        pytest.param(
+            [LATE_NOTICE],
+            "2025-10-28",
+            CaseStatus.AWAITING_CORRECTION,
+            (None, None),
+            "2025-10-24",
+            True,
+            id="awaiting the correction: still in breach",
+        ),
+        pytest.param(
+            [LATE_NOTICE, CORRECTED],
+            "2025-11-04",
+            CaseStatus.OPEN,
+            ("2025-11-24", "2025-12-01"),
+            "2025-10-24",
+            True,
+            id="the fresh period runs, the breach stands",
+        ),
+        pytest.param(
+            [LATE_NOTICE, CORRECTED, ev(T.CONCLUDED, "2025-11-20", disposition=Disposition.DISCLOSED)],
+            "2025-11-21",
+            CaseStatus.CONCLUDED,
+            ("2025-11-24", "2025-12-01"),
+            "2025-10-24",
+            False,
+            id="concluded: nothing runs any more, the breach stays recorded",
+        ),
+        pytest.param(
+            [ev(T.CORRECTION_REQUESTED, "2025-10-24", until="2025-11-10"), CORRECTED],
+            "2025-11-04",
+            CaseStatus.OPEN,
+            ("2025-11-24", "2025-12-01"),
+            None,
+            False,
+            id="asked on the deadline day itself: late for Art. 30, no breach of Art. 33",
+        ),
+        # A consultation paused 10-13..10-15 (three working days): the statutory deadline is 10-29, so a notice of
+        # 10-27 is within it and one of 10-30 is not.
+        pytest.param(
+            [
+                ev(T.CONSULTATION_STARTED, "2025-10-13", delivered_on="2025-10-13"),
+                ev(T.CONSULTATION_ENDED, "2025-10-15"),
+                LATE_NOTICE,
+                CORRECTED,
+            ],
+            "2025-11-04",
+            CaseStatus.OPEN,
+            ("2025-11-24", "2025-12-01"),
+            None,
+            False,
+            id="a pause moved the deadline past the notice",
+        ),
+        pytest.param(
+            [
+                ev(T.CONSULTATION_STARTED, "2025-10-13", delivered_on="2025-10-13"),
+                ev(T.CONSULTATION_ENDED, "2025-10-15"),
+                ev(T.CORRECTION_REQUESTED, "2025-10-30", until="2025-11-10"),
+            ],
+            "2025-10-31",
+            CaseStatus.AWAITING_CORRECTION,
+            (None, None),
+            "2025-10-29",
+            True,
+            id="and past it",
+        ),
+    ],
+)
+def test_a_correction_notice_after_the_statutory_deadline_keeps_the_breach(
+    cal: WorkingCalendar,
+    events: list[CaseEvent],
+    as_of: str,
+    status: CaseStatus,
+    due: tuple[str | None, str | None],
+    breached: str | None,
+    statutory_overdue: bool,
+) -> None:
+    replay(A35, events, cal)
+    projection = project(D(A35), events, POLICY, cal)
+    assert projection.status is status
+    assert (projection.due_date, projection.statutory_due_date) == tuple(d and D(d) for d in due)
+    assert projection.statutory_breached_on == (breached and D(breached))
+    assert projection.statutory_overdue(D(as_of)) is statutory_overdue
+    assert explain(D(A35), events, POLICY, cal).statutory_breached_on == projection.statutory_breached_on
 
 
 # Overlapping and early pauses (the forward count) ----------------------------------------------------------------

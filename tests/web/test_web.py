@@ -382,6 +382,20 @@ def test_the_deadline_page_explains_every_day(web, make_case):
     assert "法定期限届满" in page.text
 
 
+def test_a_breach_before_a_late_correction_notice_is_shown_on_the_case_and_its_deadline(web, make_case, api):
+    """Received 2025-09-22, due by law 10-24, a correction asked for on 10-27: the pages say the deadline passed
+    before the notice, and the case stays marked as a breach while the correction is awaited."""
+    case = make_case(received="2025-09-22")
+    body = {"on": "2025-10-27", "until": "2025-11-10", "items": "请写明文件名称"}
+    url = f"/api/v1/cases/{case['id']}/correction-request"
+    assert api.client.post(url, json=body, headers=api.headers("a1")).status_code == 200
+    client = browser(web, "zhang")
+    page = client.get(f"/cases/{case['id']}").text
+    assert "【违法超期】" in page
+    assert "2025-10-24（补正告知发出前已届满" in page
+    assert "原法定答复期限已于 <strong>2025-10-24</strong> 届满" in client.get(f"/cases/{case['id']}/deadline").text
+
+
 def test_a_deadline_stored_beyond_the_explanation_horizon_says_its_table_is_cut(web, make_case, api):
     """A correction period to 9999-12-31, accepted before periods were bounded: the page lists the first four years
     and says so (``clock.EXPLANATION_HORIZON_DAYS``) instead of presenting them as the whole period."""
