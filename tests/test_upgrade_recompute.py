@@ -87,8 +87,8 @@ def test_upgrade_moves_restart_agencies_to_the_pause_and_recomputes(databases, c
             case_id = _old_case(connection)
         prepare_database(settings)
         out = capsys.readouterr().out
-        assert "2025-0001: due_date: 2025-04-02 → 2025-03-31" in out
-        assert "statutory_due_date: 2025-04-10 → 2025-04-08" in out
+        assert "2025-0001: 本机关答复期限 2025-04-02 → 2025-03-31" in out
+        assert "法定答复期限 2025-04-10 → 2025-04-08" in out
         assert "期限变化的在办申请：1 件。" in out
         assert "fee_wait_rule" not in {c["name"] for c in inspect(engine).get_columns("agency")}
         with engine.connect() as connection:

@@ -9,7 +9,7 @@ import typer
 
 from app import clock
 from app.case import importer
-from app.case.service import DateChange
+from app.case.service import PROJECTED_DATES, DateChange
 from app.commands import operator, read_input, session_factory
 from app.settings import Settings
 
@@ -19,7 +19,7 @@ cli = typer.Typer(name="cases", help="政府信息公开申请。", no_args_is_h
 def echo_changes(changes: list[DateChange]) -> None:
     """The open cases whose deadlines a calendar import or an upgrade moved, one line each."""
     for change in changes:
-        moved = "，".join(f"{k}: {change.old[k]} → {change.new[k]}" for k in change.old)
+        moved = "，".join(f"{PROJECTED_DATES[k]} {change.old[k] or '—'} → {change.new[k] or '—'}" for k in change.old)
         typer.echo(f"  {change.number}: {moved}")
     typer.echo(f"期限变化的在办申请：{len(changes)} 件。")
 

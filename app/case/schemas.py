@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -234,6 +234,18 @@ class CorrectionRequest(Step):
     )
 
 
+class CorrectionReceipt(Step):
+    late_reason: Note = Field(
+        None,
+        description="The applicant's legitimate reason (正当理由) when the correction arrives after its period: "
+        "required then (条例 Art. 30: without one the application is deemed abandoned)",
+    )
+
+    def to_event(self, event_type: EventType) -> tuple[CaseEvent, dict[str, Any]]:
+        event, data = super().to_event(event_type)
+        return replace(event, justified=self.late_reason is not None), data
+
+
 class ConsultationStart(Step):
     """One letter to one third party or co-producing agency (条例 Art. 32, 34); several may be out at once."""
 
@@ -333,7 +345,9 @@ class StepKind:
 
 STEPS: dict[EventType, StepKind] = {
     EventType.CORRECTION_REQUESTED: StepKind("correction-request", CorrectionRequest, "发出补正告知书 (条例 Art. 30)"),
-    EventType.CORRECTION_RECEIVED: StepKind("correction", Step, "收到补正材料：答复期限重新计算 (Art. 30)"),
+    EventType.CORRECTION_RECEIVED: StepKind(
+        "correction", CorrectionReceipt, "收到补正材料：答复期限重新计算；逾期补正须登记正当理由 (Art. 30)"
+    ),
     EventType.CORRECTION_LAPSED: StepKind("correction-lapse", Step, "逾期不补正：按 other.correction_lapsed 办结"),
     EventType.CONSULTATION_STARTED: StepKind(
         "consultation", ConsultationStart, "发出征求意见书：期限暂停 (Art. 32–34)"

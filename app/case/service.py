@@ -35,7 +35,19 @@ from app.webhook.events import EventType as WebhookEvent
 from app.webhook.events import case_payload
 from app.webhook.outbox import emit
 
-PROJECTED_DATES = ("due_date", "statutory_due_date", "correction_notice_due", "pending_until", "statutory_breached_on")
+PROJECTED_DATES: dict[str, str] = {
+    "due_date": "本机关答复期限",
+    "statutory_due_date": "法定答复期限",
+    "correction_notice_due": "补正告知期限",
+    "pending_until": "等待至",
+    "statutory_breached_on": "补正告知前已届满的法定期限",
+}
+"""The dates a recomputation compares and notes, with the names a clerk or an operator reads."""
+RECOMPUTE_CAUSES: dict[str, str] = {
+    "calendar": "节假日安排变更",
+    "policy": "本机关期限政策变更",
+    "rules": "计算规则调整",
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ def domain_event(row: EventRow) -> CaseEvent:
         delivered_on=day("delivered_on"),
         ref=data.get("ref"),
         seq=row.seq,
+        justified=bool(data.get("late_reason")),
     )
 
 

@@ -90,6 +90,7 @@ class CaseEvent:
     delivered_on: date | None = None
     ref: int | None = None
     seq: int | None = None
+    justified: bool = False  # a correction after its period: the applicant's legitimate reason is recorded (Art. 30)
 
 
 CONCLUDES_AS: dict[EventType, Disposition] = {

@@ -223,6 +223,15 @@ def _check_rules(
                     "correction_period_invalid",
                     f"补正期限应晚于告知补正的日期（{new.on}），且为合理期限：不超过一年（条例第三十条）。",
                 )
+        case EventType.CORRECTION_RECEIVED if state.pending_until is not None and new.on > state.pending_until:
+            # Art. 30: "申请人无正当理由逾期不补正的，视为放弃申请". A correction after its period restarts the clock
+            # only with the applicant's reason recorded; without one the application ends as lapsed.
+            if not new.justified:
+                raise InvalidInput(
+                    "correction_late_without_reason",
+                    f"补正期限至{state.pending_until}（含当日），申请人逾期补正的，须登记其正当理由才能继续办理；"
+                    "无正当理由逾期不补正的，视为放弃申请，按「逾期未补正」办结（条例第三十条）。",
+                )
         case EventType.CORRECTION_LAPSED if state.pending_until is not None and new.on <= state.pending_until:
             # Art. 30: the applicant has the whole of the last day; the lapse is recorded after it.
             raise InvalidInput(

@@ -19,6 +19,7 @@ from app.case.schemas import (
     ReviewFiling,
     StepKind,
 )
+from app.case.service import PROJECTED_DATES, RECOMPUTE_CAUSES
 from app.domain.codes import (
     APPLICANT_TYPE_LABELS,
     CHANNEL_LABELS,
@@ -65,6 +66,7 @@ FIELD_LABELS: dict[str, str] = {
     "approver": "批准人",
     "notice_on": "告知申请人的日期",
     "reason": "延期理由",
+    "late_reason": "逾期补正的正当理由",
     "amount": "金额（元）",
     "basis": "收费依据",
     "disposition": "办理结果",
@@ -93,6 +95,7 @@ DOMAIN_ERROR_FIELDS: dict[str, str] = {
     "extension_notice_before_approval": "notice_on",
     "extension_notice_too_late": "notice_on",
     "correction_period_invalid": "until",
+    "correction_late_without_reason": "late_reason",
     "agency_deadline_not_later": "until",
     "event_before_receipt": "on",
     "event_in_future": "on",
@@ -264,6 +267,7 @@ DATA_LABELS: dict[str, str] = {
     "new": "新期限",
 }
 VALUE_LABELS: dict[str, Mapping[Any, str]] = {
+    "cause": RECOMPUTE_CAUSES,
     "channel": CHANNEL_LABELS,
     "party": CONSULTATION_PARTY_LABELS,
     "delivery": DELIVERY_METHOD_LABELS,
@@ -282,7 +286,7 @@ def event_facts(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         if key == "disposition":
             text = label_of_disposition(str(value))
         elif isinstance(value, dict):
-            text = "；".join(f"{k} {v}" for k, v in value.items())
+            text = "；".join(f"{PROJECTED_DATES.get(k, k)} {v or '—'}" for k, v in value.items())
         elif key in VALUE_LABELS:
             text = VALUE_LABELS[key].get(value, str(value))
         else:

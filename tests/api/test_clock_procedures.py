@@ -177,6 +177,21 @@ def test_a_correction_notice_after_the_statutory_deadline_leaves_the_breach_in_e
     assert (late.concluded, late.overdue, late.statutory_overdue) == (1, 1, 1)
 
 
+def test_a_correction_after_its_period_is_taken_only_with_the_applicants_reason(api, make_case):
+    """Asked for by 1 October 2025 (National Day): due 10-09; on 10-10 only with a legitimate reason, kept on the
+    timeline; the fresh period then runs from 10-10 (10-30 / 11-06)."""
+    case = make_case(received="2025-09-22")
+    case = step(api, case, "correction-request", {"on": "2025-09-26", "until": "2025-10-01", "items": "请写明年份"})
+    api.clock.today = date(2025, 10, 10)
+    refused = step(api, case, "correction", {"on": "2025-10-10"}, status=422)
+    assert refused["code"] == "correction_late_without_reason"
+    assert "正当理由" in refused["detail"]
+    reason = "申请人因住院未能按期补正，提供了住院证明"
+    case = step(api, case, "correction", {"on": "2025-10-10", "late_reason": reason})
+    assert deadline(case) == ("2025-10-30", "2025-11-06")
+    assert case["timeline"][-1]["data"]["late_reason"] == reason
+
+
 def test_receipts_in_the_future_or_before_the_2007_regulation_are_refused(api, make_case):
     make_case()
     base = {

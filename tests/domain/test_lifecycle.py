@@ -44,7 +44,8 @@ ACCEPTED = [
     ([RECEIVED], CORRECT),
     ([RECEIVED], ev(T.CORRECTION_REQUESTED, "2025-03-12", until=D("2025-03-20"))),  # the 7th working day
     ([RECEIVED], ev(T.CORRECTION_REQUESTED, "2025-03-05", until=D("2026-03-06"))),  # a year: the longest allowed
-    ([RECEIVED, CORRECT], ev(T.CORRECTION_RECEIVED, "2025-03-25")),  # late, but accepted by the agency
+    ([RECEIVED, CORRECT], ev(T.CORRECTION_RECEIVED, "2025-03-20")),  # the last day of its period
+    ([RECEIVED, CORRECT], ev(T.CORRECTION_RECEIVED, "2025-03-25", justified=True)),  # late, for a reason recorded
     (  # Art. 30: the corrected application is still unclear
         [RECEIVED, CORRECT, ev(T.CORRECTION_RECEIVED, "2025-03-10")],
         ev(T.CONCLUDED, "2025-03-20", disposition=Disposition.UNAVAILABLE_UNCLEAR_AFTER_CORRECTION),
@@ -130,6 +131,7 @@ REJECTED: list[tuple[list[CaseEvent], CaseEvent, type[DomainError], str]] = [
     ([RECEIVED, CORRECT], ev(T.CORRECTION_LAPSED, "2025-03-20"), InvalidInput, "correction_period_not_over"),
     ([RECEIVED], ev(T.CORRECTION_LAPSED, "2025-03-19"), WrongState, "not_awaiting_correction"),
     ([RECEIVED], ev(T.CORRECTION_RECEIVED, "2025-03-19"), WrongState, "not_awaiting_correction"),
+    ([RECEIVED, CORRECT], ev(T.CORRECTION_RECEIVED, "2025-03-21"), InvalidInput, "correction_late_without_reason"),
     ([RECEIVED, CORRECT], CONSULT, WrongState, "awaiting_correction"),
     (
         [RECEIVED, CORRECT],

@@ -132,6 +132,18 @@ def test_a_correction_period_ending_in_a_holiday_runs_to_the_first_working_day_a
     replay(A35, [HOLIDAY_CORRECTION, ev(T.CORRECTION_LAPSED, "2025-10-10")], cal)
 
 
+def test_a_correction_after_its_period_needs_the_applicants_reason(cal: WorkingCalendar) -> None:
+    """Art. 30: "申请人无正当理由逾期不补正的，视为放弃申请". The correction due by 10-09 (above) may come that day
+    without more; on 10-10 only with a legitimate reason recorded, and then the fresh period runs from 10-10: +15 is
+    10-30 (the 调休 Saturday 10-11 is the first day) and +20 is 11-06."""
+    replay(A35, [HOLIDAY_CORRECTION, ev(T.CORRECTION_RECEIVED, "2025-10-09")], cal)
+    error = refused(A35, [HOLIDAY_CORRECTION], ev(T.CORRECTION_RECEIVED, "2025-10-10"), cal)
+    assert error.code == "correction_late_without_reason"
+    assert "2025-10-09" in error.detail
+    late = [HOLIDAY_CORRECTION, ev(T.CORRECTION_RECEIVED, "2025-10-10", justified=True)]
+    assert dates(A35, late, cal) == (D("2025-10-30"), D("2025-11-06"))
+
+
 def test_art35_refusal_concludes_as_excessive(cal: WorkingCalendar) -> None:
     events = [ASKED, ev(T.EXCESSIVE_REFUSED, "2025-10-09")]
     replay(A35, events, cal)

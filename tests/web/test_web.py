@@ -382,6 +382,18 @@ def test_the_deadline_page_explains_every_day(web, make_case):
     assert "法定期限届满" in page.text
 
 
+def test_a_recomputation_reads_in_chinese_on_the_timeline(web, make_case, api):
+    case = make_case(received="2026-03-02")
+    policy = api.client.put(
+        "/api/v1/agencies/a1/policy", json={"reply_days": 10}, headers=api.headers("a1", Role.ADMIN)
+    )
+    assert policy.status_code == 200, policy.text
+    page = browser(web, "zhang").get(f"/cases/{case['id']}").text
+    assert "原因：本机关期限政策变更" in page
+    assert "原期限：本机关答复期限 2026-03-23" in page
+    assert "新期限：本机关答复期限 2026-03-16" in page
+
+
 def test_a_breach_before_a_late_correction_notice_is_shown_on_the_case_and_its_deadline(web, make_case, api):
     """Received 2025-09-22, due by law 10-24, a correction asked for on 10-27: the pages say the deadline passed
     before the notice, and the case stays marked as a breach while the correction is awaited."""
