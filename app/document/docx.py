@@ -150,7 +150,7 @@ def to_pdf(
     (:func:`conversion_slot`; :class:`ConverterBusy` after ``wait`` seconds). Slow (a second or more): never call it
     while a database transaction or lock is held (design mistake 7)."""
     binary = soffice()
-    if binary is None:
+    if binary is None or isolation.points_outside(docx):  # never let LibreOffice fetch anything (checked at upload)
         if reserved:
             release_slot(concurrent)
         return None

@@ -17,8 +17,10 @@ The templates shipped with gongkai are ours and render in the server's own proce
 
 from __future__ import annotations
 
+import html
 import io
 import pickle
+import re
 import resource
 import subprocess
 import sys
@@ -39,7 +41,9 @@ MAX_OUTPUT_BYTES = 20 * 1024 * 1024
 
 
 def check_package(content: bytes) -> None:
-    """Refuse a .docx whose unpacked size or paragraph count is beyond any letter, before anything parses it."""
+    """Refuse a .docx whose unpacked size or paragraph count is beyond any letter, or that points outside itself
+    (:func:`external_references`: LibreOffice fetched a linked picture from a loopback address for every letter a
+    probe's template made), before anything parses it."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as package:
             parts = package.infolist()
@@ -53,10 +57,72 @@ def check_package(content: bytes) -> None:
                     f"合计最多 {MAX_UNPACKED_BYTES // 2**20} MB）"
                 )
             paragraphs = sum(_paragraphs(package.read(p)) for p in parts if p.filename.startswith(TEXT_PARTS))
+            external = external_references(package)
     except zipfile.BadZipFile:
         raise InvalidInput("template_not_docx", "模板须为 Word 文档（.docx）；.doc、.wps 请先另存为 .docx。") from None
     if paragraphs > MAX_PARAGRAPHS:
         raise _too_big(f"含 {paragraphs} 个段落（最多 {MAX_PARAGRAPHS} 个）")
+    _refuse_external(external)
+
+
+def _refuse_external(found: list[str]) -> None:
+    if found:
+        shown = "、".join(sorted(set(found))[:3])
+        raise InvalidInput(
+            "template_external_reference",
+            f"模板引用了外部的图片、文件或数据源（{shown}），生成文书时服务器会去读取它们，因此不能使用。"
+            "请把图片直接插入文档（不要用「链接到文件」），删除 INCLUDEPICTURE、INCLUDETEXT、LINK 等域后重新上传。",
+        )
+
+
+def points_outside(content: bytes) -> bool:
+    """Whether a rendered document has :func:`external_references` (or is no package at all)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            return bool(external_references(package))
+    except zipfile.BadZipFile:
+        return True
+
+
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_EXTERNAL_MODE = re.compile(rb"""TargetMode\s*=\s*["']External["']""")
+_HYPERLINK_TYPE = re.compile(rb"""Type\s*=\s*["'][^"']*/hyperlink["']""")
+_TARGET = re.compile(rb"""Target\s*=\s*["']([^"']*)["']""")
+_INSTRUCTION = re.compile(rb"""<w:instrText\b[^>]*>([^<]*)</w:instrText>|\bw:instr\s*=\s*["']([^"']*)["']""")
+_FETCHING_FIELDS = re.compile(r"\b(INCLUDEPICTURE|INCLUDETEXT|LINK|DDE|DDEAUTO|IMPORT)\b", re.IGNORECASE)
+_ADDRESS_ATTRIBUTE = re.compile(rb"""\s(?!xmlns)[\w:.-]*(?:href|src|link)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+
+
+def external_references(package: zipfile.ZipFile) -> list[str]:
+    """What in the package points outside it and is fetched when the document is opened or converted: a
+    relationship with ``TargetMode="External"`` other than a hyperlink (a linked picture, an attached template, a
+    linked OLE object or sub-document, a frame); a field that includes a file or a picture or links data
+    (INCLUDEPICTURE, INCLUDETEXT, LINK, DDE, IMPORT; the field's code may be split across runs and escaped); an
+    ``href``/``src`` attribute holding an address (VML pictures). Hyperlinks stay allowed: nothing follows them
+    unless a person clicks. Read with regular expressions, not an XML parser: the package is not trusted."""
+    found: list[str] = []
+    for info in package.infolist():
+        name = info.filename
+        if not name.endswith((".rels", ".xml")):
+            continue
+        data = package.read(info)
+        if name.endswith(".rels"):
+            for tag in _RELATIONSHIP.findall(data):
+                if _EXTERNAL_MODE.search(tag) and not _HYPERLINK_TYPE.search(tag):
+                    target = _TARGET.search(tag)
+                    found.append(_text(target.group(1)) if target else name)
+            continue
+        instructions = "".join(_text(a or b) for a, b in _INSTRUCTION.findall(data))
+        found.extend(m.group(1).upper() for m in _FETCHING_FIELDS.finditer(instructions))
+        for value in _ADDRESS_ATTRIBUTE.findall(data):
+            address = _text(value)
+            if "://" in address or address.startswith(("\\\\", "//")):
+                found.append(address)
+    return found
+
+
+def _text(raw: bytes) -> str:
+    return html.unescape(raw.decode("utf-8", "replace"))[:200]
 
 
 def _paragraphs(xml: bytes) -> int:
@@ -107,11 +173,12 @@ def _child() -> int:
     content, context = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - written by our own parent process
     try:
         result = docx.render_here(content, context)
+        if len(result) > MAX_OUTPUT_BYTES:
+            raise InvalidInput("template_too_complex", f"生成的文书超过 {MAX_OUTPUT_BYTES // 2**20} MB，请检查模板。")
+        with zipfile.ZipFile(io.BytesIO(result)) as package:  # a field's code may be written by its expressions
+            _refuse_external(external_references(package))
     except InvalidInput as refusal:
         sys.stderr.write(f"{refusal.code}\n{refusal.detail}")
-        return 2
-    if len(result) > MAX_OUTPUT_BYTES:
-        sys.stderr.write(f"template_too_complex\n生成的文书超过 {MAX_OUTPUT_BYTES // 2**20} MB，请检查模板。")
         return 2
     sys.stdout.buffer.write(result)
     return 0

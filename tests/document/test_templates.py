@@ -190,3 +190,92 @@ def test_the_uploaded_template_keeps_a_safe_name(api):
     )
     assert response.status_code == 200, response.text
     assert response.json()["filename"] == "a%00b_[31m_.docx"  # httpx sends NUL percent-encoded; ESC and RLO dropped
+
+
+def _edited(content: bytes, part: str, old: bytes, new: bytes) -> bytes:
+    """``content`` with ``old`` replaced by ``new`` in its ``part`` (which must hold it)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == part:
+                assert old in data
+                data = data.replace(old, new, 1)
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+BODY = "word/document.xml"
+RELS = "word/_rels/document.xml.rels"
+LINKED_PICTURE = (
+    b'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" '
+    b'Target="http://127.0.0.1:18999/x.png" TargetMode="External"/></Relationships>'
+)
+HYPERLINK = (
+    b'<Relationship Id="rIdH" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" '
+    b'Target="https://www.gov.cn/" TargetMode="External"/></Relationships>'
+)
+
+
+def _field(*pieces: str) -> bytes:
+    """A paragraph holding a field whose code is split over runs, as Word writes it."""
+    runs = "".join(f'<w:r><w:instrText xml:space="preserve">{p}</w:instrText></w:r>' for p in pieces)
+    return (
+        f'<w:body><w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>{runs}'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("part", "old", "new"),
+    [
+        pytest.param(RELS, b"</Relationships>", LINKED_PICTURE, id="a picture linked to an address"),
+        pytest.param(
+            BODY,
+            b"<w:body>",
+            _field(" INCLUDE", 'PICTURE "http://127.0.0.1:18999/y.png" '),
+            id="INCLUDEPICTURE split over two runs",
+        ),
+        pytest.param(BODY, b"<w:body>", _field(' &#73;NCLUDETEXT "C:\\\\secret.txt" '), id="an escaped INCLUDETEXT"),
+        pytest.param(
+            BODY,
+            b"<w:body>",
+            _field("{{ 'INCLUDE' ~ 'PICTURE' }} \"http://127.0.0.1:18999/z.png\""),
+            id="a field code the template's expressions write",
+        ),
+        pytest.param(
+            BODY,
+            b"<w:body>",
+            b'<w:body><w:p><w:r><w:pict><v:imagedata src="\\\\\\\\host\\\\share\\\\a.png"/></w:pict></w:r></w:p>',
+            id="a VML picture on a network share",
+        ),
+    ],
+)
+def test_a_template_that_would_make_the_server_fetch_something_is_refused(api, part, old, new):
+    """A probe uploaded a template whose picture was linked to a loopback address: LibreOffice fetched it for every
+    letter rendered to PDF (a server-side request forgery). Refused at upload, in Chinese, the old template kept;
+    a hyperlink (followed only when a person clicks it) is allowed."""
+    api.agency("a1")
+    refused = _put(api, "reply", _edited(docx_of("{{ agency_name }}"), part, old, new))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "template_external_reference"
+    assert "外部" in refused.json()["detail"]
+    assert (
+        _put(api, "reply", _edited(docx_of("{{ agency_name }}"), RELS, b"</Relationships>", HYPERLINK)).status_code
+        == 200
+    )
+
+
+def test_no_letter_points_outside_itself_before_libreoffice_opens_it():
+    """The last line of defence: ``to_pdf`` converts nothing that points outside itself (a letter made before the
+    upload check), and the templates shipped are clean."""
+    from app.document.docx import to_pdf
+    from app.document.registry import template_kinds
+
+    linked = _edited(docx_of("公开"), RELS, b"</Relationships>", LINKED_PICTURE)
+    assert isolation.points_outside(linked)
+    assert to_pdf(linked) is None
+    assert len(template_kinds()) > 5
+    for kind in template_kinds():
+        assert not isolation.points_outside(kind.default.read_bytes()), kind.kind
