@@ -107,7 +107,7 @@ def upload(session: Session, principal: Principal, case_id: int, upload: Upload,
         raise Forbidden("personal_document", "您的角色无权处理含个人信息的材料。")
     sniffed = sniff(upload.content, upload.filename, upload.declared_type)
     check_room(session, case.id, len(upload.content), limits)
-    name = safe_filename(upload.filename, f"{upload.kind.value}{sniffed.extension}")
+    name = sniffed.file_name(upload.filename, upload.kind.value)
     return store(
         session,
         principal,

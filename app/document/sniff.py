@@ -8,6 +8,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from app.document.naming import safe_filename
 from app.domain.errors import InvalidInput
 
 PDF = "application/pdf"
@@ -55,6 +56,15 @@ _CLAIMED = {ext: media for media, exts in EXTENSIONS.items() for ext in exts}
 class Sniffed:
     media_type: str
     extension: str
+
+    def file_name(self, filename: str, fallback_stem: str) -> str:
+        """``filename`` made safe (``naming.safe_filename``) and ending with an extension of the content's type: a
+        PDF uploaded as 「申请表.hta」 is kept as 「申请表.hta.pdf」, so that the clerk's computer opens what the file
+        is, never runs it (a probe's PDF/HTML polyglot was served back as .hta and .html)."""
+        name = safe_filename(filename, f"{fallback_stem}{self.extension}")
+        if _extension(name) in EXTENSIONS[self.media_type]:
+            return name
+        return safe_filename(f"{name}{self.extension}")
 
 
 def _extension(filename: str) -> str:

@@ -70,6 +70,28 @@ def test_the_type_comes_from_the_content(api, make_case, name, content, content_
     assert api.client.get(f"/api/v1/cases/{case['id']}/documents", headers=api.headers("a1")).json() == []
 
 
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("申请表.hta", "申请表.hta.pdf"),  # a probe's PDF/HTML polyglot: opened as a PDF, never run
+        ("evil.html", "evil.html.pdf"),
+        ("x.pdf%00.exe", "x.pdf%00.exe.pdf"),
+        ("2024.03.05 申请书", "2024.03.05 申请书.pdf"),
+        ("扫描件", "扫描件.pdf"),
+        ("意见.PDF", "意见.PDF"),
+    ],
+)
+def test_a_file_keeps_a_name_that_opens_it_as_what_it_is(api, make_case, name, stored):
+    case = make_case()
+    polyglot = b"%PDF-1.4\n<html><script>alert(1)</script></html>"
+    response = upload(api, case, name, polyglot, content_type="application/pdf")
+    assert response.status_code == 201, response.text
+    assert response.json()["filename"] == stored
+    download = api.client.get(response.json()["content_url"], headers=api.headers("a1"))
+    assert download.headers["content-type"] == "application/pdf"
+    assert ".pdf" in download.headers["content-disposition"].rsplit(";", 1)[-1].lower()
+
+
 def test_size_limits_per_file_and_per_case(settings, make_case, api):
     case = make_case()
     small = Settings(
