@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import DeadlinePolicy
@@ -14,6 +14,11 @@ _BY_CODE = select(Agency).where(Agency.code == bindparam("code"))  # built once:
 
 def by_code(session: Session, code: str) -> Agency | None:
     return session.scalars(_BY_CODE, {"code": code}).one_or_none()
+
+
+def code_taken(session: Session, code: str) -> bool:
+    """Whether an agency has ``code`` in any letter case (「NRB」 beside 「nrb」 would read as one agency to people)."""
+    return session.scalar(select(Agency.id).where(func.lower(Agency.code) == code.lower()).limit(1)) is not None
 
 
 def get_agency(session: Session, code: str) -> Agency:

@@ -35,8 +35,10 @@ def create_agency(
     if not CODE_PATTERN.match(code):
         raise InvalidInput("agency_code_invalid", f"机关代码「{code}」无效：只能使用字母、数字、._-，最长32位。")
     name = name_line(name, code="agency_name", label="机关名称", max_length=200)
-    exists = InvalidInput("agency_exists", f"机关代码「{code}」已存在。")
-    if repository.by_code(session, code) is not None:
+    if code.lower() == audit.GLOBAL_CHAIN:
+        raise InvalidInput("agency_code_reserved", f"机关代码「{code}」保留给系统的审计链，请使用其他代码。")
+    exists = InvalidInput("agency_exists", f"机关代码「{code}」已存在（不区分大小写）。")
+    if repository.code_taken(session, code):
         raise exists
     parent = repository.get_agency(session, parent_code) if parent_code else None
     DeadlinePolicy(reply_days, extension_limit)  # validates it (条例 Art. 33)

@@ -68,3 +68,23 @@ def test_a_policy_body_it_cannot_read_whole_changes_nothing(api, make_case):
     assert [(a["reply_days"], a["extension_limit"]) for a in agency if a["code"] == "a1"] == [(10, 5)]
     after = api.client.get(f"/api/v1/cases/{case['id']}", headers=admin).json()
     assert after["deadline"]["due_date"] == "2026-03-16"
+
+
+def test_an_agency_code_is_not_the_system_chain_nor_another_code_in_other_letters(api):
+    """A probe created an agency 「global」: its records went into the system's audit chain, and its own
+    administrator could not find them. 「A1」 beside 「a1」 reads as one agency to people."""
+    api.agency("a1")
+    admin = api.headers("a1", Role.ADMIN)
+    for code, expected in (
+        ("global", "agency_code_reserved"),
+        ("GLOBAL", "agency_code_reserved"),
+        ("A1", "agency_exists"),
+    ):
+        refused = api.client.post(
+            "/api/v1/agencies", json={"code": code, "name": "分局", "parent": "a1"}, headers=admin
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == expected
+        assert "代码" in refused.json()["detail"]
+    made = api.client.post("/api/v1/agencies", json={"code": "globalx", "name": "分局", "parent": "a1"}, headers=admin)
+    assert made.status_code == 201, made.text
