@@ -6,7 +6,9 @@ value is text typed by people (design mistakes 9). Values are also stripped of t
 from __future__ import annotations
 
 import io
+import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,6 +28,8 @@ from app.document import isolation
 from app.document.registry import TemplateKind
 from app.domain.errors import InvalidInput
 from app.xmltext import xml_safe
+
+log = logging.getLogger(__name__)
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MEDIA_TYPE = "application/pdf"
@@ -52,8 +56,11 @@ def _template(content: bytes) -> DocxTemplate:
     try:
         template = DocxTemplate(io.BytesIO(content))
         template.init_docx()
-    except Exception as exc:  # python-docx raises several types for a damaged package
-        raise InvalidInput("template_not_docx", f"无法读取该 .docx 模板：{exc}") from None
+    except Exception:  # python-docx raises several types for a damaged package
+        raise InvalidInput(
+            "template_not_docx",
+            "无法读取该 .docx 模板：文件已损坏，或不是 Word 文档。请在 Word 或 WPS 中另存为 .docx 后重新上传。",
+        ) from None
     return template
 
 
@@ -68,10 +75,35 @@ def render_here(content: bytes, context: dict[str, Any]) -> bytes:
     try:
         template.render(xml_safe(context), _environment(), autoescape=True)
     except TemplateError as exc:
-        raise InvalidInput("template_render_failed", f"模板无法生成文书：{exc}") from None
+        raise InvalidInput("template_render_failed", f"模板无法生成文书：{template_problem(exc)}") from None
     out = io.BytesIO()
     template.save(out)
     return out.getvalue()
+
+
+_PROBLEMS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"unexpected end of template", re.IGNORECASE),
+        "模板在标签闭合前就结束了：{% if %}、{% for %} 须有对应的 {% endif %}、{% endfor %}。",
+    ),
+    (re.compile(r"unknown tag '([^']*)'"), "模板中有无法识别的标签「{name}」：请检查拼写，或是否缺少配对的开始标签。"),
+    (re.compile(r"Expected an expression"), "{{ }} 或 {% %} 中缺少内容，或括号不成对。"),
+    (re.compile(r"unexpected '([^']*)'"), "模板中有多余或不成对的「{name}」：请检查 {{ }} 与 {% %} 是否成对。"),
+    (re.compile(r"has no attribute '([^']*)'"), "模板使用了变量不具有的属性或方法「{name}」。"),
+    (re.compile(r"is undefined"), "模板使用了未定义的变量。"),
+    (re.compile(r"unsafe|not safely callable"), "模板使用了不允许的操作（模板只能读取文书变量）。"),
+]
+
+
+def template_problem(exc: TemplateError) -> str:
+    """What is wrong with a template, in Chinese (Jinja's own messages are English): the first known pattern of the
+    error, or a general hint. The error's own text goes to the log."""
+    log.info("template refused: %s", exc)
+    message = str(exc)
+    for pattern, text in _PROBLEMS:
+        if match := pattern.search(message):
+            return text.replace("{name}", match.group(1)[:50] if match.groups() else "")
+    return "请检查 {{ }} 与 {% %} 是否成对、标签是否拼写正确、只使用了文书变量。"
 
 
 def variables_of(content: bytes) -> set[str]:
@@ -79,7 +111,7 @@ def variables_of(content: bytes) -> set[str]:
     try:
         names: set[str] = template.get_undeclared_template_variables(_environment())
     except TemplateError as exc:
-        raise InvalidInput("template_syntax", f"模板语法有误：{exc}") from None
+        raise InvalidInput("template_syntax", f"模板语法有误：{template_problem(exc)}") from None
     return names
 
 

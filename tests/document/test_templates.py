@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -279,3 +280,28 @@ def test_no_letter_points_outside_itself_before_libreoffice_opens_it():
     assert len(template_kinds()) > 5
     for kind in template_kinds():
         assert not isolation.points_outside(kind.default.read_bytes()), kind.kind
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "code", "says"),
+    [
+        (["{% if remedy %}{{ remedy }"], "template_syntax", "不成对"),
+        (["{% if remedy %}{{ remedy }}"], "template_syntax", "endif"),
+        (["{% frobnicate %}"], "template_syntax", "frobnicate"),
+        (["{{ }}"], "template_syntax", "缺少内容"),
+        (["{{ remedy.nope() }}"], "template_render_failed", "nope"),
+    ],
+)
+def test_a_broken_template_is_explained_in_chinese(api, paragraphs, code, says):
+    """Jinja's messages are English ("Expected an expression, got 'end of statement block'"): the administrator
+    reads what to fix in Chinese."""
+    api.agency("a1")
+    refused = _put(api, "reply", docx_of("{{ agency_name }}", *paragraphs))
+    assert refused.status_code == 422, refused.text
+    detail = refused.json()["detail"]
+    assert refused.json()["code"] == code, detail
+    assert says in detail
+    assert set(re.findall(r"[A-Za-z]{4,}", detail)) <= {"endif", "endfor", "docx", "Word", "frobnicate", "nope"}, detail
+    damaged = _put(api, "reply", b"PK\x03\x04" + b"\x00" * 200)
+    assert damaged.json()["code"] == "template_not_docx"
+    assert not re.search(r"[A-Za-z]{5,}", damaged.json()["detail"].replace(".docx", "").replace("Word", ""))
