@@ -26,12 +26,13 @@ from app.deps import SessionDep, SettingsDep, TodayDep
 from app.domain.clock import DeadlinePolicy
 from app.domain.errors import DomainError, ErrorKind, Forbidden, InvalidInput, NotFound
 from app.domain.roles import Permission, Role, system_allows
-from app.errors import STATUS_BY_KIND, validation_message
+from app.errors import STATUS_BY_KIND
 from app.holiday import repository as calendar_repository
 from app.holiday import service as calendar_service
 from app.inputs import RowId, plain_int
 from app.models import Agency
 from app.user import service as user_service
+from app.web.forms import validation_summary
 from app.web.pages import ActingDep, FormDep, Visitor, VisitorDep, actor_names, page_router, render, see_other, undo
 from app.webhook import delivery as webhook_delivery
 from app.webhook import service as webhook_service
@@ -517,8 +518,7 @@ def create_webhook(
         )
     except ValidationError as exc:
         undo(session)
-        message = "；".join(f"{FIELD_NAMES.get(str(e['loc'][0]), '')}{validation_message(e)}" for e in exc.errors())
-        return _webhooks_page(request, session, visitor, error=message, status=422)
+        return _webhooks_page(request, session, visitor, error=validation_summary(exc, FIELD_NAMES), status=422)
     except DomainError as exc:
         error, status = _refusal(session, exc)
         return _webhooks_page(request, session, visitor, error=error, status=status)

@@ -277,6 +277,14 @@ VALUE_LABELS: dict[str, Mapping[Any, str]] = {
 HIDDEN_DATA = frozenset({"calendar_version"})
 
 
+def validation_summary(exc: ValidationError, labels: Mapping[str, str]) -> str:
+    """A form's refused values in one line: each field's label (``labels``, e.g. 「送达方式：」) and what is wrong."""
+    return "；".join(
+        f"{labels.get(str(error['loc'][0]), '') if error.get('loc') else ''}{validation_message(error)}"
+        for error in exc.errors()
+    )
+
+
 def event_facts(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """A timeline entry's recorded data as label and text, codes shown by their labels."""
     facts: list[tuple[str, str]] = []

@@ -32,7 +32,20 @@ from app.domain.privacy import HIDDEN_NAME
 from app.domain.roles import Permission
 from app.errors import STATUS_BY_KIND
 from app.inputs import RowId
+from app.web.forms import validation_summary
 from app.web.pages import CsrfRefused, PageRoute, Visitor, VisitorDep, render
+
+DELIVERY_FIELDS = {
+    "method": "送达方式：",
+    "sent_on": "交付或交邮日期：",
+    "received_on": "签收日期：",
+    "carrier": "承运方：",
+    "consent": "同意电子送达：",
+    "tracking_number": "邮件单号：",
+    "proof_document_id": "送达凭证：",
+    "note": "备注：",
+}
+"""The delivery form's fields as the clerk reads them (``app.document.schemas.DeliveryCreate``)."""
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -166,8 +179,8 @@ async def add_delivery(
         delivery.record(session, visitor.principal, document_id, delivery.DeliveryIn(**body.model_dump()), today)
     except ValidationError as exc:
         session.rollback()
-        names = "、".join(sorted({str(e["loc"][0]) for e in exc.errors() if e.get("loc")}))
-        return _page(request, session, visitor, case_id, error=f"送达记录有误，请检查：{names}", status=422)
+        error = f"送达记录有误：{validation_summary(exc, DELIVERY_FIELDS)}"
+        return _page(request, session, visitor, case_id, error=error, status=422)
     except DomainError as exc:
         return _refused(request, session, visitor, case_id, exc)
     return RedirectResponse(f"/cases/{case_id}/documents", status_code=303)

@@ -49,6 +49,16 @@ def test_case_file_page_round_trip(api, make_case):
     )
     assert forged.status_code == 422
     assert "不符" in forged.text
+    wrong = client.post(
+        f"/cases/{case['id']}/documents/1/deliveries",
+        data={"method": "pigeon", "sent_on": "x", "csrf_token": token},
+    )
+    assert wrong.status_code == 422
+    message = next(line for line in wrong.text.splitlines() if "送达记录有误" in line)
+    assert "送达方式：" in message
+    assert "交付或交邮日期：" in message
+    assert "method" not in message  # the fields as the form names them
+    assert "sent_on" not in message
     delivered = client.post(
         f"/cases/{case['id']}/documents/1/deliveries",
         data={"method": "direct", "sent_on": "2026-03-02", "received_on": "2026-03-02", "csrf_token": token},
