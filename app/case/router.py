@@ -81,7 +81,8 @@ def list_cases(
     page_size: Annotated[int | None, Query(ge=1)] = None,
 ) -> CasePage:
     """Cases in your agencies, sorted by the agency deadline (soonest first) unless ``sort`` says otherwise.
-    ``q`` finds cases whose number, applicant's name or external reference starts with it. Page on with
+    ``q`` finds cases whose number, applicant's name (for roles with ``case.read_personal``) or external reference
+    starts with it. Page on with
     ``cursor=<next_cursor>`` (absent on the last page); ``total`` is counted on the first request only (not with a
     cursor) and up to 1,000 (``total_exact`` false beyond)."""
     size = page_size or settings.default_page_size
@@ -89,8 +90,9 @@ def list_cases(
         raise ApiError(422, "page_size_too_large", f"每页最多 {settings.max_page_size} 条。")
     if cursor is not None and page != 1:
         raise ApiError(422, "cursor_with_page", "cursor 与 page 不能同时使用：按 cursor 翻页时不要再给页码。")
+    readable, personal = principal.agency_ids(Permission.CASE_READ), principal.agency_ids(Permission.CASE_READ_PERSONAL)
     filters = repository.CaseFilter(
-        agency_ids=principal.agency_ids(Permission.CASE_READ),
+        agency_ids=readable,
         status=status_,
         applicant_type=applicant_type,
         received_from=received_from,
@@ -99,6 +101,7 @@ def list_cases(
         overdue_as_of=today if overdue else None,
         external_ref=external_ref,
         text=q,
+        text_in_names=readable <= personal,
     )
     try:
         found = repository.page(
@@ -108,7 +111,7 @@ def list_cases(
         raise ApiError(422, "cursor_invalid", "翻页游标无效（已损坏或与排序方式不符），请从第一页重新开始。") from None
     calendar = load_calendar(session)
     return CasePage(
-        items=[views.summary(case, calendar, today) for case in found.rows],
+        items=[views.summary(case, calendar, today, personal=case.agency_id in personal) for case in found.rows],
         total=found.total,
         total_exact=found.total_exact,
         page=page,

@@ -30,7 +30,7 @@ from app.domain.codes import (
     disposition_label,
 )
 from app.domain.lifecycle import EVENT_TYPE_LABELS, CaseStatus, EventType
-from app.domain.privacy import PersonalField, mask
+from app.domain.privacy import PersonalField, mask, mask_name
 from app.models import DisclosureCase
 
 
@@ -99,14 +99,15 @@ def _disposition(case: DisclosureCase) -> CodeLabel | None:
     return CodeLabel(code=case.disposition, label=disposition_label(Disposition(case.disposition)))
 
 
-def summary(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> CaseSummary:
+def summary(case: DisclosureCase, calendar: WorkingCalendar, today: date, *, personal: bool = False) -> CaseSummary:
+    """A line of the case list; a natural person's name masked unless ``personal`` (``case.read_personal``)."""
     return CaseSummary(
         id=case.id,
         number=case.number,
         agency=case.agency.code,
         external_ref=case.external_ref,
         applicant_type=ApplicantType(case.applicant_type),
-        applicant_name=case.applicant_name,
+        applicant_name=case.applicant_name if personal else mask_name(case.applicant_name, case.applicant_type),
         channel=Channel(case.channel),
         received_date=case.received_date,
         status=CaseStatus(case.status),
@@ -119,23 +120,24 @@ def summary(case: DisclosureCase, calendar: WorkingCalendar, today: date) -> Cas
 
 
 def full(case: DisclosureCase, calendar: WorkingCalendar, today: date, *, personal: bool = False) -> CaseRead:
-    """The whole case; identity-document and phone numbers in full only when ``personal`` (``case.read_personal``)."""
+    """The whole case; the applicant's personal information in full only when ``personal`` (``case.read_personal``,
+    ``app.domain.privacy``)."""
 
     def shown(value: str | None, field: PersonalField) -> str | None:
         return value if personal else mask(value, field)
 
     applicant_type = ApplicantType(case.applicant_type)
     return CaseRead(
-        **summary(case, calendar, today).model_dump(),
+        **summary(case, calendar, today, personal=personal).model_dump(),
         applicant=ApplicantRead(
             type=applicant_type,
             type_label=APPLICANT_TYPE_LABELS[applicant_type],
-            name=case.applicant_name,
+            name=case.applicant_name if personal else mask_name(case.applicant_name, case.applicant_type),
             id_type=case.applicant_id_type,
             id_number=shown(case.applicant_id_number, PersonalField.ID_NUMBER),
             phone=shown(case.applicant_phone, PersonalField.PHONE),
-            email=case.applicant_email,
-            address=case.applicant_address,
+            email=shown(case.applicant_email, PersonalField.EMAIL),
+            address=shown(case.applicant_address, PersonalField.ADDRESS),
         ),
         receipt=ReceiptFactsIn(
             submitted_on=case.submitted_on, signed_on=case.signed_on, confirmed_on=case.confirmed_on

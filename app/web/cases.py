@@ -88,6 +88,7 @@ def case_list(
     if sort not in repository.SORTS:
         sort = "due_date"
     page = _choice(params.get("page"), _page_number, "页码", problems) or 1
+    personal = visitor.principal.agency_ids(Permission.CASE_READ_PERSONAL)
     filters = repository.CaseFilter(
         agency_ids=visitor.principal.scope,
         status=_choice(params.get("status"), CaseStatus, "状态", problems),
@@ -96,6 +97,7 @@ def case_list(
         received_to=_choice(params.get("received_to"), date.fromisoformat, "收到日期止", problems),
         overdue_as_of=today if params.get("overdue") else None,
         text=text,
+        text_in_names=visitor.principal.scope <= personal,
         handler_user_id=visitor.principal.user_id if view == "mine" else None,
         open_only=not params.get("status"),
     )
@@ -119,7 +121,7 @@ def case_list(
         request,
         "cases.html",
         {
-            "items": [views.summary(case, calendar, today) for case in found.rows],
+            "items": [views.summary(case, calendar, today, personal=case.agency_id in personal) for case in found.rows],
             "total": found.total,
             "total_exact": found.total_exact,
             "first": cursor is None and page == 1,
