@@ -153,7 +153,7 @@ def reserve_slot(concurrent: int, wait: float = 0.0) -> bool:
     """Take one of the process's ``concurrent`` LibreOffice slots (``GONGKAI_PDF_CONVERSIONS``), waiting at most
     ``wait`` seconds; False when none came free. Each conversion is a LibreOffice process of a few hundred MB: a
     burst of requests must queue or be refused, never start one process each. Give it back with
-    :func:`release_slot` (:func:`to_pdf` does, when passed ``reserved=True``)."""
+    :func:`release_slot` (:func:`conversion_slot` does, when passed ``reserved=True``)."""
     slots = _slots(concurrent)
     return slots.acquire(timeout=wait) if wait > 0 else slots.acquire(blocking=False)
 
@@ -174,22 +174,14 @@ def conversion_slot(concurrent: int, wait: float, retry_after: int, *, reserved:
         release_slot(concurrent)
 
 
-def to_pdf(
-    docx: bytes, *, concurrent: int = 1, timeout: int = PDF_TIMEOUT_SECONDS, wait: float = 0.0, reserved: bool = False
-) -> bytes | None:
+def to_pdf(docx: bytes, *, timeout: int = PDF_TIMEOUT_SECONDS) -> bytes | None:
     """The PDF rendering of ``docx`` by LibreOffice headless, or None when it is not installed, fails or takes longer
-    than ``timeout`` seconds (the process group is killed). At most ``concurrent`` run at once in this process
-    (:func:`conversion_slot`; :class:`ConverterBusy` after ``wait`` seconds). Slow (a second or more): never call it
-    while a database transaction or lock is held (design mistake 7)."""
+    than ``timeout`` seconds (the process group is killed). Call it holding a :func:`conversion_slot`. Slow (a second
+    or more): never call it while a database transaction or lock is held (design mistake 7)."""
     binary = soffice()
     if binary is None or isolation.points_outside(docx):  # never let LibreOffice fetch anything (checked at upload)
-        if reserved:
-            release_slot(concurrent)
         return None
-    with (
-        conversion_slot(concurrent, wait, timeout, reserved=reserved),
-        tempfile.TemporaryDirectory(prefix="gongkai-pdf-") as tmp,
-    ):
+    with tempfile.TemporaryDirectory(prefix="gongkai-pdf-") as tmp:
         source = Path(tmp) / "letter.docx"
         source.write_bytes(docx)
         profile = Path(tmp) / "profile"

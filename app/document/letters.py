@@ -223,30 +223,21 @@ def generate(session: Session, principal: Principal, case_id: int, request: Lett
 def attach_pdf(
     factory: sessionmaker[Session], document_id: int, settings: Settings, *, wait: float = 0.0, reserved: bool = False
 ) -> bool:
-    """Render a stored letter to PDF with LibreOffice and keep it beside the DOCX. The conversion runs between two
-    short transactions, never inside one (design mistake 7); without LibreOffice it does nothing. Bounded
-    (``app.document.docx.conversion_slot``): :class:`~app.document.docx.ConverterBusy` when every slot is taken
-    for ``wait`` seconds; ``reserved``: the caller took the slot (``docx.reserve_slot``) and this gives it back."""
-    content = None
-    try:
+    """Render a stored letter that has no PDF yet to PDF with LibreOffice and keep it beside the DOCX. The conversion
+    runs between two short transactions, never inside one (design mistake 7); without LibreOffice it does nothing.
+    Bounded (``app.document.docx.conversion_slot``): :class:`~app.document.docx.ConverterBusy` when every slot is
+    taken for ``wait`` seconds; ``reserved``: the caller took the slot (``docx.reserve_slot``) and this gives it
+    back. The slot is held until the PDF is stored: a reader asking for it in between would otherwise find neither
+    the PDF nor a conversion running, and start a second one."""
+    slot = docx.conversion_slot(settings.pdf_conversions, wait, settings.pdf_timeout_seconds, reserved=reserved)
+    with slot:
         with transaction(factory) as session:
-            content = repository.letter_content(session, document_id)
-    finally:
-        if content is None and reserved:
-            docx.release_slot(settings.pdf_conversions)
-    if content is None:
-        return False
-    pdf = docx.to_pdf(
-        content,
-        concurrent=settings.pdf_conversions,
-        timeout=settings.pdf_timeout_seconds,
-        wait=wait,
-        reserved=reserved,
-    )
-    if pdf is None:
-        return False
-    with transaction(factory) as session:
-        repository.set_pdf(session, document_id, pdf)
+            content = repository.letter_without_pdf(session, document_id)
+        pdf = docx.to_pdf(content, timeout=settings.pdf_timeout_seconds) if content is not None else None
+        if pdf is None:
+            return False
+        with transaction(factory) as session:
+            repository.set_pdf(session, document_id, pdf)
     return True
 
 

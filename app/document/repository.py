@@ -154,8 +154,11 @@ def letter_steps(session: Session, case_ids: Collection[int], kinds: Collection[
     )
 
 
-def letter_content(session: Session, document_id: int) -> bytes | None:
-    return session.scalar(select(CaseDocument.content).where(CaseDocument.id == document_id))
+def letter_without_pdf(session: Session, document_id: int) -> bytes | None:
+    """A letter's DOCX, or None when it has its PDF already (a rendering queued twice converts once)."""
+    return session.scalar(
+        select(CaseDocument.content).where(CaseDocument.id == document_id, CaseDocument.pdf.is_(None))
+    )
 
 
 def set_pdf(session: Session, document_id: int, pdf: bytes) -> None:
