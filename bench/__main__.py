@@ -1,8 +1,9 @@
 """The benchmark suite: ``python -m bench`` runs every benchmark on SQLite and PostgreSQL; ``python -m bench NAME ...``
 runs the named ones. See bench/README.md for what each measures, its baseline and the results.
 
-    .venv/bin/python -m bench [clock annual overdue cases api create import memory] [--db sqlite|postgresql|both]
-        [--sizes 10000,100000,1000000] [--clients 8,32,64] [--seconds 8] [--workers 1,2] [--smoke]
+    .venv/bin/python -m bench [clock annual overdue cases api create import recompute memory]
+        [--db sqlite|postgresql|both] [--sizes 10000,100000,1000000] [--clients 8,32,64] [--seconds 8]
+        [--workers 1,2] [--smoke]
 
 ``--smoke`` runs each at a tiny size in seconds (what ``.ci/run`` does, so that they keep working); it asserts nothing
 about speed.
@@ -16,11 +17,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench import annual_report, bulk_import, cases, clock, create_cost, memory, overdue_report
+from bench import annual_report, bulk_import, cases, clock, create_cost, memory, overdue_report, recompute
 from bench.api import bench_api
 from bench.common import BACKENDS, database
 
-NAMES = ("clock", "annual", "overdue", "cases", "api", "create", "import", "memory")
+NAMES = ("clock", "annual", "overdue", "cases", "api", "create", "import", "recompute", "memory")
 
 
 def _ints(text: str) -> list[int]:
@@ -46,10 +47,12 @@ def main() -> None:
     parser.add_argument("--load", choices=["httpx", "wrk"], default="httpx", help="API: the load tool (wrk: Debian's)")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--import-cases", type=int, default=2000)
+    parser.add_argument("--recompute-cases", type=int, default=400)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, seconds in all (CI)")
     args = parser.parse_args()
     if args.smoke:
         args.sizes, args.clients, args.seconds, args.runs, args.import_cases = [300], [4], 1.0, 2, 20
+        args.recompute_cases = 20
         args.workers = [1]
     names = args.names or list(NAMES)
     backends = BACKENDS if args.db == "both" else (args.db,)
@@ -75,6 +78,8 @@ def main() -> None:
             create_cost.run(backend, 20 if args.smoke else 300)
         if "import" in names:
             bulk_import.run(backend, args.import_cases)
+        if "recompute" in names:
+            recompute.run(backend, args.recompute_cases, args.runs)
         if "memory" in names:
             memory.run(backend, args.sizes)
     print(f"done in {time.perf_counter() - started:.0f} s")

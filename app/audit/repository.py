@@ -24,7 +24,7 @@ _HEADS = _HEAD_TABLE.c
 _ADVANCE = (
     update(_HEAD_TABLE)
     .where(_HEADS.chain == bindparam("head_chain"))
-    .values(seq=_HEADS.seq + 1)
+    .values(seq=_HEADS.seq + bindparam("head_count"))
     .returning(_HEADS.seq, _HEADS.hash)
 )
 _SET_HASH = update(_HEAD_TABLE).where(_HEADS.chain == bindparam("head_chain")).values(hash=bindparam("head_hash"))
@@ -32,8 +32,9 @@ _INSERT = insert(cast(Table, AuditRecord.__table__))
 _RECORD_COLUMNS = tuple(attr.key for attr in inspect(AuditRecord).column_attrs if attr.key != "id")
 
 
-def advance_head(session: Session, chain: str) -> tuple[int, str]:
-    """Reserve the next sequence number of ``chain`` and return it with the hash it must link to. The UPDATE holds
+def advance_head(session: Session, chain: str, count: int = 1) -> tuple[int, str]:
+    """Reserve the next ``count`` sequence numbers of ``chain`` and return the first with the hash it must link to
+    (the chain's head; each further record links to the one before it). The UPDATE holds
     the head row's lock until the transaction ends, so a concurrent writer of the same chain waits and then links to
     this record instead of forking the chain. The head row is created with the chain's first record.
 
@@ -41,19 +42,21 @@ def advance_head(session: Session, chain: str) -> tuple[int, str]:
     on every write's path, and the head row is never loaded as an object."""
     session.flush()
     connection = session.connection()
-    head = connection.execute(_ADVANCE, {"head_chain": chain}).one_or_none()
+    reserve = {"head_chain": chain, "head_count": count}
+    head = connection.execute(_ADVANCE, reserve).one_or_none()
     if head is None:
         insert_or_ignore(session, AuditChainHead, chain=chain, seq=0, hash=GENESIS)
-        head = connection.execute(_ADVANCE, {"head_chain": chain}).one()
-    seq, prev_hash = head
-    return seq, prev_hash
+        head = connection.execute(_ADVANCE, reserve).one()
+    last, prev_hash = head
+    return last - count + 1, prev_hash
 
 
-def append(session: Session, record: AuditRecord) -> None:
-    """Insert a record reserved with ``advance_head`` and make it the chain's head. A plain INSERT, not the ORM's
-    unit of work: the head is locked from ``advance_head`` to the commit, and every writer of the chain waits."""
-    session.connection().execute(_INSERT, {key: getattr(record, key) for key in _RECORD_COLUMNS})
-    set_head_hash(session, record.chain, record.hash)
+def append(session: Session, records: list[AuditRecord]) -> None:
+    """Insert records of one chain reserved with ``advance_head``, in their order, and make the last the chain's
+    head. One plain INSERT, not the ORM's unit of work: the head is locked from ``advance_head`` to the commit, and
+    every writer of the chain waits."""
+    session.connection().execute(_INSERT, [{key: getattr(r, key) for key in _RECORD_COLUMNS} for r in records])
+    set_head_hash(session, records[-1].chain, records[-1].hash)
 
 
 def set_head_hash(session: Session, chain: str, hash_: str) -> None:

@@ -132,6 +132,18 @@ def compute_hash(record: AuditRecord, ring: keys.Keyring) -> str:
     return ring.mac(AUDIT_PURPOSE, canonical(record), record.key_id)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One change to record: on the chain of ``agency`` (``None``: the global chain)."""
+
+    agency: Agency | None
+    action: str
+    entity: str
+    entity_id: object
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
 def record(
     session: Session,
     *,
@@ -143,29 +155,43 @@ def record(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     request_id: str | None = None,
-) -> AuditRecord:
+) -> None:
     """Append one record to the chain of ``agency`` (``None``: the global chain). The request id defaults to the
     current unit of work's (``app.context``)."""
-    chain = agency.code if agency is not None else GLOBAL_CHAIN
-    seq, prev_hash = repository.advance_head(session, chain)
-    row = AuditRecord(
-        chain=chain,
-        seq=seq,
-        agency_id=agency.id if agency is not None else None,
-        actor=actor,
-        at=utcnow(),
-        action=action,
-        entity_type=entity,
-        entity_id=str(entity_id),
-        before=jsonable(before),
-        after=jsonable(after),
-        request_id=request_id if request_id is not None else context.request_id.get(),
-        prev_hash=prev_hash,
-        key_id=keys.of(session).current,
-    )
-    row.hash = compute_hash(row, keys.of(session))
-    repository.append(session, row)
-    return row
+    record_all(session, [Entry(agency, action, entity, entity_id, before, after)], actor=actor, request_id=request_id)
+
+
+def record_all(session: Session, entries: list[Entry], *, actor: str, request_id: str | None = None) -> None:
+    """Append ``entries`` to their chains, in their order: per chain, one statement reserves their numbers and one
+    inserts them (a recomputation of hundreds of open cases holds its agency's lock for the time it takes). The
+    chains are taken in the order of their names, as every writer of several would."""
+    ring = keys.of(session)
+    by_chain: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_chain.setdefault(entry.agency.code if entry.agency is not None else GLOBAL_CHAIN, []).append(entry)
+    for chain in sorted(by_chain):
+        chained = by_chain[chain]
+        seq, prev_hash = repository.advance_head(session, chain, len(chained))
+        rows = []
+        for offset, entry in enumerate(chained):
+            row = AuditRecord(
+                chain=chain,
+                seq=seq + offset,
+                agency_id=entry.agency.id if entry.agency is not None else None,
+                actor=actor,
+                at=utcnow(),
+                action=entry.action,
+                entity_type=entry.entity,
+                entity_id=str(entry.entity_id),
+                before=jsonable(entry.before),
+                after=jsonable(entry.after),
+                request_id=request_id if request_id is not None else context.request_id.get(),
+                prev_hash=prev_hash,
+                key_id=ring.current,
+            )
+            row.hash = prev_hash = compute_hash(row, ring)
+            rows.append(row)
+        repository.append(session, rows)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from app.user.service import match_handler
 from app.webhook import repository as webhooks
 from app.webhook.events import EventType as WebhookEvent
 from app.webhook.events import case_payload
-from app.webhook.outbox import emit
+from app.webhook.outbox import emit, emit_all
 
 PROJECTED_DATES: dict[str, str] = {
     "due_date": "本机关答复期限",
@@ -270,17 +270,14 @@ def _changing(
 
 
 def _audit_step(session: Session, case: DisclosureCase, before: dict[str, Any], actor: str) -> None:
+    audit.record_all(session, [_step_entry(case, before)], actor=actor)
+
+
+def _step_entry(case: DisclosureCase, before: dict[str, Any]) -> audit.Entry:
+    """The audit record of the step just appended to ``case``: the case before and after, and the step."""
     event = case.events[-1]
-    audit.record(
-        session,
-        agency=case.agency,
-        actor=actor,
-        action=f"case.step.{event.type}",
-        entity="case",
-        entity_id=case.id,
-        before=before,
-        after={**audit.snapshot(case), "event": audit.snapshot(event)},
-    )
+    after = {**audit.snapshot(case), "event": audit.snapshot(event)}
+    return audit.Entry(case.agency, f"case.step.{event.type}", "case", case.id, before, after)
 
 
 def record_step(
@@ -421,6 +418,7 @@ def recompute_open_cases(
     """Re-derive every open case (of one agency, or all) after the calendar or a policy changed (``cause``); record
     the moved dates in each affected timeline."""
     changes: list[DateChange] = []
+    moved: list[tuple[DisclosureCase, dict[str, Any]]] = []
     for case in repository.open_cases(session, agency_id):
         before = audit.snapshot(case)
         old = _dates(case)
@@ -441,9 +439,12 @@ def recompute_open_cases(
                 actor,
             )
             _touch(case)
-            session.flush()
-            _audit_step(session, case, before, actor)
-            emit(session, case.agency_id, WebhookEvent.CASE_DEADLINE_CHANGED, case_payload(case))
+            moved.append((case, before))
             changes.append(DateChange(case.id, case.number, changed, {k: new[k] for k in changed}))
+    # Written together, not case by case: the caller holds the agency (every agency, for a calendar import) until
+    # its commit, and its clerks wait (one flush for the cases and their notes, two statements per audit chain and
+    # two for the webhooks' outbox).
     session.flush()
+    audit.record_all(session, [_step_entry(case, before) for case, before in moved], actor=actor)
+    emit_all(session, WebhookEvent.CASE_DEADLINE_CHANGED, [(case.agency_id, case_payload(case)) for case, _ in moved])
     return changes

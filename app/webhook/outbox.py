@@ -25,4 +25,16 @@ def emit(
     the event, looked up by the caller before it took its locks (``repository.subscribers``)."""
     if subscribers is None:
         subscribers = repository.subscribers(session, agency_id, event_type)
-    return repository.add_event(session, agency_id, event_type, payload, subscribers, utcnow())
+    return repository.add_events(session, event_type, [(agency_id, payload, subscribers)], utcnow())[0]
+
+
+def emit_all(session: Session, event_type: EventType, events: list[tuple[int, dict[str, Any]]]) -> None:
+    """:func:`emit` for many events of one type, each ``(agency id, payload)``: the subscriptions looked up once per
+    agency, the rows written in two statements."""
+    subscribers: dict[int, list[int]] = {}
+    for agency_id, _ in events:
+        if agency_id not in subscribers:
+            subscribers[agency_id] = repository.subscribers(session, agency_id, event_type)
+    rows = [(agency_id, payload, subscribers[agency_id]) for agency_id, payload in events]
+    if rows:
+        repository.add_events(session, event_type, rows, utcnow())

@@ -30,29 +30,29 @@ def subscribers(session: Session, agency_id: int, event_type: EventType) -> list
     return [subscription_id for subscription_id, types in rows if event_type.value in types]
 
 
-def add_event(
-    session: Session,
-    agency_id: int,
-    event_type: EventType,
-    payload: dict[str, Any],
-    subscribers: list[int],
-    at: datetime,
-) -> uuid.UUID:
-    """Insert an outbox event and one pending delivery per subscription, on the session's connection; the event's id.
-    Plain INSERTs, like the audit record's: the rows are never read back in the request, and flushing them as objects
-    cost a creation about a tenth of its CPU (issue #9). Neither refers to anything the session may hold unflushed (an
-    event names its agency, a delivery its event and subscription)."""
-    event_id = uuid.uuid4()
+def add_events(
+    session: Session, event_type: EventType, events: list[tuple[int, dict[str, Any], list[int]]], at: datetime
+) -> list[uuid.UUID]:
+    """Insert outbox events, each ``(agency id, payload, subscription ids)``, and one pending delivery per
+    subscription, on the session's connection; the events' ids. Plain INSERTs (one statement for all the events,
+    one for all the deliveries), like the audit record's: the rows are never read back in the request, and flushing
+    them as objects cost a creation about a tenth of its CPU (issue #9). Neither refers to anything the session may
+    hold unflushed (an event names its agency, a delivery its event and subscription)."""
+    ids = [uuid.uuid4() for _ in events]
     connection = session.connection()
-    event = {"id": event_id, "agency_id": agency_id, "type": event_type.value, "payload": payload, "created_at": at}
-    connection.execute(_INSERT_EVENT, event)
-    if subscribers:
-        deliveries = [
-            {"event_id": event_id, "subscription_id": s, "status": "pending", "attempts": 0, "next_attempt_at": at}
-            for s in subscribers
-        ]
+    rows = [
+        {"id": event_id, "agency_id": agency_id, "type": event_type.value, "payload": payload, "created_at": at}
+        for event_id, (agency_id, payload, _) in zip(ids, events, strict=True)
+    ]
+    connection.execute(_INSERT_EVENT, rows)
+    deliveries = [
+        {"event_id": event_id, "subscription_id": s, "status": "pending", "attempts": 0, "next_attempt_at": at}
+        for event_id, (_, _, subscribers) in zip(ids, events, strict=True)
+        for s in subscribers
+    ]
+    if deliveries:
         connection.execute(_INSERT_DELIVERY, deliveries)
-    return event_id
+    return ids
 
 
 def subscriptions(session: Session, agency_ids: Collection[int]) -> list[WebhookSubscription]:

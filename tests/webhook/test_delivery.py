@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from app.audit import service as audit_service
 from app.cli import cli
 from app.clock import utcnow
 from app.db import transaction
 from app.domain.roles import Role
-from app.models import OutboxEvent, WebhookDelivery
+from app.models import AuditRecord, OutboxEvent, WebhookDelivery
 from app.settings import Settings
 from app.webhook import delivery
 from app.webhook.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, verify
@@ -279,3 +280,31 @@ def test_an_outcome_is_recorded_only_by_the_worker_that_holds_the_lease(api, mak
     with transaction(factory) as session:
         row = session.get_one(WebhookDelivery, claimed.delivery_id)
         assert (row.status, row.attempts) == ("pending", 0)
+
+
+def test_a_policy_change_announces_and_records_every_moved_case_once(api, make_case, receiver, subscribed, factory):
+    """The recomputation writes its cases' notes, audit records and outbox events together (one statement per kind,
+    not per case): each moved case still gets its own audit record, in case order on the agency's chain, which
+    verifies, and its own ``case.deadline_changed`` event."""
+    cases = [make_case(received=f"2026-11-0{day}") for day in (2, 3, 4)]
+    with transaction(factory) as session:
+        first = audit_service.repository.heads(session, "a1")["a1"].seq
+    changed = api.client.put(
+        "/api/v1/agencies/a1/policy", json={"reply_days": 10}, headers=api.headers("a1", Role.ADMIN)
+    )
+    assert changed.status_code == 200, changed.text
+    ids = [c["id"] for c in cases]
+    assert [c["case_id"] for c in changed.json()["changed_cases"]][-3:] == ids
+    with transaction(factory) as session:
+        records = session.scalars(
+            select(AuditRecord).where(AuditRecord.chain == "a1", AuditRecord.seq > first).order_by(AuditRecord.seq)
+        ).all()
+        assert audit_service.verify(session, "a1")[1] == []
+    recomputed = [r for r in records if r.action == "case.step.deadlines_recomputed"]
+    assert [int(r.entity_id) for r in recomputed][-3:] == ids
+    assert [r.seq for r in records] == list(range(first + 1, first + 1 + len(records)))
+    assert records[-1].action == "agency.policy"
+    deliver_until_done(factory)
+    announced = [i for i, t in receiver.types.items() if t == "case.deadline_changed"]
+    assert len(announced) >= 3
+    assert all(receiver.processed[i] == 1 for i in announced)
