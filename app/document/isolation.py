@@ -25,6 +25,7 @@ import resource
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 from app.domain.errors import InvalidInput
@@ -84,45 +85,82 @@ def points_outside(content: bytes) -> bool:
         return True
 
 
-_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
-_EXTERNAL_MODE = re.compile(rb"""TargetMode\s*=\s*["']External["']""")
-_HYPERLINK_TYPE = re.compile(rb"""Type\s*=\s*["'][^"']*/hyperlink["']""")
-_TARGET = re.compile(rb"""Target\s*=\s*["']([^"']*)["']""")
-_INSTRUCTION = re.compile(rb"""<w:instrText\b[^>]*>([^<]*)</w:instrText>|\bw:instr\s*=\s*["']([^"']*)["']""")
-_FETCHING_FIELDS = re.compile(r"\b(INCLUDEPICTURE|INCLUDETEXT|LINK|DDE|DDEAUTO|IMPORT)\b", re.IGNORECASE)
-_ADDRESS_ATTRIBUTE = re.compile(rb"""\s(?!xmlns)[\w:.-]*(?:href|src|link)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+_TAG = re.compile(r"<([\w:.-]+)([^<>]*)>")  # linear: an unclosed tag stops at the next "<", never at the part's end
+_ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_INSTRUCTION_TEXT = re.compile(r"<(?:[\w.-]+:)?instrText\b[^<>]*>([^<]*)<")
+_FETCHING_FIELDS = re.compile(r"\b(INCLUDEPICTURE|INCLUDETEXT|LINK|DDE|DDEAUTO|IMPORT|DATABASE)\b", re.IGNORECASE)
+_HYPERLINK_TAGS = ("hyperlink", "hlinkClick", "hlinkHover")
+_ADDRESS_NAMES = ("href", "src", "link")
 
 
 def external_references(package: zipfile.ZipFile) -> list[str]:
     """What in the package points outside it and is fetched when the document is opened or converted: a
-    relationship with ``TargetMode="External"`` other than a hyperlink (a linked picture, an attached template, a
-    linked OLE object or sub-document, a frame); a field that includes a file or a picture or links data
-    (INCLUDEPICTURE, INCLUDETEXT, LINK, DDE, IMPORT; the field's code may be split across runs and escaped); an
-    ``href``/``src`` attribute holding an address (VML pictures). Hyperlinks stay allowed: nothing follows them
-    unless a person clicks. Read with regular expressions, not an XML parser: the package is not trusted."""
+    relationship with ``TargetMode="External"`` (a linked picture, an attached template, a linked OLE object or
+    sub-document, a frame), unless it is a hyperlink that only hyperlinks refer to (nothing follows a hyperlink
+    unless a person clicks it; LibreOffice fetches a picture linked to any relationship, whatever its declared
+    type); a field that includes a file or a picture or links data (INCLUDEPICTURE, INCLUDETEXT, LINK, DDE, IMPORT,
+    DATABASE; its code may be split across runs, escaped or interrupted by a comment); an ``href``/``src``/``link``
+    attribute holding an address (VML pictures). Read with regular expressions that stop at the next tag, not an
+    XML parser: the package is not trusted, and every scan is linear in the part's size."""
     found: list[str] = []
-    for info in package.infolist():
-        name = info.filename
-        if not name.endswith((".rels", ".xml")):
+    parts = [info for info in package.infolist() if info.filename.endswith((".rels", ".xml"))]
+    hyperlinks: dict[str, dict[str, str]] = {}  # source part → its external hyperlinks' ids → their targets
+    for info in parts:
+        if info.filename.endswith(".rels"):
+            source = _source_of(info.filename)
+            for name, attributes in _tags(_plain(package.read(info))):
+                if name.rpartition(":")[2] != "Relationship" or attributes.get("TargetMode") != "External":
+                    continue
+                target = attributes.get("Target", info.filename)
+                if attributes.get("Type", "").endswith("/hyperlink"):
+                    hyperlinks.setdefault(source, {})[attributes.get("Id", "")] = target
+                else:
+                    found.append(target)
+    for info in parts:
+        if info.filename.endswith(".rels"):
             continue
-        data = package.read(info)
-        if name.endswith(".rels"):
-            for tag in _RELATIONSHIP.findall(data):
-                if _EXTERNAL_MODE.search(tag) and not _HYPERLINK_TYPE.search(tag):
-                    target = _TARGET.search(tag)
-                    found.append(_text(target.group(1)) if target else name)
-            continue
-        instructions = "".join(_text(a or b) for a, b in _INSTRUCTION.findall(data))
-        found.extend(m.group(1).upper() for m in _FETCHING_FIELDS.finditer(instructions))
-        for value in _ADDRESS_ATTRIBUTE.findall(data):
-            address = _text(value)
-            if "://" in address or address.startswith(("\\\\", "//")):
-                found.append(address)
-    return found
+        text = _plain(package.read(info))
+        links = hyperlinks.get(info.filename, {})
+        instructions = [match.group(1) for match in _INSTRUCTION_TEXT.finditer(text)]
+        for name, attributes in _tags(text):
+            hyperlink = name.rpartition(":")[2] in _HYPERLINK_TAGS
+            for key, value in attributes.items():
+                local = key.rpartition(":")[2]
+                if value in links and not hyperlink:
+                    found.append(links[value])
+                elif local == "instr":
+                    instructions.append(value)
+                elif local.lower().endswith(_ADDRESS_NAMES) and not key.startswith("xmlns") and _is_address(value):
+                    found.append(value)
+        code = html.unescape("".join(instructions))
+        found.extend(match.group(1).upper() for match in _FETCHING_FIELDS.finditer(code))
+    return [item[:200] for item in found]
 
 
-def _text(raw: bytes) -> str:
-    return html.unescape(raw.decode("utf-8", "replace"))[:200]
+def _plain(data: bytes) -> str:
+    """A part's text without comments, and with CDATA sections as plain text (linear: split, not a lazy pattern)."""
+    text = data.decode("utf-8", "replace")
+    if "<!--" in text:
+        pieces = text.split("<!--")
+        text = pieces[0] + "".join(piece.partition("-->")[2] for piece in pieces[1:])
+    return text.replace("<![CDATA[", "").replace("]]>", "")
+
+
+def _tags(text: str) -> Iterator[tuple[str, dict[str, str]]]:
+    for match in _TAG.finditer(text):
+        attributes = {a.group(1): html.unescape(a.group(2) or a.group(3) or "") for a in _ATTRIBUTE.finditer(match[2])}
+        yield match.group(1), attributes
+
+
+def _source_of(rels: str) -> str:
+    """The part a relationships part belongs to: ``word/_rels/document.xml.rels`` → ``word/document.xml``."""
+    folder, _, name = rels.rpartition("_rels/")
+    return folder + name.removesuffix(".rels")
+
+
+def _is_address(value: str) -> bool:
+    lowered = value.strip().lower()
+    return "://" in lowered or lowered.startswith(("\\\\", "//", "file:"))
 
 
 def _paragraphs(xml: bytes) -> int:

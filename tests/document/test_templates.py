@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 
 import pytest
@@ -251,6 +252,19 @@ def _field(*pieces: str) -> bytes:
             b'<w:body><w:p><w:r><w:pict><v:imagedata src="\\\\\\\\host\\\\share\\\\a.png"/></w:pict></w:r></w:p>',
             id="a VML picture on a network share",
         ),
+        pytest.param(
+            RELS,
+            b"</Relationships>",
+            LINKED_PICTURE.replace(b'TargetMode="External"', b'TargetMode="&#69;xternal"'),
+            id="an escaped TargetMode",
+        ),
+        pytest.param(
+            BODY,
+            b"<w:body>",
+            _field(' INCLUDE<!-- x -->PICTURE "http://127.0.0.1:18999/c.png" '),
+            id="a field name split by a comment",
+        ),
+        pytest.param(BODY, b"<w:body>", _field(' DATABASE \\d "C:\\data.mdb" '), id="a DATABASE field"),
     ],
 )
 def test_a_template_that_would_make_the_server_fetch_something_is_refused(api, part, old, new):
@@ -263,9 +277,41 @@ def test_a_template_that_would_make_the_server_fetch_something_is_refused(api, p
     assert refused.json()["code"] == "template_external_reference"
     assert "外部" in refused.json()["detail"]
     assert (
-        _put(api, "reply", _edited(docx_of("{{ agency_name }}"), RELS, b"</Relationships>", HYPERLINK)).status_code
+        _put(
+            api, "reply", _with_hyperlink(b'<w:hyperlink r:id="rIdH"><w:r><w:t>x</w:t></w:r></w:hyperlink>')
+        ).status_code
         == 200
     )
+
+
+def _with_hyperlink(run: bytes) -> bytes:
+    """A template with the external hyperlink ``rIdH`` and ``run`` (which may refer to it) in its first paragraph."""
+    linked = _edited(docx_of("{{ agency_name }}"), RELS, b"</Relationships>", HYPERLINK)
+    return _edited(linked, BODY, b"<w:body><w:p>", b"<w:body><w:p>" + run)
+
+
+def test_a_picture_linked_through_a_hyperlinks_relationship_is_refused(api):
+    """The review's bypass: LibreOffice fetches a picture's ``r:link`` whatever type its relationship declares, so
+    an external hyperlink is allowed only where hyperlinks alone refer to it."""
+    api.agency("a1")
+    picture = (
+        b'<w:r><w:drawing><a:blip xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" r:link="rIdH"/>'
+        b"</w:drawing></w:r>"
+    )
+    refused = _put(api, "reply", _with_hyperlink(picture))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "template_external_reference"
+    assert "https://www.gov.cn/" in refused.json()["detail"]
+
+
+def test_the_scan_of_a_package_is_linear_in_its_size():
+    """The review's 38 KB upload of unclosed tags took the first scan a minute (a pattern that ran to the part's end
+    from each of them): every scan now stops at the next tag."""
+    for junk in (b"<Relationship " * 71_000, b"<w:instrText " * 71_000, b" a" * 500_000, b"<!--" * 200_000):
+        started = time.process_time()
+        with zipfile.ZipFile(io.BytesIO(_edited(docx_of("x"), RELS, b"</Relationships>", junk))) as package:
+            isolation.external_references(package)
+        assert time.process_time() - started < 5
 
 
 def test_no_letter_points_outside_itself_before_libreoffice_opens_it():
