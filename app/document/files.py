@@ -26,7 +26,7 @@ from app.domain.casefile import ATTACHMENT_LABELS, PERSONAL_KINDS, SERVICE_METHO
 from app.domain.errors import Forbidden, InvalidInput, NotFound
 from app.domain.letters import LETTER_LABELS, LetterKind
 from app.domain.lifecycle import EVENT_TYPE_LABELS, EventType
-from app.domain.privacy import HIDDEN_NAME, HIDDEN_TITLE
+from app.domain.privacy import HIDDEN_ADDRESSEE, HIDDEN_NAME, HIDDEN_TITLE
 from app.domain.roles import Permission
 from app.models import CaseDocument, DisclosureCase
 
@@ -136,6 +136,13 @@ def shown_name(principal: Principal, document: CaseDocument) -> str:
 def shown_title(principal: Principal, document: CaseDocument) -> str:
     """The document's title as ``principal`` may see it, hidden like its name (``shown_name``)."""
     return HIDDEN_TITLE if document.personal and not may_read_personal(principal, document) else document.title
+
+
+def shown_addressee(principal: Principal, document: CaseDocument) -> str | None:
+    """A letter's addressee as ``principal`` may see it, hidden like its name (``shown_name``)."""
+    if document.addressee is not None and document.personal and not may_read_personal(principal, document):
+        return HIDDEN_ADDRESSEE
+    return document.addressee
 
 
 def listing(session: Session, principal: Principal, case_id: int) -> tuple[DisclosureCase, list[CaseDocument]]:

@@ -29,6 +29,7 @@ from app.domain.clock import project
 from app.domain.codes import (
     CHANNEL_LABELS,
     CONSULTATION_PARTY_LABELS,
+    ApplicantType,
     Channel,
     ConsultationParty,
     Disposition,
@@ -209,7 +210,9 @@ def generate(session: Session, principal: Principal, case_id: int, request: Lett
         title=title,
         filename=safe_filename(f"{case.number}-{title}-{number}.docx", f"{request.kind.value}.docx"),
         media_type=docx.DOCX_MEDIA_TYPE,
-        personal=False,
+        # a letter about a natural person's application names them (and may give their address): personal
+        # information, read in full only with case.read_personal, like an ID copy (个人信息保护法 第四条)
+        personal=case.applicant_type == ApplicantType.NATURAL_PERSON,
         number=number,
         letter_date=on,
         addressee=context["addressee"][:200],

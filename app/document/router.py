@@ -174,7 +174,7 @@ def document_read(d: CaseDocument, principal: Principal, *, pdf: bool) -> Docume
         pdf=pdf,
         number=d.number,
         letter_date=d.letter_date,
-        addressee=d.addressee,
+        addressee=files.shown_addressee(principal, d),
         disposition=d.disposition,
         remedy=d.remedy,
         template_sha256=d.template_sha256,

@@ -89,7 +89,9 @@ HIDDEN_NAME = "（含个人信息，文件名已隐藏）"
 its holder's number): in the case file, its archive and the audit trail."""
 HIDDEN_TITLE = "（含个人信息，标题已隐藏）"
 """The same for the title of a personal file (an ID copy titled with its holder's number); also in webhooks."""
-HIDDEN_FIELDS = {"filename": HIDDEN_NAME, "title": HIDDEN_TITLE}
+HIDDEN_ADDRESSEE = "（含个人信息，受文人已隐藏）"
+"""The same for the addressee of a letter about a natural person's application (their name)."""
+HIDDEN_FIELDS = {"filename": HIDDEN_NAME, "title": HIDDEN_TITLE, "addressee": HIDDEN_ADDRESSEE}
 
 
 def mask_document(document: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -50,6 +50,13 @@ def test_an_auditor_sees_a_persons_name_email_and_address_masked_everywhere(api)
     api.agency("a1")
     person, company = _case(api, PERSON), _case(api, COMPANY)
     auditor = api.headers("a1", Role.AUDITOR)
+    letter = api.client.post(
+        f"/api/v1/cases/{person['id']}/letters", json={"kind": "receipt"}, headers=api.headers("a1")
+    )
+    assert letter.status_code == 201, letter.text
+    assert letter.json()["addressee"] == "欧阳娜娜"  # the clerk who made it
+    content = api.client.get(letter.json()["content_url"], headers=auditor)
+    assert (content.status_code, content.json()["code"]) == (403, "personal_document")
     case = api.client.get(f"/api/v1/cases/{person['id']}", headers=auditor).json()
     applicant = case["applicant"]
     assert (applicant["name"], applicant["email"], applicant["address"]) == (
@@ -67,15 +74,18 @@ def test_an_auditor_sees_a_persons_name_email_and_address_masked_everywhere(api)
         api.client.get(f"/api/v1/cases/{company['id']}", headers=auditor).text,
         api.client.get("/api/v1/cases", headers=auditor).text,
         api.client.get(f"/api/v1/cases/{person['id']}/audit", headers=auditor).text,
+        api.client.get(f"/api/v1/cases/{person['id']}/documents", headers=auditor).text,
+        api.client.get(f"/api/v1/documents/{letter.json()['id']}", headers=auditor).text,
         api.client.get("/api/v1/audit", params={"agency": "a1"}, headers=auditor).text,
     ]
     _signed_in(api, Role.AUDITOR)
     texts += [api.client.get(f"/cases/{person['id']}").text, api.client.get("/cases?view=all&status=open").text]
+    texts.append(api.client.get(f"/cases/{person['id']}/documents/{letter.json()['id']}").text)
     texts.append(api.client.get("/admin/audit", params={"agency": "a1"}).text)
     for text in texts:
         for secret in SECRETS:
             assert secret not in text, secret
-    assert "欧***" in texts[-3]
+    assert "欧***" in texts[-4]
     assert "某某科技有限公司" in texts[2]
 
 
