@@ -98,9 +98,10 @@ def _filtered(f: CaseFilter, dialect: str = "sqlite") -> Select[DisclosureCase]:
     if f.due_before is not None:
         stmt = stmt.where(DisclosureCase.due_date < f.due_before)
     if f.overdue_as_of is not None:
-        stmt = stmt.where(
-            DisclosureCase.status.in_([s.value for s in CLOCK_RUNNING]), DisclosureCase.due_date < f.overdue_as_of
-        )
+        running = DisclosureCase.status.in_([s.value for s in CLOCK_RUNNING])
+        late = and_(running, DisclosureCase.due_date < f.overdue_as_of)
+        # and a case in breach since before a late correction notice (app.domain.clock), whatever its fresh period
+        stmt = stmt.where(or_(late, DisclosureCase.statutory_breached_on < f.overdue_as_of))
     if f.external_ref is not None:
         stmt = stmt.where(DisclosureCase.external_ref == f.external_ref)
     if f.handler_user_id is not None:

@@ -235,7 +235,9 @@ class CorrectionRequest(Step):
 
 
 class CorrectionReceipt(Step):
-    late_reason: Note = Field(
+    late_reason: Annotated[
+        str | None, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), LINES
+    ] = Field(
         None,
         description="The applicant's legitimate reason (正当理由) when the correction arrives after its period: "
         "required then (条例 Art. 30: without one the application is deemed abandoned)",

@@ -204,7 +204,7 @@ class Projection:
         deadline that passed before a late correction notice restarted the clock stays passed
         (``statutory_breached_on``), also while the correction is awaited."""
         if self.statutory_breached_on is not None and self.status is not CaseStatus.CONCLUDED:
-            return True
+            return self.statutory_breached_on < as_of
         return self._past(self.statutory_due_date, as_of)
 
     def _past(self, due: date | None, as_of: date) -> bool:

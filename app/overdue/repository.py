@@ -60,7 +60,7 @@ def candidates_query(agency_ids: Collection[int], as_of: date, horizon: date) ->
         branch(running, case.due_date < horizon),
         branch(running, case.statutory_due_date < as_of),
         # a breach that a late correction notice's restart did not undo (app.domain.clock): few rows among the open
-        branch(case.status.in_(unconcluded), case.statutory_breached_on.is_not(None)),
+        branch(case.status.in_(unconcluded), case.statutory_breached_on < as_of),
         branch(case.status.in_([s.value for s in WAITS]), case.pending_until < as_of),
         branch(
             case.status == CaseStatus.OPEN.value,

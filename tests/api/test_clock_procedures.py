@@ -165,6 +165,8 @@ def test_a_correction_notice_after_the_statutory_deadline_leaves_the_breach_in_e
     report = api.client.get("/api/v1/reports/overdue", headers=api.headers("a1")).json()
     found = [(item["kind"], item["due_date"]) for item in report["items"] if item["case_id"] == case["id"]]
     assert ("statutory_overdue", "2025-10-24") in found
+    overdue = api.client.get(URL, params={"overdue": "true"}, headers=api.headers("a1")).json()["items"]
+    assert [c["id"] for c in overdue] == [case["id"]]  # awaiting the correction, yet late
     api.clock.today = date(2025, 11, 4)
     case = step(api, case, "correction", {"on": "2025-11-03"})
     assert deadline(case) == ("2025-11-24", "2025-12-01")
@@ -186,6 +188,8 @@ def test_a_correction_after_its_period_is_taken_only_with_the_applicants_reason(
     refused = step(api, case, "correction", {"on": "2025-10-10"}, status=422)
     assert refused["code"] == "correction_late_without_reason"
     assert "正当理由" in refused["detail"]
+    blank = step(api, case, "correction", {"on": "2025-10-10", "late_reason": "   "}, status=422)
+    assert blank["code"] == "validation_failed"
     reason = "申请人因住院未能按期补正，提供了住院证明"
     case = step(api, case, "correction", {"on": "2025-10-10", "late_reason": reason})
     assert deadline(case) == ("2025-10-30", "2025-11-06")
