@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from app import errors
 from app.agency.router import router as agency_router
@@ -23,7 +22,13 @@ from app.health import router as health_router
 from app.holiday.router import router as calendar_router
 from app.idempotency import IdempotencyMiddleware
 from app.meta.router import router as meta_router
-from app.middleware import BodyLimitMiddleware, CleanUrlMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from app.middleware import (
+    BodyLimitMiddleware,
+    CleanUrlMiddleware,
+    CorsMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.overdue.router import router as overdue_router
 from app.report.router import router as report_router
 from app.settings import Settings
@@ -108,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
-        CORSMiddleware,
+        CorsMiddleware,
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST", "PUT", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-CSRF-Token", "X-Request-ID"],

@@ -160,6 +160,9 @@ def test_cors_preflight_is_allowed_only_for_listed_origins(settings):
     assert allowed.headers["access-control-allow-origin"] == "https://oa.example.gov.cn"
     assert denied.status_code == 400
     assert "access-control-allow-origin" not in denied.headers
+    assert denied.headers["content-type"] == "application/problem+json"  # not Starlette's English text
+    assert denied.json()["code"] == "cors_refused"
+    assert "GONGKAI_CORS_ORIGINS" in denied.json()["detail"]
 
 
 def test_security_headers_on_every_response(api):
