@@ -462,3 +462,12 @@ def test_a_page_makes_two_worker_thread_hops(web, request):
     out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303
     assert len(hops) == 4, hops
+
+
+def test_a_form_too_large_for_the_server_gets_the_error_page_in_a_browser(web):
+    """A browser's form over the body limit (a probe's 2 MB form) gets the clerks' error page, not problem+json."""
+    client = browser(web, "zhang")
+    page = client.post("/cases", data={"x": "字" * 400_000}, headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 413
+    assert page.headers["content-type"].startswith("text/html")
+    assert "请求内容过大" in page.text
