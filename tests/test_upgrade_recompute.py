@@ -110,3 +110,33 @@ def test_upgrade_moves_restart_agencies_to_the_pause_and_recomputes(databases, c
     finally:
         engine.dispose()
         databases.drop(url)
+
+
+def test_upgrade_to_0019_records_the_breaches_and_marks_the_letters(api, make_case, settings, capsys):
+    """A database at 0017 whose open case had its correction asked for after the statutory deadline (received
+    2025-09-22, due by law 10-24, notice 10-27) and a receipt letter to a natural person: ``gongkai db upgrade``
+    records the breach (0018, noted in the timeline and listed) and makes the letter personal (0019)."""
+    case = make_case(received="2025-09-22")
+    api.clock.today = date(2025, 10, 28)
+    body = {"on": "2025-10-27", "until": "2025-11-10", "items": "请写明年份"}
+    url = f"/api/v1/cases/{case['id']}/correction-request"
+    assert api.client.post(url, json=body, headers=api.headers("a1")).status_code == 200
+    letter = api.client.post(f"/api/v1/cases/{case['id']}/letters", json={"kind": "receipt"}, headers=api.headers("a1"))
+    assert letter.json()["personal"] is True
+    engine = make_engine(settings)
+    try:
+        migrate.downgrade(engine, "0017")
+        assert "statutory_breached_on" not in {c["name"] for c in inspect(engine).get_columns("disclosure_case")}
+        prepare_database(settings)
+        assert "补正告知前已届满的法定期限 — → 2025-10-24" in capsys.readouterr().out
+        with engine.connect() as connection:
+            breached = connection.execute(
+                sa.text("SELECT statutory_breached_on FROM disclosure_case WHERE id = :id"), {"id": case["id"]}
+            ).scalar_one()
+            personal = connection.execute(
+                sa.text("SELECT personal FROM case_document WHERE id = :id"), {"id": letter.json()["id"]}
+            ).scalar_one()
+        assert str(breached) == "2025-10-24"
+        assert bool(personal) is True
+    finally:
+        engine.dispose()
