@@ -128,3 +128,12 @@ MAX_PAGE = 1_000_000
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+
+def human_size(size: int) -> str:
+    """A number of bytes as a person reads it: 1 MB, 4.5 KB, 300 字节."""
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
+    if size >= 1024:
+        return f"{size / 1024:.1f}".removesuffix(".0") + " KB"
+    return f"{size} 字节"

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import context
 from app.errors import problem, refusal
-from app.inputs import plain_int, url_is_clean
+from app.inputs import human_size, plain_int, url_is_clean
 
 DOCS_PATHS = ("/docs", "/redoc")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -88,7 +88,7 @@ class BodyLimitMiddleware:
             more = message.get("more_body", False) and size <= limit
             too_large = size > limit
         if too_large:
-            detail = f"请求内容过大：最多 {limit} 字节。"
+            detail = f"请求内容过大：最多 {human_size(limit)}。"
             await refusal(Request(scope), 413, "payload_too_large", detail)(scope, receive, send)
             return
         await self.app(scope, replaying(b"".join(chunks), receive), send)

@@ -28,6 +28,7 @@ from app.domain.letters import LETTER_LABELS, LetterKind
 from app.domain.lifecycle import EVENT_TYPE_LABELS, EventType
 from app.domain.privacy import HIDDEN_ADDRESSEE, HIDDEN_NAME, HIDDEN_TITLE
 from app.domain.roles import Permission
+from app.inputs import human_size
 from app.models import CaseDocument, DisclosureCase
 
 
@@ -53,14 +54,6 @@ def kind_label(kind: str) -> str:
     if kind in {k.value for k in AttachmentKind}:
         return ATTACHMENT_LABELS[AttachmentKind(kind)]
     return kind
-
-
-def human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
-    if size >= 1024:
-        return f"{size / 1024:.1f}".removesuffix(".0") + " KB"
-    return f"{size} 字节"
 
 
 def check_room(session: Session, case_id: int, size: int, limits: Limits) -> None:

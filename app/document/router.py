@@ -31,7 +31,7 @@ from app.document.schemas import (
 )
 from app.domain.casefile import AttachmentKind, Carrier, ServiceMethod
 from app.errors import ApiError, problem
-from app.inputs import Line, RowId
+from app.inputs import Line, RowId, human_size
 from app.models import CaseDocument, DocumentDelivery
 from app.settings import Settings
 
@@ -48,7 +48,7 @@ def read_upload(file: UploadFile, limit: int) -> bytes:
     """The uploaded file's bytes, refused with 413 beyond ``limit`` (read at most one byte more)."""
     content = file.file.read(limit + 1)
     if len(content) > limit:
-        raise ApiError(413, "file_too_large", f"文件过大：单个文件最多 {files.human_size(limit)}，请压缩或拆分后上传。")
+        raise ApiError(413, "file_too_large", f"文件过大：单个文件最多 {human_size(limit)}，请压缩或拆分后上传。")
     return content
 
 

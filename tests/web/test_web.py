@@ -470,4 +470,4 @@ def test_a_form_too_large_for_the_server_gets_the_error_page_in_a_browser(web):
     page = client.post("/cases", data={"x": "字" * 400_000}, headers={"Accept": "text/html,application/xhtml+xml"})
     assert page.status_code == 413
     assert page.headers["content-type"].startswith("text/html")
-    assert "请求内容过大" in page.text
+    assert "请求内容过大：最多 1 MB" in page.text
